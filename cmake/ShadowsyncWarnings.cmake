@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: Apache-2.0
+# shadowsync_warnings(<target>): the project's warning set, -Werror in CI.
+function(shadowsync_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(SHADOWSYNC_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// ShadowDocument: one stored shadow (spec 4.7): the `desired` and `reported`
+// sections, their per-leaf metadata timestamps and the version. It applies an
+// update's state with the merge rules (M1 to M13) and metadata rules (MD1 to
+// MD3), and computes the delta with its metadata (D1 to D6).
+//
+// Versions are the caller's business (ShadowService applies V1 to V5).
+//
+// Thread safety: const methods may run concurrently; others need external
+// synchronization.
+
+#ifndef SHADOWSYNC_DOCUMENT_H_
+#define SHADOWSYNC_DOCUMENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "shadowsync/json.h"
+#include "shadowsync/status.h"
+
+namespace shadowsync {
+
+/// Seconds since the Unix epoch, the unit of every shadow timestamp (4).
+using Timestamp = std::int64_t;
+
+class ShadowDocument {
+ public:
+  /// An empty document: no sections, version 0.
+  ShadowDocument();
+  ShadowDocument(const ShadowDocument& other);
+  ShadowDocument& operator=(const ShadowDocument& other);
+  ShadowDocument(ShadowDocument&&) noexcept = default;
+  ShadowDocument& operator=(ShadowDocument&&) noexcept = default;
+
+  /// Reads the stored form `{"state": {...}, "metadata": {...}, "version": V}`.
+  /// kInvalidArgument names the JSON pointer of the first problem (a section
+  /// that is not an object, a missing or malformed version, metadata whose
+  /// shape does not mirror its section).
+  static Result<ShadowDocument> FromJson(const JsonValue& stored);
+  static Result<ShadowDocument> FromJsonText(std::string_view text);
+
+  /// The stored form, compact. `{"state":{},"metadata":{},"version":V}` when
+  /// both sections are absent.
+  std::string ToJson() const;
+
+  std::uint64_t version() const { return version_; }
+  void set_version(std::uint64_t version) { version_ = version; }
+
+  /// The sections, or nullptr when absent (an empty section never exists, M6).
+  const JsonValue* desired() const;
+  const JsonValue* reported() const;
+  const JsonValue* desired_metadata() const;
+  const JsonValue* reported_metadata() const;
+  /// `{"desired"?, "reported"?}` and its metadata mirror.
+  const JsonValue& state() const { return state_; }
+  const JsonValue& metadata() const { return metadata_; }
+
+  /// Applies a validated update `state` (an object with optional `desired` /
+  /// `reported`, or null for M8) with timestamp `now`: merge rules M2 to M13,
+  /// metadata MD1 to MD3. Does not change the version.
+  void ApplyState(const JsonValue& state, Timestamp now);
+
+  /// L1 (12a.1): compact bytes of desired plus compact bytes of reported.
+  std::size_t StateSize() const;
+
+  /// D1 to D6: writes the delta into `delta` and its metadata (built from the
+  /// desired metadata, D4) into `delta_metadata`, both objects allocated with
+  /// `allocator`. Returns false (and leaves two empty objects) when there is
+  /// no delta.
+  bool ComputeDelta(JsonValue* delta, JsonValue* delta_metadata, JsonAllocator& allocator) const;
+
+  /// Structural equality of state, metadata and version.
+  friend bool operator==(const ShadowDocument& a, const ShadowDocument& b);
+
+ private:
+  JsonValue* MutableSection(const char* name, bool create);
+  void RemoveEmptySections();
+
+  JsonDocument storage_;  // owns the allocator for state_ and metadata_
+  JsonValue state_;
+  JsonValue metadata_;
+  std::uint64_t version_ = 0;
+};
+
+}  // namespace shadowsync
+
+#endif  // SHADOWSYNC_DOCUMENT_H_
