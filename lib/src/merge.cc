@@ -1,1 +1,133 @@
 // SPDX-License-Identifier: Apache-2.0
+
+#include "merge.h"
+
+#include "shadowsync/diff.h"
+
+namespace shadowsync {
+namespace internal {
+namespace {
+
+JsonValue TimestampLeaf(Timestamp now, JsonAllocator& allocator) {
+  JsonValue leaf(rapidjson::kObjectType);
+  leaf.AddMember("timestamp", JsonValue(static_cast<int64_t>(now)), allocator);
+  return leaf;
+}
+
+// Sets `object[name] = value`, replacing an existing member in place so the
+// key keeps its position.
+void SetMember(JsonValue& object, const JsonValue& name, JsonValue value,
+               JsonAllocator& allocator) {
+  auto it = object.FindMember(name);
+  if (it != object.MemberEnd()) {
+    it->value = std::move(value);
+  } else {
+    object.AddMember(JsonValue(name, allocator), std::move(value), allocator);
+  }
+}
+
+void EraseMember(JsonValue& object, const JsonValue& name) {
+  auto it = object.FindMember(name);
+  if (it != object.MemberEnd()) object.EraseMember(it);
+}
+
+}  // namespace
+
+JsonValue MetadataFor(const JsonValue& value, Timestamp now, JsonAllocator& allocator) {
+  if (value.IsObject()) {
+    JsonValue out(rapidjson::kObjectType);
+    for (const auto& m : value.GetObject()) {
+      out.AddMember(JsonValue(m.name, allocator), MetadataFor(m.value, now, allocator), allocator);
+    }
+    return out;
+  }
+  if (value.IsArray()) {
+    JsonValue out(rapidjson::kArrayType);
+    out.Reserve(value.Size(), allocator);
+    for (const auto& e : value.GetArray()) out.PushBack(MetadataFor(e, now, allocator), allocator);
+    return out;
+  }
+  return TimestampLeaf(now, allocator);
+}
+
+bool CopyWithoutNulls(const JsonValue& source, JsonValue* out, JsonAllocator& allocator) {
+  if (!source.IsObject()) {
+    out->CopyFrom(source, allocator);
+    return true;
+  }
+  JsonValue result(rapidjson::kObjectType);
+  bool dropped_something = false;
+  for (const auto& m : source.GetObject()) {
+    if (m.value.IsNull()) {
+      dropped_something = true;
+      continue;
+    }
+    JsonValue child;
+    if (!CopyWithoutNulls(m.value, &child, allocator)) {
+      dropped_something = true;
+      continue;
+    }
+    result.AddMember(JsonValue(m.name, allocator), std::move(child), allocator);
+  }
+  // Greengrass' createMergeTree semantics: an object that had members and
+  // lost all of them to nulls is not created; a literal {} is a value (M5).
+  if (dropped_something && result.MemberCount() == 0) return false;
+  *out = std::move(result);
+  return true;
+}
+
+void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch, Timestamp now,
+                 JsonAllocator& allocator) {
+  for (const auto& m : patch.GetObject()) {
+    const JsonValue& name = m.name;
+    const JsonValue& value = m.value;
+    auto existing = target.FindMember(name);
+    const bool exists = existing != target.MemberEnd();
+
+    if (value.IsNull()) {  // M2: delete, a no-op for a missing key
+      if (exists) {
+        target.EraseMember(existing);
+        if (metadata) EraseMember(*metadata, name);
+      }
+      continue;
+    }
+
+    if (value.IsObject() && exists && existing->value.IsObject()) {  // M3
+      JsonValue* child_metadata = nullptr;
+      if (metadata) {
+        auto meta = metadata->FindMember(name);
+        if (meta == metadata->MemberEnd() || !meta->value.IsObject()) {
+          // Cannot happen for a validated document; rebuild defensively.
+          SetMember(*metadata, name, MetadataFor(existing->value, now, allocator), allocator);
+          meta = metadata->FindMember(name);
+        }
+        child_metadata = &meta->value;
+      }
+      MergeObject(existing->value, child_metadata, value, now, allocator);
+      continue;
+    }
+
+    // M4: everything else replaces whole; a new object drops its nulls (M10).
+    JsonValue copy;
+    if (!CopyWithoutNulls(value, &copy, allocator)) {
+      // An object made only of nulls: not created, and written over a
+      // scalar or array it removes the key (12a.3).
+      if (exists) {
+        target.EraseMember(existing);
+        if (metadata) EraseMember(*metadata, name);
+      }
+      continue;
+    }
+    if (metadata) SetMember(*metadata, name, MetadataFor(copy, now, allocator), allocator);
+    SetMember(target, name, std::move(copy), allocator);
+  }
+}
+
+}  // namespace internal
+
+void ApplyPatch(JsonValue& target, const JsonValue& patch, JsonAllocator& allocator) {
+  if (!target.IsObject() || !patch.IsObject()) return;
+  internal::MergeObject(target, nullptr, patch, 0, allocator);
+}
+
+}  // namespace shadowsync

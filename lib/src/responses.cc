@@ -1,1 +1,142 @@
 // SPDX-License-Identifier: Apache-2.0
+//
+// Key order follows what AWS IoT sends (state, metadata, version, timestamp,
+// clientToken); consumers must not rely on it, but humans reading logs do.
+
+#include "shadowsync/responses.h"
+
+#include "document_writer.h"
+
+namespace shadowsync {
+namespace {
+
+using internal::JsonWriter;
+
+std::string Take(const rapidjson::StringBuffer& buffer) {
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void WriteVersionTimestampToken(JsonWriter& writer, std::uint64_t version, Timestamp now,
+                                const ClientToken& token) {
+  writer.Key("version");
+  writer.Uint64(version);
+  writer.Key("timestamp");
+  writer.Int64(now);
+  internal::WriteClientToken(writer, token);
+}
+
+}  // namespace
+
+std::string UpdateAcceptedPayload(const UpdateRequest& request, std::uint64_t version,
+                                  Timestamp now) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("state");
+  request.state().Accept(writer);  // echoed as sent, nulls included (4.2)
+  writer.Key("metadata");
+  // For "state": null the mirror is the single leaf {"timestamp": now}.
+  internal::WriteMetadataMirror(writer, request.state(), now);
+  WriteVersionTimestampToken(writer, version, now, request.client_token());
+  writer.EndObject();
+  return Take(buffer);
+}
+
+std::string DocumentsPayload(const ShadowDocument* previous, const ShadowDocument& current,
+                             Timestamp now, const ClientToken& token) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("previous");
+  if (previous) {
+    internal::WriteStoredForm(writer, *previous);
+  } else {
+    writer.Null();  // the update created the shadow (4.5)
+  }
+  writer.Key("current");
+  internal::WriteStoredForm(writer, current);
+  writer.Key("timestamp");
+  writer.Int64(now);
+  internal::WriteClientToken(writer, token);
+  writer.EndObject();
+  return Take(buffer);
+}
+
+std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestamp now,
+                                        const ClientToken& token) {
+  JsonDocument scratch;
+  JsonValue delta;
+  JsonValue delta_metadata;
+  if (!document.ComputeDelta(&delta, &delta_metadata, scratch.GetAllocator())) return std::nullopt;
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("state");
+  delta.Accept(writer);
+  writer.Key("metadata");
+  delta_metadata.Accept(writer);
+  WriteVersionTimestampToken(writer, document.version(), now, token);
+  writer.EndObject();
+  return Take(buffer);
+}
+
+std::string GetAcceptedPayload(const ShadowDocument& document, Timestamp now,
+                               const ClientToken& token) {
+  JsonDocument scratch;
+  JsonValue delta;
+  JsonValue delta_metadata;
+  const bool has_delta = document.ComputeDelta(&delta, &delta_metadata, scratch.GetAllocator());
+
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("state");
+  writer.StartObject();
+  for (const auto& m : document.state().GetObject()) {
+    writer.Key(m.name.GetString(), m.name.GetStringLength());
+    m.value.Accept(writer);
+  }
+  if (has_delta) {  // only when non-empty (4.3, D5)
+    writer.Key("delta");
+    delta.Accept(writer);
+  }
+  writer.EndObject();
+  writer.Key("metadata");
+  writer.StartObject();
+  for (const auto& m : document.metadata().GetObject()) {
+    writer.Key(m.name.GetString(), m.name.GetStringLength());
+    m.value.Accept(writer);
+  }
+  if (has_delta) {  // the desired-side timestamps of the delta's leaves (D4)
+    writer.Key("delta");
+    delta_metadata.Accept(writer);
+  }
+  writer.EndObject();
+  WriteVersionTimestampToken(writer, document.version(), now, token);
+  writer.EndObject();
+  return Take(buffer);
+}
+
+std::string DeleteAcceptedPayload(std::uint64_t version, Timestamp now, const ClientToken& token) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  WriteVersionTimestampToken(writer, version, now, token);
+  writer.EndObject();
+  return Take(buffer);
+}
+
+std::string ErrorPayload(const ShadowError& error, const ClientToken& token) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("code");
+  writer.Int(error.code);
+  writer.Key("message");
+  writer.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
+  internal::WriteClientToken(writer, token);
+  writer.EndObject();
+  return Take(buffer);
+}
+
+}  // namespace shadowsync

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,16 +35,18 @@ class ShadowDocument {
   ShadowDocument& operator=(const ShadowDocument& other);
   ShadowDocument(ShadowDocument&&) noexcept = default;
   ShadowDocument& operator=(ShadowDocument&&) noexcept = default;
+  ~ShadowDocument();
 
   /// Reads the stored form `{"state": {...}, "metadata": {...}, "version": V}`.
-  /// kInvalidArgument names the JSON pointer of the first problem (a section
-  /// that is not an object, a missing or malformed version, metadata whose
-  /// shape does not mirror its section).
+  /// kInvalidArgument names the JSON pointer of the first problem: a section
+  /// that is not an object, an unknown key, a null outside an array or inside
+  /// one (M12), a missing or malformed version, or metadata whose shape does
+  /// not mirror its section (every leaf needs {"timestamp": integer}).
+  /// Empty sections are dropped (M6).
   static Result<ShadowDocument> FromJson(const JsonValue& stored);
   static Result<ShadowDocument> FromJsonText(std::string_view text);
 
-  /// The stored form, compact. `{"state":{},"metadata":{},"version":V}` when
-  /// both sections are absent.
+  /// The stored form, compact: `{"state":{...},"metadata":{...},"version":V}`.
   std::string ToJson() const;
 
   std::uint64_t version() const { return version_; }
@@ -59,30 +62,33 @@ class ShadowDocument {
   const JsonValue& metadata() const { return metadata_; }
 
   /// Applies a validated update `state` (an object with optional `desired` /
-  /// `reported`, or null for M8) with timestamp `now`: merge rules M2 to M13,
-  /// metadata MD1 to MD3. Does not change the version.
+  /// `reported`, each an object or null; or null for M8) with timestamp
+  /// `now`: merge rules M2 to M13, metadata MD1 to MD3. Does not change the
+  /// version. Validation is UpdateRequest's job; other keys are ignored.
   void ApplyState(const JsonValue& state, Timestamp now);
 
   /// L1 (12a.1): compact bytes of desired plus compact bytes of reported.
   std::size_t StateSize() const;
 
-  /// D1 to D6: writes the delta into `delta` and its metadata (built from the
-  /// desired metadata, D4) into `delta_metadata`, both objects allocated with
-  /// `allocator`. Returns false (and leaves two empty objects) when there is
-  /// no delta.
+  /// D1 to D6: sets `delta` to the delta object and `delta_metadata` to its
+  /// metadata (taken from the desired metadata, D4), allocated with
+  /// `allocator`. Returns false, with both set to {}, when there is no delta.
   bool ComputeDelta(JsonValue* delta, JsonValue* delta_metadata, JsonAllocator& allocator) const;
 
-  /// Structural equality of state, metadata and version.
+  /// Structural equality of state, metadata and version (numbers by value).
   friend bool operator==(const ShadowDocument& a, const ShadowDocument& b);
+  friend bool operator!=(const ShadowDocument& a, const ShadowDocument& b) { return !(a == b); }
 
  private:
-  JsonValue* MutableSection(const char* name, bool create);
-  void RemoveEmptySections();
+  JsonAllocator& allocator() { return *allocator_; }
+  void CompactIfBloated();
 
-  JsonDocument storage_;  // owns the allocator for state_ and metadata_
+  // One pool per document; it owns the memory of state_ and metadata_.
+  std::unique_ptr<JsonAllocator> allocator_;
   JsonValue state_;
   JsonValue metadata_;
   std::uint64_t version_ = 0;
+  std::size_t pool_size_after_copy_ = 0;
 };
 
 }  // namespace shadowsync

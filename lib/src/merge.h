@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The one implementation of the service's merge rules (spec section 5) and
+// metadata rules (section 6). ShadowDocument uses it with metadata, the
+// public ApplyPatch (diff.h) without.
+
+#ifndef SHADOWSYNC_SRC_MERGE_H_
+#define SHADOWSYNC_SRC_MERGE_H_
+
+#include "shadowsync/document.h"
+#include "shadowsync/json.h"
+
+namespace shadowsync {
+namespace internal {
+
+/// MD1: the metadata mirror of `value`: {"timestamp": now} for every scalar
+/// or null, an array of per-element metadata for an array, per-member
+/// metadata for an object ({} for an empty object, MD5).
+JsonValue MetadataFor(const JsonValue& value, Timestamp now, JsonAllocator& allocator);
+
+/// M10: copies the object `source` with null members dropped, recursively.
+/// Returns false (and leaves `out` untouched) when the object consisted only
+/// of nulls (directly or through objects that did), so it must not be
+/// created. A genuinely empty object {} is copied as {} (M5). Arrays are
+/// copied as sent (12a.4).
+bool CopyWithoutNulls(const JsonValue& source, JsonValue* out, JsonAllocator& allocator);
+
+/// Merges the object `patch` into the object `target` (M2 to M5, M10, M11,
+/// 12a.3). When `metadata` is not null it is the mirror of `target` and is
+/// kept in step (MD2, MD3): written leaves get `now`, removed keys lose their
+/// metadata, replaced subtrees get new metadata.
+void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch, Timestamp now,
+                 JsonAllocator& allocator);
+
+}  // namespace internal
+}  // namespace shadowsync
+
+#endif  // SHADOWSYNC_SRC_MERGE_H_
