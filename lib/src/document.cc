@@ -290,6 +290,8 @@ void ShadowDocument::CompactIfBloated() {
   }
 }
 
+std::size_t ShadowDocument::allocated_bytes() const { return allocator_->Size(); }
+
 std::size_t ShadowDocument::StateSize() const {
   std::size_t size = 0;
   if (const JsonValue* d = desired()) size += CompactJsonSize(*d);

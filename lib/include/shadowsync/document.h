@@ -75,6 +75,10 @@ class ShadowDocument {
   /// `allocator`. Returns false, with both set to {}, when there is no delta.
   bool ComputeDelta(JsonValue* delta, JsonValue* delta_metadata, JsonAllocator& allocator) const;
 
+  /// Bytes held by the document's memory pool (state, metadata and garbage
+  /// left by replaced values, which is reclaimed once it dominates).
+  std::size_t allocated_bytes() const;
+
   /// Structural equality of state, metadata and version (numbers by value).
   friend bool operator==(const ShadowDocument& a, const ShadowDocument& b);
   friend bool operator!=(const ShadowDocument& a, const ShadowDocument& b) { return !(a == b); }
