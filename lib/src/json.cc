@@ -2,11 +2,16 @@
 
 #include "shadowsync/json.h"
 
+#include <locale.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <unordered_map>
@@ -17,11 +22,88 @@ namespace shadowsync {
 namespace {
 
 // Strict enough for the spec (12a.8) and safe on hostile input: iterative
-// parsing cannot be driven into deep recursion, full precision keeps doubles
-// exact, and the default flags already refuse NaN, Infinity and comments.
+// parsing cannot be driven into deep recursion, and the default flags already
+// refuse NaN, Infinity and comments. Numbers arrive as text and are converted
+// by NumberHandler, because RapidJSON 1.1 converts some doubles wrongly: its
+// full-precision path turns "-0e-41" into 4.6e-274 (and calls clz(0)), its
+// fast path is one ULP off near the subnormal range.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseFullPrecisionFlag |
-                                 rapidjson::kParseValidateEncodingFlag;
+                                 rapidjson::kParseValidateEncodingFlag |
+                                 rapidjson::kParseNumbersAsStringsFlag;
+
+// glibc's strtod is correctly rounded; the C locale makes '.' the decimal
+// point whatever the embedding program's locale is.
+locale_t CLocale() {
+  static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+  return c_locale;
+}
+
+// Forwards every SAX event to the document, converting numbers exactly:
+// integers that fit int64 or uint64 stay integers, everything else becomes
+// the correctly rounded double. A finite number beyond double range fails.
+class NumberHandler {
+ public:
+  explicit NumberHandler(JsonDocument& doc) : doc_(doc) {}
+
+  bool number_too_big() const { return number_too_big_; }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return doc_.EndObject(n); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc_.EndArray(n); }
+
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    text_.assign(s, n);
+    if (text_.find_first_of(".eE") == std::string::npos) {
+      errno = 0;
+      char* end = nullptr;
+      if (text_[0] == '-') {
+        const long long v = std::strtoll(text_.c_str(), &end, 10);
+        if (errno == 0) return doc_.Int64(v);
+      } else {
+        const unsigned long long v = std::strtoull(text_.c_str(), &end, 10);
+        if (errno == 0) return doc_.Uint64(v);
+      }
+    }
+    errno = 0;
+    const double d = strtod_l(text_.c_str(), nullptr, CLocale());
+    if (errno == ERANGE && std::isinf(d)) {
+      number_too_big_ = true;
+      return false;
+    }
+    return doc_.Double(d);  // underflow rounds to zero or a subnormal
+  }
+
+ private:
+  JsonDocument& doc_;
+  std::string text_;
+  bool number_too_big_ = false;
+};
+
+// Runs the reader inside GenericDocument::Populate, which owns the stack.
+struct ParseGenerator {
+  std::string_view text;
+  rapidjson::ParseResult result;
+  bool number_too_big = false;
+
+  bool operator()(JsonDocument& doc) {
+    NumberHandler handler(doc);
+    rapidjson::MemoryStream stream(text.data(), text.size());
+    rapidjson::Reader reader;
+    result = reader.Parse<kParseFlags>(stream, handler);
+    number_too_big = handler.number_too_big();
+    return !result.IsError();
+  }
+};
 
 // Removes duplicate keys of one object, keeping the last occurrence's value
 // at the position of the last occurrence.
@@ -137,10 +219,14 @@ Result<JsonDocument> ParseJson(std::string_view text) {
     return InvalidArgumentError("JSON parse error at offset 0: a UTF-8 byte-order mark is not allowed");
   }
   JsonDocument doc;
-  doc.Parse<kParseFlags>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return InvalidArgumentError("JSON parse error at offset " + std::to_string(doc.GetErrorOffset()) +
-                                ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  ParseGenerator generator{text, {}, false};
+  doc.Populate(generator);
+  if (generator.result.IsError()) {
+    const char* reason = generator.number_too_big
+                             ? "Number too big to be stored in double."
+                             : rapidjson::GetParseError_En(generator.result.Code());
+    return InvalidArgumentError("JSON parse error at offset " +
+                                std::to_string(generator.result.Offset()) + ": " + reason);
   }
   // Resolve duplicate keys everywhere, without recursion.
   std::vector<JsonValue*> stack{&doc};
