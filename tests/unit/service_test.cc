@@ -106,6 +106,17 @@ TEST_F(ServiceTest, DeltaFirstOrderIsAvailable_P8) {
                                                    kPrefix + "/update/accepted"}));
 }
 
+TEST_F(ServiceTest, EveryOriginGetsDeltaAndDocuments_P7) {
+  // A request carries no transport: an update that arrives over HTTPS (a
+  // future REST front end) is handled by the same Handle() and publishes
+  // delta and documents like an MQTT one. Only its errors differ, and those
+  // are the front end's to map to HTTP status codes.
+  ServiceRequest from_rest{kPrefix + "/update", R"({"state":{"desired":{"a":1}}})", At(kNow)};
+  std::vector<ServiceMessage> out = service_.Handle(from_rest);
+  EXPECT_NE(PayloadOn(out, kPrefix + "/update/delta"), "");
+  EXPECT_NE(PayloadOn(out, kPrefix + "/update/documents"), "");
+}
+
 TEST_F(ServiceTest, GetReturnsTheFullDocumentWithDelta_P3_4_3) {
   ASSERT_FALSE(Update(R"({"state":{"desired":{"c":"RED","e":"ON"},"reported":{"c":"GREEN","e":"ON"}}})").empty());
   std::vector<ServiceMessage> out = Send(kPrefix + "/get", "", kNow + 5);
