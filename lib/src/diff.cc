@@ -179,9 +179,9 @@ class Merger {
         out.SetNull();
         return true;
       }
-      std::string what = first.IsNull() ? std::string("deletes the key")
-                                        : std::string("sets it to ") + Article(first) + " " +
-                                              JsonTypeName(first);
+      std::string what =
+          first.IsNull() ? std::string("deletes the key")
+                         : std::string("sets it to ") + Article(first) + " " + JsonTypeName(first);
       return Fail("the first patch " + what +
                   " and the second writes an object there; as one patch that object would merge "
                   "into any object the section holds instead of replacing it (M3, M4)");
@@ -211,7 +211,8 @@ class Merger {
   bool Fail(const std::string& reason) {
     std::string pointer;
     for (const JsonValue* name : path_) {
-      pointer = JsonPointerAppend(pointer, std::string_view(name->GetString(), name->GetStringLength()));
+      pointer =
+          JsonPointerAppend(pointer, std::string_view(name->GetString(), name->GetStringLength()));
     }
     error_ = FailedPreconditionError("Merge: no single patch is equivalent at '" + pointer +
                                      "': " + reason + "; use MergeOnto with the base section");

@@ -2,9 +2,6 @@
 
 #include "shadowsync/document.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <utility>
 
 #include "document_writer.h"
@@ -135,7 +132,7 @@ ShadowDocument::ShadowDocument()
     : allocator_(NewPool()), state_(rapidjson::kObjectType), metadata_(rapidjson::kObjectType) {}
 
 ShadowDocument::ShadowDocument(const ShadowDocument& other)
-    : allocator_(NewPool()), version_(other.version_) {
+    : allocator_(NewPool()), version_(other.version_), cached_json_(other.cached_json_) {
   state_.CopyFrom(other.state_, *allocator_);
   metadata_.CopyFrom(other.metadata_, *allocator_);
   pool_size_after_copy_ = allocator_->Size();
@@ -234,10 +231,12 @@ Result<ShadowDocument> ShadowDocument::FromJsonText(std::string_view text) {
 }
 
 std::string ShadowDocument::ToJson() const {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  internal::WriteStoredForm(writer, *this);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return cached_json_.empty() ? internal::StoredFormJson(*this) : cached_json_;
+}
+
+const std::string& ShadowDocument::CachedJson() {
+  if (cached_json_.empty()) cached_json_ = internal::StoredFormJson(*this);
+  return cached_json_;
 }
 
 const JsonValue* ShadowDocument::desired() const { return Member(state_, "desired"); }
@@ -248,6 +247,7 @@ const JsonValue* ShadowDocument::reported_metadata() const {
 }
 
 void ShadowDocument::ApplyState(const JsonValue& state, Timestamp now) {
+  cached_json_.clear();
   if (state.IsNull()) {  // M8: both sections go, the shadow stays
     state_.SetObject();
     metadata_.SetObject();

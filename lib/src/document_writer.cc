@@ -16,6 +16,15 @@ void WriteStoredForm(JsonWriter& writer, const ShadowDocument& document) {
   writer.EndObject();
 }
 
+std::string StoredFormJson(const ShadowDocument& document) {
+  std::string out;
+  out.reserve(256);
+  StringOutput stream(out);
+  JsonWriter writer(stream);
+  WriteStoredForm(writer, document);
+  return out;
+}
+
 void WriteMetadataMirror(JsonWriter& writer, const JsonValue& value, Timestamp now) {
   if (value.IsObject()) {
     writer.StartObject();

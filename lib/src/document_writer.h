@@ -7,7 +7,6 @@
 #ifndef SHADOWSYNC_SRC_DOCUMENT_WRITER_H_
 #define SHADOWSYNC_SRC_DOCUMENT_WRITER_H_
 
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <optional>
@@ -18,7 +17,23 @@
 namespace shadowsync {
 namespace internal {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+/// A RapidJSON output stream appending to a std::string, so payloads are
+/// written once, into the string that is returned.
+class StringOutput {
+ public:
+  using Ch = char;
+  explicit StringOutput(std::string& out) : out_(out) {}
+  void Put(char c) { out_.push_back(c); }
+  void Flush() {}
+
+ private:
+  std::string& out_;
+};
+
+using JsonWriter = rapidjson::Writer<StringOutput>;
+
+/// The stored form as compact text.
+std::string StoredFormJson(const ShadowDocument& document);
 
 /// `{"state":{...},"metadata":{...},"version":V}` (4.7, and the `previous` /
 /// `current` entries of 4.5).

@@ -105,11 +105,28 @@ struct ParseGenerator {
   }
 };
 
+bool SameName(const JsonValue& a, const JsonValue& b) {
+  return a.GetStringLength() == b.GetStringLength() &&
+         std::memcmp(a.GetString(), b.GetString(), a.GetStringLength()) == 0;
+}
+
 // Removes duplicate keys of one object, keeping the last occurrence's value
 // at the position of the last occurrence.
 void RemoveDuplicateKeys(JsonValue& object) {
   const rapidjson::SizeType n = object.MemberCount();
   if (n < 2) return;
+  if (n <= 16) {  // small objects, the common case: no allocation
+    for (rapidjson::SizeType j = n - 1; j-- > 0;) {
+      auto it = object.MemberBegin() + j;
+      for (auto later = it + 1; later != object.MemberEnd(); ++later) {
+        if (SameName(it->name, later->name)) {
+          object.EraseMember(it);
+          break;
+        }
+      }
+    }
+    return;
+  }
   std::unordered_map<std::string_view, rapidjson::SizeType> last;
   last.reserve(n);
   bool duplicates = false;

@@ -12,9 +12,13 @@ namespace {
 
 using internal::JsonWriter;
 
-std::string Take(const rapidjson::StringBuffer& buffer) {
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
+// Every builder writes into `out` through `writer`.
+struct Payload {
+  explicit Payload(std::size_t reserve) { out.reserve(reserve); }
+  std::string out;
+  internal::StringOutput stream{out};
+  JsonWriter writer{stream};
+};
 
 void WriteVersionTimestampToken(JsonWriter& writer, std::uint64_t version, Timestamp now,
                                 const ClientToken& token) {
@@ -29,8 +33,8 @@ void WriteVersionTimestampToken(JsonWriter& writer, std::uint64_t version, Times
 
 std::string UpdateAcceptedPayload(const UpdateRequest& request, std::uint64_t version,
                                   Timestamp now) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  Payload p(256);
+  JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("state");
   request.state().Accept(writer);  // echoed as sent, nulls included (4.2)
@@ -39,27 +43,34 @@ std::string UpdateAcceptedPayload(const UpdateRequest& request, std::uint64_t ve
   internal::WriteMetadataMirror(writer, request.state(), now);
   WriteVersionTimestampToken(writer, version, now, request.client_token());
   writer.EndObject();
-  return Take(buffer);
+  return std::move(p.out);
 }
 
 std::string DocumentsPayload(const ShadowDocument* previous, const ShadowDocument& current,
                              Timestamp now, const ClientToken& token) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  return DocumentsPayloadFromJson(previous ? previous->ToJson() : std::string(), current.ToJson(),
+                                  now, token);
+}
+
+std::string DocumentsPayloadFromJson(std::string_view previous_stored_json,
+                                     std::string_view current_stored_json, Timestamp now,
+                                     const ClientToken& token) {
+  Payload p(previous_stored_json.size() + current_stored_json.size() + 128);
+  JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("previous");
-  if (previous) {
-    internal::WriteStoredForm(writer, *previous);
-  } else {
+  if (previous_stored_json.empty()) {
     writer.Null();  // the update created the shadow (4.5)
+  } else {
+    writer.RawValue(previous_stored_json.data(), previous_stored_json.size(), rapidjson::kObjectType);
   }
   writer.Key("current");
-  internal::WriteStoredForm(writer, current);
+  writer.RawValue(current_stored_json.data(), current_stored_json.size(), rapidjson::kObjectType);
   writer.Key("timestamp");
   writer.Int64(now);
   internal::WriteClientToken(writer, token);
   writer.EndObject();
-  return Take(buffer);
+  return std::move(p.out);
 }
 
 std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestamp now,
@@ -68,8 +79,8 @@ std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestam
   JsonValue delta;
   JsonValue delta_metadata;
   if (!document.ComputeDelta(&delta, &delta_metadata, scratch.GetAllocator())) return std::nullopt;
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  Payload p(256);
+  JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("state");
   delta.Accept(writer);
@@ -77,7 +88,7 @@ std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestam
   delta_metadata.Accept(writer);
   WriteVersionTimestampToken(writer, document.version(), now, token);
   writer.EndObject();
-  return Take(buffer);
+  return std::move(p.out);
 }
 
 std::string GetAcceptedPayload(const ShadowDocument& document, Timestamp now,
@@ -87,8 +98,8 @@ std::string GetAcceptedPayload(const ShadowDocument& document, Timestamp now,
   JsonValue delta_metadata;
   const bool has_delta = document.ComputeDelta(&delta, &delta_metadata, scratch.GetAllocator());
 
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  Payload p(256);
+  JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("state");
   writer.StartObject();
@@ -114,21 +125,21 @@ std::string GetAcceptedPayload(const ShadowDocument& document, Timestamp now,
   writer.EndObject();
   WriteVersionTimestampToken(writer, document.version(), now, token);
   writer.EndObject();
-  return Take(buffer);
+  return std::move(p.out);
 }
 
 std::string DeleteAcceptedPayload(std::uint64_t version, Timestamp now, const ClientToken& token) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  Payload p(256);
+  JsonWriter& writer = p.writer;
   writer.StartObject();
   WriteVersionTimestampToken(writer, version, now, token);
   writer.EndObject();
-  return Take(buffer);
+  return std::move(p.out);
 }
 
 std::string ErrorPayload(const ShadowError& error, const ClientToken& token) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  Payload p(256);
+  JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("code");
   writer.Int(error.code);
@@ -136,7 +147,7 @@ std::string ErrorPayload(const ShadowError& error, const ClientToken& token) {
   writer.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
   internal::WriteClientToken(writer, token);
   writer.EndObject();
-  return Take(buffer);
+  return std::move(p.out);
 }
 
 }  // namespace shadowsync

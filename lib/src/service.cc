@@ -2,6 +2,8 @@
 
 #include "shadowsync/service.h"
 
+#include <iterator>
+
 #include "shadowsync/responses.h"
 
 namespace shadowsync {
@@ -53,6 +55,13 @@ std::vector<ServiceMessage> ShadowService::Handle(const ServiceRequest& request)
 
 bool ShadowService::OverRateLimit(const std::string& thing, Timestamp now) {
   if (options_.max_requests_per_second_per_thing <= 0) return false;
+  // Only the current second matters; forget older entries so the map stays
+  // as small as the set of things active right now.
+  if (rate_.size() > 4096) {
+    for (auto it = rate_.begin(); it != rate_.end();) {
+      it = it->second.first == now ? std::next(it) : rate_.erase(it);
+    }
+  }
   auto& [second, count] = rate_[thing];
   if (second != now) {
     second = now;
@@ -91,9 +100,12 @@ std::vector<ServiceMessage> ShadowService::HandleUpdate(const ShadowTopic& topic
     }
   }
 
-  // E3 step 12: merge into a copy, then check the size (L1 after the merge).
+  // E3 step 12: merge (into our own copy from the store), then check the
+  // size (L1 after the merge). The previous document's text is cached from
+  // when it was stored, so `documents` does not serialise it again.
   const bool created = !entry.document.has_value();
-  ShadowDocument current = created ? ShadowDocument() : *entry.document;
+  const std::string previous_json = created ? std::string() : entry.document->CachedJson();
+  ShadowDocument current = created ? ShadowDocument() : std::move(*entry.document);
   current.ApplyState(request.state(), now);
   if (current.StateSize() > options_.limits.max_document_bytes) {
     return {Rejected(topic, shadow_errors::PayloadTooLarge(), token)};
@@ -105,7 +117,7 @@ std::vector<ServiceMessage> ShadowService::HandleUpdate(const ShadowTopic& topic
                           UpdateAcceptedPayload(request, current.version(), now)};
   ServiceMessage documents{
       TopicFor(topic, Suffix::kDocuments),
-      DocumentsPayload(created ? nullptr : &*entry.document, current, now, token)};
+      DocumentsPayloadFromJson(previous_json, current.CachedJson(), now, token)};
   std::optional<std::string> delta = DeltaPayload(current, now, token);  // P1, P2, D5
 
   if (!store_.Save(topic.id, std::move(current)).ok()) {

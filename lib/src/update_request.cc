@@ -3,6 +3,7 @@
 #include "shadowsync/update_request.h"
 
 #include <string>
+#include <vector>
 
 namespace shadowsync {
 namespace {
@@ -17,37 +18,24 @@ bool IsValidClientToken(const JsonValue& token, std::size_t max_bytes) {
   return token.IsString() && token.GetStringLength() <= max_bytes;
 }
 
-// M12: finds the first null element of an array anywhere in `value` and
-// writes its JSON pointer. Depth is already bounded by the L2 check.
-bool FindNullInArray(const JsonValue& value, const std::string& pointer, std::string* where) {
+// M12: finds the first null element of an array anywhere in `value`. On the
+// way back up it prepends the path, so pointers are built only for a find.
+// Depth is already bounded by the L2 check.
+bool FindNullInArray(const JsonValue& value, std::vector<std::string>* path) {
   if (value.IsObject()) {
     for (const auto& m : value.GetObject()) {
-      if (FindNullInArray(m.value, JsonPointerAppend(pointer, m.name.GetString()), where)) {
+      if ((m.value.IsObject() || m.value.IsArray()) && FindNullInArray(m.value, path)) {
+        path->emplace_back(m.name.GetString(), m.name.GetStringLength());
         return true;
       }
     }
   } else if (value.IsArray()) {
     for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
       const JsonValue& e = value[i];
-      if (e.IsNull()) {
-        *where = JsonPointerAppend(pointer, std::to_string(i));
+      if (e.IsNull() || ((e.IsObject() || e.IsArray()) && FindNullInArray(e, path))) {
+        path->push_back(std::to_string(i));
         return true;
       }
-      if ((e.IsObject() || e.IsArray()) &&
-          FindNullInArray(e, JsonPointerAppend(pointer, std::to_string(i)), where)) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-// Cheap pre-check so the common case builds no pointer strings.
-bool ContainsArray(const JsonValue& value) {
-  if (value.IsArray()) return true;
-  if (value.IsObject()) {
-    for (const auto& m : value.GetObject()) {
-      if ((m.value.IsObject() || m.value.IsArray()) && ContainsArray(m.value)) return true;
     }
   }
   return false;
@@ -120,8 +108,10 @@ void UpdateRequest::Validate(std::string_view payload, const DocumentLimits& lim
   const std::pair<const JsonValue*, const char*> sections[] = {
       {desired, "/state/desired"}, {reported, "/state/reported"}};
   for (const auto& [section, pointer] : sections) {
-    std::string where;
-    if (section && ContainsArray(*section) && FindNullInArray(*section, pointer, &where)) {
+    std::vector<std::string> path;  // innermost first
+    if (section && FindNullInArray(*section, &path)) {
+      std::string where = pointer;
+      for (auto it = path.rbegin(); it != path.rend(); ++it) where = JsonPointerAppend(where, *it);
       return Reject(shadow_errors::NullInArray(where));
     }
   }

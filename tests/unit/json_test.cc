@@ -77,6 +77,19 @@ TEST(JsonTest, DuplicateKeysLastOneWins_12a8) {
   EXPECT_EQ(doc["b"]["x"].GetInt(), 2);
 }
 
+TEST(JsonTest, DuplicateKeysInLargeObjects_12a8) {
+  std::string text = "{";
+  for (int i = 0; i < 40; ++i) text += "\"k" + std::to_string(i % 20) + "\":" + std::to_string(i) + ",";
+  text += "\"k0\":\"last\"}";
+  JsonDocument doc = MustParse(text);
+  ASSERT_EQ(doc.MemberCount(), 20u);
+  EXPECT_EQ(doc["k0"], "last");
+  EXPECT_EQ(doc["k19"].GetInt(), 39);
+  // Small objects: several duplicates of several keys.
+  JsonDocument small = MustParse(R"({"a":1,"b":2,"a":3,"b":4,"a":5})");
+  EXPECT_EQ(ToCompactJson(small), R"({"b":4,"a":5})");
+}
+
 TEST(JsonTest, HostileNestingDoesNotOverflowTheStack) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   Result<JsonDocument> doc = ParseJson(deep);

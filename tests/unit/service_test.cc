@@ -111,7 +111,8 @@ TEST_F(ServiceTest, EveryOriginGetsDeltaAndDocuments_P7) {
   // future REST front end) is handled by the same Handle() and publishes
   // delta and documents like an MQTT one. Only its errors differ, and those
   // are the front end's to map to HTTP status codes.
-  ServiceRequest from_rest{kPrefix + "/update", R"({"state":{"desired":{"a":1}}})", At(kNow)};
+  const std::string topic = kPrefix + "/update";
+  ServiceRequest from_rest{topic, R"({"state":{"desired":{"a":1}}})", At(kNow)};
   std::vector<ServiceMessage> out = service_.Handle(from_rest);
   EXPECT_NE(PayloadOn(out, kPrefix + "/update/delta"), "");
   EXPECT_NE(PayloadOn(out, kPrefix + "/update/documents"), "");
@@ -410,7 +411,8 @@ TEST_F(ServiceTest, ShadowCalledUpdateUnderName_T7) {
 }
 
 TEST_F(ServiceTest, RetainedReplaysAreNotRequests_T9_12a12) {
-  ServiceRequest replay{kPrefix + "/update", R"({"state":{"reported":{"a":1}}})", At(kNow), true};
+  const std::string topic = kPrefix + "/update";
+  ServiceRequest replay{topic, R"({"state":{"reported":{"a":1}}})", At(kNow), true};
   EXPECT_TRUE(service_.Handle(replay).empty());
   EXPECT_EQ(StoredVersion(), 0u);
 }

@@ -48,9 +48,16 @@ class ShadowDocument {
 
   /// The stored form, compact: `{"state":{...},"metadata":{...},"version":V}`.
   std::string ToJson() const;
+  /// The same text, kept until the document next changes, so a document that
+  /// is serialised on every update (ShadowService does, for `documents`) is
+  /// written once per version rather than twice.
+  const std::string& CachedJson();
 
   std::uint64_t version() const { return version_; }
-  void set_version(std::uint64_t version) { version_ = version; }
+  void set_version(std::uint64_t version) {
+    version_ = version;
+    cached_json_.clear();
+  }
 
   /// The sections, or nullptr when absent (an empty section never exists, M6).
   const JsonValue* desired() const;
@@ -93,6 +100,7 @@ class ShadowDocument {
   JsonValue metadata_;
   std::uint64_t version_ = 0;
   std::size_t pool_size_after_copy_ = 0;
+  std::string cached_json_;  // empty: not cached
 };
 
 }  // namespace shadowsync

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "shadowsync/document.h"
 #include "shadowsync/shadow_error.h"
@@ -32,6 +33,14 @@ std::string UpdateAcceptedPayload(const UpdateRequest& request, std::uint64_t ve
 /// the shadow (previous is then JSON null).
 std::string DocumentsPayload(const ShadowDocument* previous, const ShadowDocument& current,
                              Timestamp now, const ClientToken& token);
+
+/// The same document from the two stored forms as compact JSON text (what
+/// ShadowDocument::ToJson gives; written verbatim, not re-validated), with
+/// an empty `previous_stored_json` for a created shadow. Saves serialising
+/// a document twice when the caller has its text already.
+std::string DocumentsPayloadFromJson(std::string_view previous_stored_json,
+                                     std::string_view current_stored_json, Timestamp now,
+                                     const ClientToken& token);
 
 /// `/update/delta` (4.4), or nullopt when the document has no delta (D5).
 std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestamp now,

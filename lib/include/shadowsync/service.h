@@ -43,7 +43,8 @@ struct ServiceOptions {
   ResponseOrder order = ResponseOrder::kAcceptedFirst;
 };
 
-/// One PUBLISH the service received.
+/// One PUBLISH the service received. The views are borrowed: the topic and
+/// payload they point to must outlive the Handle() call.
 struct ServiceRequest {
   std::string_view topic;
   std::string_view payload;

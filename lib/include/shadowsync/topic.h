@@ -35,7 +35,8 @@ inline constexpr std::size_t kMaxThingNameLength = 128;
 inline constexpr std::size_t kMaxShadowNameLength = 64;
 
 /// Identifies one shadow: a thing plus, for a named shadow, its name.
-/// `shadow` empty means the classic (unnamed) shadow.
+/// `shadow == std::nullopt` is the classic (unnamed) shadow; an empty string
+/// is an invalid shadow name, not the classic shadow.
 struct ShadowId {
   std::string thing;
   std::optional<std::string> shadow;
@@ -93,7 +94,9 @@ Result<ShadowTopic> ParseTopic(std::string_view topic);
 
 /// MQTT 3.1.1 topic filter matching (4.7): `+` matches one level, a final
 /// `#` matches the rest (including the parent level); filters starting with
-/// a wildcard never match topics starting with `$` (T10).
+/// a wildcard never match topics starting with `$` (T10). Invalid filters
+/// (`a/#/b`, `a+`) and invalid topics (empty, containing wildcards) match
+/// nothing.
 bool TopicMatchesFilter(std::string_view filter, std::string_view topic);
 
 }  // namespace shadowsync
