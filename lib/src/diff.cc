@@ -34,41 +34,90 @@
 
 #include "shadowsync/diff.h"
 
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace shadowsync {
 namespace {
 
-// Finds members by name: linear for small objects (the common case), hashed
-// for large ones so that wide objects do not make Diff and Merge quadratic.
-class MemberIndex {
+// Pairs the members of one object with names looked up from another: Take()
+// finds the member of `object` with a name (linear for small objects, the
+// common case; an open-addressing table for wide ones, so that Diff and Merge
+// stay linear) and marks it taken, so that the caller can then visit the
+// members nobody asked for. Assumes unique names, as ParseJson leaves them.
+class MemberPairing {
  public:
-  explicit MemberIndex(const JsonValue& object) : object_(object) {
-    if (object.MemberCount() <= kLinearLimit) return;
-    map_.reserve(object.MemberCount());
-    for (const auto& m : object.GetObject()) {
-      // emplace keeps the first of duplicate names, as FindMember would.
-      map_.emplace(std::string_view(m.name.GetString(), m.name.GetStringLength()), &m.value);
+  explicit MemberPairing(const JsonValue& object)
+      : members_(object.MemberBegin()), count_(object.MemberCount()) {
+    if (count_ > 64) taken_.assign(count_, 0);
+    if (count_ <= kLinearLimit) return;
+    std::size_t size = 2;
+    while (size < 2 * static_cast<std::size_t>(count_)) size *= 2;
+    slots_.assign(size, kEmpty);
+    for (rapidjson::SizeType i = 0; i < count_; ++i) {
+      std::size_t slot = Hash(members_[i].name) & (size - 1);
+      while (slots_[slot] != kEmpty) slot = (slot + 1) & (size - 1);
+      slots_[slot] = i;
     }
   }
 
-  const JsonValue* Find(const JsonValue& name) const {
-    if (object_.MemberCount() <= kLinearLimit) {
-      auto it = object_.FindMember(name);
-      return it == object_.MemberEnd() ? nullptr : &it->value;
+  const JsonValue* Take(const JsonValue& name) {
+    const rapidjson::SizeType i = Find(name);
+    if (i == kEmpty) return nullptr;
+    if (count_ > 64) {
+      taken_[i] = 1;
+    } else {
+      taken_mask_ |= std::uint64_t{1} << i;
     }
-    auto it = map_.find(std::string_view(name.GetString(), name.GetStringLength()));
-    return it == map_.end() ? nullptr : it->second;
+    return &members_[i].value;
+  }
+
+  bool Taken(rapidjson::SizeType i) const {
+    return count_ > 64 ? taken_[i] != 0 : ((taken_mask_ >> i) & 1) != 0;
   }
 
  private:
   static constexpr rapidjson::SizeType kLinearLimit = 16;
-  const JsonValue& object_;
-  std::unordered_map<std::string_view, const JsonValue*> map_;
+  static constexpr rapidjson::SizeType kEmpty = ~rapidjson::SizeType{0};
+
+  static bool SameName(const JsonValue& a, const JsonValue& b) {
+    return a.GetStringLength() == b.GetStringLength() &&
+           std::memcmp(a.GetString(), b.GetString(), a.GetStringLength()) == 0;
+  }
+
+  static std::size_t Hash(const JsonValue& name) {  // FNV-1a
+    std::uint64_t h = 14695981039346656037ull;
+    const char* s = name.GetString();
+    for (rapidjson::SizeType i = 0; i < name.GetStringLength(); ++i) {
+      h = (h ^ static_cast<unsigned char>(s[i])) * 1099511628211ull;
+    }
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+
+  rapidjson::SizeType Find(const JsonValue& name) const {
+    if (count_ <= kLinearLimit) {
+      for (rapidjson::SizeType i = 0; i < count_; ++i) {
+        if (SameName(members_[i].name, name)) return i;
+      }
+      return kEmpty;
+    }
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t slot = Hash(name) & mask; slots_[slot] != kEmpty; slot = (slot + 1) & mask) {
+      if (SameName(members_[slots_[slot]].name, name)) return slots_[slot];
+    }
+    return kEmpty;
+  }
+
+  JsonValue::ConstMemberIterator members_;
+  rapidjson::SizeType count_;
+  std::uint64_t taken_mask_ = 0;
+  std::vector<char> taken_;
+  std::vector<rapidjson::SizeType> slots_;
 };
 
 // True for a non-empty object made only of nulls and null-only objects:
@@ -80,6 +129,27 @@ bool IsNullOnly(const JsonValue& value) {
     if (!m.value.IsNull() && !IsNullOnly(m.value)) return false;
   }
   return true;
+}
+
+// A deep copy of `value` made with `allocator`. RapidJSON 1.1's copying
+// constructor replays objects and arrays through a temporary SAX document
+// with a heap-allocated stack, one malloc per copied subtree; this builds the
+// copy directly.
+JsonValue DeepCopy(const JsonValue& value, JsonAllocator& allocator) {
+  if (value.IsObject()) {
+    JsonValue out(rapidjson::kObjectType);
+    for (const auto& m : value.GetObject()) {
+      out.AddMember(JsonValue(m.name, allocator), DeepCopy(m.value, allocator), allocator);
+    }
+    return out;
+  }
+  if (value.IsArray()) {
+    JsonValue out(rapidjson::kArrayType);
+    out.Reserve(value.Size(), allocator);
+    for (const auto& e : value.GetArray()) out.PushBack(DeepCopy(e, allocator), allocator);
+    return out;
+  }
+  return JsonValue(value, allocator);  // scalars: strings are copied, nothing else allocates
 }
 
 const JsonValue& EmptyObject() {
@@ -94,9 +164,9 @@ const JsonValue& AsSection(const JsonValue& value) {
 // Adds to `out` what turns the object `from` into the object `to`.
 void DiffObjects(const JsonValue& from, const JsonValue& to, JsonValue& out,
                  JsonAllocator& allocator) {
-  const MemberIndex to_index(to);
+  MemberPairing pairing(to);
   for (const auto& m : from.GetObject()) {
-    const JsonValue* target = to_index.Find(m.name);
+    const JsonValue* target = pairing.Take(m.name);
     if (target == nullptr) {  // M2: gone, so delete it
       out.AddMember(JsonValue(m.name, allocator), JsonValue(), allocator);
       continue;
@@ -114,13 +184,13 @@ void DiffObjects(const JsonValue& from, const JsonValue& to, JsonValue& out,
     // M4: replaced whole. An object over a non-object is inserted as is,
     // which is exact because a storable object has no null members (M10).
     if (!JsonEquals(m.value, *target)) {  // M14: 1 and 1.0 are equal
-      out.AddMember(JsonValue(m.name, allocator), JsonValue(*target, allocator), allocator);
+      out.AddMember(JsonValue(m.name, allocator), DeepCopy(*target, allocator), allocator);
     }
   }
-  const MemberIndex from_index(from);
+  rapidjson::SizeType i = 0;
   for (const auto& m : to.GetObject()) {
-    if (from_index.Find(m.name) == nullptr) {
-      out.AddMember(JsonValue(m.name, allocator), JsonValue(m.value, allocator), allocator);
+    if (!pairing.Taken(i++)) {
+      out.AddMember(JsonValue(m.name, allocator), DeepCopy(m.value, allocator), allocator);
     }
   }
 }
@@ -136,12 +206,12 @@ class Merger {
                     bool* null_only) {
     out.SetObject();
     bool all_null = true;
-    const MemberIndex second_index(second);
+    MemberPairing pairing(second);
     for (const auto& m : first.GetObject()) {
-      const JsonValue* other = second_index.Find(m.name);
+      const JsonValue* other = pairing.Take(m.name);
       if (other == nullptr) {  // only in `first`: the sequence keeps it
         if (all_null) all_null = m.value.IsNull() || IsNullOnly(m.value);
-        out.AddMember(JsonValue(m.name, allocator_), JsonValue(m.value, allocator_), allocator_);
+        out.AddMember(JsonValue(m.name, allocator_), DeepCopy(m.value, allocator_), allocator_);
         continue;
       }
       path_.push_back(&m.name);
@@ -152,11 +222,11 @@ class Merger {
       if (all_null) all_null = value.IsNull() || value_null_only;
       out.AddMember(JsonValue(m.name, allocator_), std::move(value), allocator_);
     }
-    const MemberIndex first_index(first);
+    rapidjson::SizeType i = 0;
     for (const auto& m : second.GetObject()) {
-      if (first_index.Find(m.name) != nullptr) continue;
+      if (pairing.Taken(i++)) continue;
       if (all_null) all_null = m.value.IsNull() || IsNullOnly(m.value);
-      out.AddMember(JsonValue(m.name, allocator_), JsonValue(m.value, allocator_), allocator_);
+      out.AddMember(JsonValue(m.name, allocator_), DeepCopy(m.value, allocator_), allocator_);
     }
     *null_only = all_null && out.MemberCount() > 0;
     return true;
@@ -169,7 +239,7 @@ class Merger {
   bool MergeValues(const JsonValue& first, const JsonValue& second, JsonValue& out,
                    bool* null_only) {
     if (!second.IsObject()) {  // null, scalar or array: the last write wins
-      out.CopyFrom(second, allocator_);
+      out = DeepCopy(second, allocator_);
       return true;
     }
     if (!first.IsObject()) {

@@ -132,7 +132,10 @@ ShadowDocument::ShadowDocument()
     : allocator_(NewPool()), state_(rapidjson::kObjectType), metadata_(rapidjson::kObjectType) {}
 
 ShadowDocument::ShadowDocument(const ShadowDocument& other)
-    : allocator_(NewPool()), version_(other.version_), cached_json_(other.cached_json_) {
+    : allocator_(NewPool()),
+      version_(other.version_),
+      cached_json_(other.cached_json_),
+      cached_state_size_(other.cached_state_size_) {
   state_.CopyFrom(other.state_, *allocator_);
   metadata_.CopyFrom(other.metadata_, *allocator_);
   pool_size_after_copy_ = allocator_->Size();
@@ -235,7 +238,7 @@ std::string ShadowDocument::ToJson() const {
 }
 
 const std::string& ShadowDocument::CachedJson() {
-  if (cached_json_.empty()) cached_json_ = internal::StoredFormJson(*this);
+  if (cached_json_.empty()) cached_json_ = internal::StoredFormJson(*this, &cached_state_size_);
   return cached_json_;
 }
 
@@ -254,6 +257,7 @@ void ShadowDocument::ApplyState(const JsonValue& state, Timestamp now) {
     return;
   }
   if (!state.IsObject()) return;
+  internal::MetadataFactory factory(now, allocator());
   for (const char* section : kSections) {
     const JsonValue* patch = Member(state, section);
     if (!patch) continue;  // M2: untouched
@@ -271,7 +275,7 @@ void ShadowDocument::ApplyState(const JsonValue& state, Timestamp now) {
       metadata_.AddMember(JsonValue(section, allocator()), JsonValue(rapidjson::kObjectType),
                           allocator());
     }
-    internal::MergeObject(state_[section], &metadata_[section], *patch, now, allocator());
+    internal::MergeObject(state_[section], &metadata_[section], *patch, factory);
     if (state_[section].MemberCount() == 0) {  // M6, M9: no empty sections
       state_.RemoveMember(section);
       metadata_.RemoveMember(section);
@@ -293,6 +297,7 @@ void ShadowDocument::CompactIfBloated() {
 std::size_t ShadowDocument::allocated_bytes() const { return allocator_->Size(); }
 
 std::size_t ShadowDocument::StateSize() const {
+  if (!cached_json_.empty()) return cached_state_size_;
   std::size_t size = 0;
   if (const JsonValue* d = desired()) size += CompactJsonSize(*d);
   if (const JsonValue* r = reported()) size += CompactJsonSize(*r);

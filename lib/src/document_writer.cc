@@ -5,10 +5,22 @@
 namespace shadowsync {
 namespace internal {
 
-void WriteStoredForm(JsonWriter& writer, const ShadowDocument& document) {
+namespace {
+
+void WriteStoredForm(JsonWriter& writer, const ShadowDocument& document,
+                     const rapidjson::StringBuffer* out, std::size_t* state_size) {
   writer.StartObject();
   writer.Key("state");
-  document.state().Accept(writer);
+  writer.StartObject();
+  for (const auto& m : document.state().GetObject()) {
+    writer.Key(m.name.GetString(), m.name.GetStringLength());
+    // The writer emits the ':' before the value, so the value's own bytes
+    // start one past the current end.
+    const std::size_t before = out ? out->GetSize() + 1 : 0;
+    m.value.Accept(writer);
+    if (out) *state_size += out->GetSize() - before;
+  }
+  writer.EndObject();
   writer.Key("metadata");
   document.metadata().Accept(writer);
   writer.Key("version");
@@ -16,33 +28,45 @@ void WriteStoredForm(JsonWriter& writer, const ShadowDocument& document) {
   writer.EndObject();
 }
 
-std::string StoredFormJson(const ShadowDocument& document) {
-  std::string out;
-  out.reserve(256);
-  StringOutput stream(out);
-  JsonWriter writer(stream);
-  WriteStoredForm(writer, document);
-  return out;
+}  // namespace
+
+void WriteStoredForm(JsonWriter& writer, const ShadowDocument& document) {
+  WriteStoredForm(writer, document, nullptr, nullptr);
 }
 
-void WriteMetadataMirror(JsonWriter& writer, const JsonValue& value, Timestamp now) {
+std::string StoredFormJson(const ShadowDocument& document, std::size_t* state_size) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  std::size_t size = 0;
+  WriteStoredForm(writer, document, state_size ? &buffer : nullptr, &size);
+  if (state_size) *state_size = size;
+  return TakeString(buffer);
+}
+
+namespace {
+
+void WriteMirror(JsonWriter& writer, const JsonValue& value, const std::string& leaf) {
   if (value.IsObject()) {
     writer.StartObject();
     for (const auto& m : value.GetObject()) {
       writer.Key(m.name.GetString(), m.name.GetStringLength());
-      WriteMetadataMirror(writer, m.value, now);
+      WriteMirror(writer, m.value, leaf);
     }
     writer.EndObject();
   } else if (value.IsArray()) {
     writer.StartArray();
-    for (const auto& e : value.GetArray()) WriteMetadataMirror(writer, e, now);
+    for (const auto& e : value.GetArray()) WriteMirror(writer, e, leaf);
     writer.EndArray();
   } else {
-    writer.StartObject();
-    writer.Key("timestamp");
-    writer.Int64(now);
-    writer.EndObject();
+    writer.RawValue(leaf.data(), leaf.size(), rapidjson::kObjectType);
   }
+}
+
+}  // namespace
+
+void WriteMetadataMirror(JsonWriter& writer, const JsonValue& value, Timestamp now) {
+  const std::string leaf = "{\"timestamp\":" + std::to_string(now) + "}";
+  WriteMirror(writer, value, leaf);
 }
 
 void WriteClientToken(JsonWriter& writer, const std::optional<std::string>& token) {

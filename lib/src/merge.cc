@@ -8,12 +8,6 @@ namespace shadowsync {
 namespace internal {
 namespace {
 
-JsonValue TimestampLeaf(Timestamp now, JsonAllocator& allocator) {
-  JsonValue leaf(rapidjson::kObjectType);
-  leaf.AddMember("timestamp", JsonValue(static_cast<int64_t>(now)), allocator);
-  return leaf;
-}
-
 // Sets `object[name] = value`, replacing an existing member in place so the
 // key keeps its position.
 void SetMember(JsonValue& object, const JsonValue& name, JsonValue value,
@@ -33,21 +27,26 @@ void EraseMember(JsonValue& object, const JsonValue& name) {
 
 }  // namespace
 
-JsonValue MetadataFor(const JsonValue& value, Timestamp now, JsonAllocator& allocator) {
+MetadataFactory::MetadataFactory(Timestamp now, JsonAllocator& allocator)
+    : allocator_(allocator), prototype_(rapidjson::kObjectType) {
+  prototype_.AddMember("timestamp", JsonValue(static_cast<int64_t>(now)), allocator_);
+}
+
+JsonValue MetadataFactory::MirrorOf(const JsonValue& value) {
   if (value.IsObject()) {
     JsonValue out(rapidjson::kObjectType);
     for (const auto& m : value.GetObject()) {
-      out.AddMember(JsonValue(m.name, allocator), MetadataFor(m.value, now, allocator), allocator);
+      out.AddMember(JsonValue(m.name, allocator_), MirrorOf(m.value), allocator_);
     }
     return out;
   }
   if (value.IsArray()) {
     JsonValue out(rapidjson::kArrayType);
-    out.Reserve(value.Size(), allocator);
-    for (const auto& e : value.GetArray()) out.PushBack(MetadataFor(e, now, allocator), allocator);
+    out.Reserve(value.Size(), allocator_);
+    for (const auto& e : value.GetArray()) out.PushBack(MirrorOf(e), allocator_);
     return out;
   }
-  return TimestampLeaf(now, allocator);
+  return Leaf();
 }
 
 bool CopyWithoutNulls(const JsonValue& source, JsonValue* out, JsonAllocator& allocator) {
@@ -76,8 +75,9 @@ bool CopyWithoutNulls(const JsonValue& source, JsonValue* out, JsonAllocator& al
   return true;
 }
 
-void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch, Timestamp now,
-                 JsonAllocator& allocator) {
+void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch,
+                 MetadataFactory& factory) {
+  JsonAllocator& allocator = factory.allocator();
   for (const auto& m : patch.GetObject()) {
     const JsonValue& name = m.name;
     const JsonValue& value = m.value;
@@ -98,12 +98,12 @@ void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch,
         auto meta = metadata->FindMember(name);
         if (meta == metadata->MemberEnd() || !meta->value.IsObject()) {
           // Cannot happen for a validated document; rebuild defensively.
-          SetMember(*metadata, name, MetadataFor(existing->value, now, allocator), allocator);
+          SetMember(*metadata, name, factory.MirrorOf(existing->value), allocator);
           meta = metadata->FindMember(name);
         }
         child_metadata = &meta->value;
       }
-      MergeObject(existing->value, child_metadata, value, now, allocator);
+      MergeObject(existing->value, child_metadata, value, factory);
       continue;
     }
 
@@ -118,7 +118,7 @@ void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch,
       }
       continue;
     }
-    if (metadata) SetMember(*metadata, name, MetadataFor(copy, now, allocator), allocator);
+    if (metadata) SetMember(*metadata, name, factory.MirrorOf(copy), allocator);
     SetMember(target, name, std::move(copy), allocator);
   }
 }
@@ -127,7 +127,8 @@ void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch,
 
 void ApplyPatch(JsonValue& target, const JsonValue& patch, JsonAllocator& allocator) {
   if (!target.IsObject() || !patch.IsObject()) return;
-  internal::MergeObject(target, nullptr, patch, 0, allocator);
+  internal::MetadataFactory no_metadata(0, allocator);
+  internal::MergeObject(target, nullptr, patch, no_metadata);
 }
 
 }  // namespace shadowsync

@@ -13,10 +13,26 @@
 namespace shadowsync {
 namespace internal {
 
-/// MD1: the metadata mirror of `value`: {"timestamp": now} for every scalar
-/// or null, an array of per-element metadata for an array, per-member
-/// metadata for an object ({} for an empty object, MD5).
-JsonValue MetadataFor(const JsonValue& value, Timestamp now, JsonAllocator& allocator);
+/// Makes metadata for one request: every leaf is {"timestamp": now}. Leaves
+/// are copied from one prototype, because RapidJSON 1.1 gives an object
+/// built with AddMember room for 16 members, while a copy is sized exactly;
+/// metadata is mostly leaves.
+class MetadataFactory {
+ public:
+  MetadataFactory(Timestamp now, JsonAllocator& allocator);
+
+  JsonAllocator& allocator() { return allocator_; }
+  /// {"timestamp": now}
+  JsonValue Leaf() { return JsonValue(prototype_, allocator_); }
+  /// MD1: the metadata mirror of `value`: a leaf for every scalar or null,
+  /// an array of per-element metadata for an array, per-member metadata for
+  /// an object ({} for an empty object, MD5).
+  JsonValue MirrorOf(const JsonValue& value);
+
+ private:
+  JsonAllocator& allocator_;
+  JsonValue prototype_;
+};
 
 /// M10: copies the object `source` with null members dropped, recursively.
 /// Returns false (and leaves `out` untouched) when the object consisted only
@@ -27,10 +43,10 @@ bool CopyWithoutNulls(const JsonValue& source, JsonValue* out, JsonAllocator& al
 
 /// Merges the object `patch` into the object `target` (M2 to M5, M10, M11,
 /// 12a.3). When `metadata` is not null it is the mirror of `target` and is
-/// kept in step (MD2, MD3): written leaves get `now`, removed keys lose their
-/// metadata, replaced subtrees get new metadata.
-void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch, Timestamp now,
-                 JsonAllocator& allocator);
+/// kept in step (MD2, MD3): written leaves get the factory's timestamp,
+/// removed keys lose their metadata, replaced subtrees get new metadata.
+void MergeObject(JsonValue& target, JsonValue* metadata, const JsonValue& patch,
+                 MetadataFactory& factory);
 
 }  // namespace internal
 }  // namespace shadowsync

@@ -12,12 +12,10 @@ namespace {
 
 using internal::JsonWriter;
 
-// Every builder writes into `out` through `writer`.
+// Every builder writes into `buffer` through `writer`.
 struct Payload {
-  explicit Payload(std::size_t reserve) { out.reserve(reserve); }
-  std::string out;
-  internal::StringOutput stream{out};
-  JsonWriter writer{stream};
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer{buffer};
 };
 
 void WriteVersionTimestampToken(JsonWriter& writer, std::uint64_t version, Timestamp now,
@@ -33,7 +31,7 @@ void WriteVersionTimestampToken(JsonWriter& writer, std::uint64_t version, Times
 
 std::string UpdateAcceptedPayload(const UpdateRequest& request, std::uint64_t version,
                                   Timestamp now) {
-  Payload p(256);
+  Payload p;
   JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("state");
@@ -43,7 +41,7 @@ std::string UpdateAcceptedPayload(const UpdateRequest& request, std::uint64_t ve
   internal::WriteMetadataMirror(writer, request.state(), now);
   WriteVersionTimestampToken(writer, version, now, request.client_token());
   writer.EndObject();
-  return std::move(p.out);
+  return internal::TakeString(p.buffer);
 }
 
 std::string DocumentsPayload(const ShadowDocument* previous, const ShadowDocument& current,
@@ -55,22 +53,25 @@ std::string DocumentsPayload(const ShadowDocument* previous, const ShadowDocumen
 std::string DocumentsPayloadFromJson(std::string_view previous_stored_json,
                                      std::string_view current_stored_json, Timestamp now,
                                      const ClientToken& token) {
-  Payload p(previous_stored_json.size() + current_stored_json.size() + 128);
-  JsonWriter& writer = p.writer;
-  writer.StartObject();
-  writer.Key("previous");
-  if (previous_stored_json.empty()) {
-    writer.Null();  // the update created the shadow (4.5)
-  } else {
-    writer.RawValue(previous_stored_json.data(), previous_stored_json.size(), rapidjson::kObjectType);
-  }
-  writer.Key("current");
-  writer.RawValue(current_stored_json.data(), current_stored_json.size(), rapidjson::kObjectType);
-  writer.Key("timestamp");
-  writer.Int64(now);
-  internal::WriteClientToken(writer, token);
-  writer.EndObject();
-  return std::move(p.out);
+  // Both documents are JSON text already: concatenate rather than re-write.
+  Payload tail;
+  tail.writer.StartObject();
+  tail.writer.Key("timestamp");
+  tail.writer.Int64(now);
+  internal::WriteClientToken(tail.writer, token);
+  tail.writer.EndObject();  // {"timestamp":T,"clientToken":"..."}
+
+  std::string out;
+  out.reserve(previous_stored_json.size() + current_stored_json.size() + tail.buffer.GetSize() +
+              32);
+  out += "{\"previous\":";
+  // null when the update created the shadow (4.5)
+  out += previous_stored_json.empty() ? std::string_view("null") : previous_stored_json;
+  out += ",\"current\":";
+  out += current_stored_json;
+  out += ',';
+  out.append(tail.buffer.GetString() + 1, tail.buffer.GetSize() - 1);  // without its '{'
+  return out;
 }
 
 std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestamp now,
@@ -79,7 +80,7 @@ std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestam
   JsonValue delta;
   JsonValue delta_metadata;
   if (!document.ComputeDelta(&delta, &delta_metadata, scratch.GetAllocator())) return std::nullopt;
-  Payload p(256);
+  Payload p;
   JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("state");
@@ -88,7 +89,7 @@ std::optional<std::string> DeltaPayload(const ShadowDocument& document, Timestam
   delta_metadata.Accept(writer);
   WriteVersionTimestampToken(writer, document.version(), now, token);
   writer.EndObject();
-  return std::move(p.out);
+  return internal::TakeString(p.buffer);
 }
 
 std::string GetAcceptedPayload(const ShadowDocument& document, Timestamp now,
@@ -98,7 +99,7 @@ std::string GetAcceptedPayload(const ShadowDocument& document, Timestamp now,
   JsonValue delta_metadata;
   const bool has_delta = document.ComputeDelta(&delta, &delta_metadata, scratch.GetAllocator());
 
-  Payload p(256);
+  Payload p;
   JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("state");
@@ -125,20 +126,20 @@ std::string GetAcceptedPayload(const ShadowDocument& document, Timestamp now,
   writer.EndObject();
   WriteVersionTimestampToken(writer, document.version(), now, token);
   writer.EndObject();
-  return std::move(p.out);
+  return internal::TakeString(p.buffer);
 }
 
 std::string DeleteAcceptedPayload(std::uint64_t version, Timestamp now, const ClientToken& token) {
-  Payload p(256);
+  Payload p;
   JsonWriter& writer = p.writer;
   writer.StartObject();
   WriteVersionTimestampToken(writer, version, now, token);
   writer.EndObject();
-  return std::move(p.out);
+  return internal::TakeString(p.buffer);
 }
 
 std::string ErrorPayload(const ShadowError& error, const ClientToken& token) {
-  Payload p(256);
+  Payload p;
   JsonWriter& writer = p.writer;
   writer.StartObject();
   writer.Key("code");
@@ -147,7 +148,7 @@ std::string ErrorPayload(const ShadowError& error, const ClientToken& token) {
   writer.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
   internal::WriteClientToken(writer, token);
   writer.EndObject();
-  return std::move(p.out);
+  return internal::TakeString(p.buffer);
 }
 
 }  // namespace shadowsync

@@ -107,17 +107,18 @@ std::vector<ServiceMessage> ShadowService::HandleUpdate(const ShadowTopic& topic
   const std::string previous_json = created ? std::string() : entry.document->CachedJson();
   ShadowDocument current = created ? ShadowDocument() : std::move(*entry.document);
   current.ApplyState(request.state(), now);
+  current.set_version(base_version + 1);  // V1, V2
+  const std::string& current_json = current.CachedJson();  // measures L1 too
   if (current.StateSize() > options_.limits.max_document_bytes) {
     return {Rejected(topic, shadow_errors::PayloadTooLarge(), token)};
   }
-  current.set_version(base_version + 1);  // V1, V2
 
   // Build every message first, then make the update durable, then publish.
   ServiceMessage accepted{TopicFor(topic, Suffix::kAccepted),
                           UpdateAcceptedPayload(request, current.version(), now)};
   ServiceMessage documents{
       TopicFor(topic, Suffix::kDocuments),
-      DocumentsPayloadFromJson(previous_json, current.CachedJson(), now, token)};
+      DocumentsPayloadFromJson(previous_json, current_json, now, token)};
   std::optional<std::string> delta = DeltaPayload(current, now, token);  // P1, P2, D5
 
   if (!store_.Save(topic.id, std::move(current)).ok()) {

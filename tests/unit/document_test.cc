@@ -210,6 +210,22 @@ TEST(DocumentTest, MetadataIsNotCountedInSize_MD4_L1) {
   EXPECT_EQ(unicode.StateSize(), 10u);  // é is two raw UTF-8 bytes
 }
 
+TEST(DocumentTest, SizeMeasuredWhileSerialisingMatchesCounting_L1) {
+  ShadowDocument doc = Apply({R"({"desired":{"a":"xy","o":{"k":[1,2.5,"\u00e9"]}},"reported":{"b":[1,{"c":null}]}})"});
+  const std::size_t counted = doc.StateSize();
+  EXPECT_EQ(counted, CompactJsonSize(*doc.desired()) + CompactJsonSize(*doc.reported()));
+  const std::string json = doc.CachedJson();
+  EXPECT_EQ(json, doc.ToJson());
+  EXPECT_EQ(doc.StateSize(), counted);  // now from the cache
+  ShadowDocument copy = doc;
+  EXPECT_EQ(copy.StateSize(), counted);
+  // A change drops the cache; the size follows the document.
+  doc.ApplyState(MustParse(R"({"reported":null})"), kT1);
+  EXPECT_EQ(doc.StateSize(), CompactJsonSize(*doc.desired()));
+  EXPECT_EQ(doc.CachedJson(), doc.ToJson());
+  EXPECT_EQ(doc.StateSize(), CompactJsonSize(*doc.desired()));
+}
+
 TEST(DocumentTest, DeltaIsComputedFromTheWholeDocument_D1) {
   ShadowDocument doc = Apply({R"({"desired":{"Status":"on","Color":"red"},"reported":{"Color":"red"}})",
                               R"({"reported":{"Other":1}})"});

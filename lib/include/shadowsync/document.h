@@ -100,7 +100,8 @@ class ShadowDocument {
   JsonValue metadata_;
   std::uint64_t version_ = 0;
   std::size_t pool_size_after_copy_ = 0;
-  std::string cached_json_;  // empty: not cached
+  std::string cached_json_;      // empty: not cached
+  std::size_t cached_state_size_ = 0;  // StateSize(), valid with cached_json_
 };
 
 }  // namespace shadowsync
