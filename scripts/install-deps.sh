@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Installs the Debian 12 packages shadowsync needs to build, test and run.
+# Idempotent: when every package is already installed it exits at once,
+# without calling apt. Runs apt-get as root, or through sudo otherwise.
+#
+# Usage: scripts/install-deps.sh [--check]
+#   --check   only report what is missing; exit 1 if anything is.
+set -euo pipefail
+
+# The one list of packages. Add new ones here, one per line, with the reason.
+PACKAGES=(
+  build-essential     # GCC 12 / g++ and make: the main compiler of the project
+  cmake               # build system (>= 3.25; bookworm has 3.25.1)
+  pkg-config          # dependency discovery for packages without CMake configs
+  git                 # the tests and tools expect a git checkout
+  rapidjson-dev       # JSON: the document currency of the library and its public API
+  googletest          # GoogleTest/GoogleMock sources (CMake config of the -dev packages)
+  libgtest-dev        # GoogleTest: unit tests and the conformance runner
+  libgmock-dev        # GoogleMock: mock transports in tests
+  libbenchmark-dev    # Google Benchmark: tests/bench
+  nlohmann-json3-dev  # benchmark baseline only (merge_patch); never linked by the library
+  clang               # Clang 14: the second compiler of the suite, ASan/UBSan, libFuzzer
+  libclang-rt-14-dev  # Clang runtimes: sanitizers and libFuzzer (-fsanitize=fuzzer)
+)
+
+check_only=0
+case "${1:-}" in
+  --check) check_only=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+# Prints the packages that are not fully installed. One dpkg-query call for
+# the whole list keeps the no-op path fast; unknown packages print nothing,
+# so anything not reported as "ii" counts as missing.
+missing_packages() {
+  local installed
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null |
+              awk '$2 == "ii" { print $1 }') || true
+  local p
+  for p in "${PACKAGES[@]}"; do
+    if ! grep -qxF -- "$p" <<<"$installed"; then
+      echo "$p"
+    fi
+  done
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "install-deps: dpkg-query not found; this script is for Debian 12 (bookworm)." >&2
+  exit 1
+fi
+
+mapfile -t missing < <(missing_packages)
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present."
+  exit 0
+fi
+
+echo "install-deps: missing: ${missing[*]}"
+if [[ $check_only -eq 1 ]]; then
+  exit 1
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends "${missing[@]}"
+
+mapfile -t still_missing < <(missing_packages)
+if [[ ${#still_missing[@]} -ne 0 ]]; then
+  echo "install-deps: still missing after apt-get install: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installed ${missing[*]}"

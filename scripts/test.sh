@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Set up and test: installs the dependencies, then
+#   1. GCC, RelWithDebInfo, -Werror: build in build/ and run ctest (unit
+#      tests, conformance vectors, the package consumer);
+#   2. Clang 14 with ASan + UBSan (-fno-sanitize-recover=all) and libFuzzer
+#      instrumentation: build in build-clang-asan/ and run its ctest;
+#   3. each fuzzer for SHADOWSYNC_FUZZ_SECONDS seconds (default 30).
+# Steps 2 and 3 are skipped, loudly, when Clang is not installed.
+# Exits non-zero if any step fails; ends with a timing summary.
+#
+# Environment: SHADOWSYNC_FUZZ_SECONDS (0 skips fuzzing), SHADOWSYNC_JOBS
+# (build parallelism, default 2), SHADOWSYNC_GCC_BUILD_DIR and
+# SHADOWSYNC_CLANG_BUILD_DIR (default build/ and build-clang-asan/).
+set -uo pipefail
+# EPOCHREALTIME and awk must agree on the decimal point.
+export LC_NUMERIC=C
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root" || exit 1
+
+jobs=${SHADOWSYNC_JOBS:-2}
+fuzz_seconds=${SHADOWSYNC_FUZZ_SECONDS:-30}
+gcc_dir=${SHADOWSYNC_GCC_BUILD_DIR:-build}
+clang_dir=${SHADOWSYNC_CLANG_BUILD_DIR:-build-clang-asan}
+
+summary=()
+failures=0
+script_start=$EPOCHREALTIME
+
+elapsed() {  # seconds since $1 (an EPOCHREALTIME), one decimal
+  awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# step NAME COMMAND...: runs COMMAND, records its outcome and duration.
+step() {
+  local name=$1
+  shift
+  echo
+  echo "==> $name"
+  echo "+ $*"
+  local start=$EPOCHREALTIME rc=0
+  "$@" || rc=$?
+  local took
+  took=$(elapsed "$start")
+  if [[ $rc -eq 0 ]]; then
+    summary+=("$(printf '  %-6s %-34s %7ss' PASS "$name" "$took")")
+  else
+    summary+=("$(printf '  %-6s %-34s %7ss  (exit %d)' FAIL "$name" "$took" "$rc")")
+    failures=$((failures + 1))
+    echo "==> $name FAILED (exit $rc)" >&2
+  fi
+  return "$rc"
+}
+
+skip() {  # skip NAME REASON
+  summary+=("$(printf '  %-6s %-34s %8s  (%s)' SKIP "$1" "" "$2")")
+}
+
+finish() {
+  echo
+  echo "==> summary"
+  printf '%s\n' "${summary[@]}"
+  echo "  total $(elapsed "$script_start")s"
+  if [[ $failures -ne 0 ]]; then
+    echo "==> $failures step(s) FAILED" >&2
+    exit 1
+  fi
+  echo "==> all steps passed"
+  exit 0
+}
+
+# run_fuzzer NAME: runs build-clang-asan/tests/fuzz/NAME for $fuzz_seconds.
+# New inputs go to a work corpus in the build tree (the first directory);
+# the checked-in seeds in tests/fuzz/corpus/NAME/ (or corpus/topic/ for
+# topic_fuzzer) are only read, as is a tests/fuzz/NAME.dict dictionary.
+# shellcheck disable=SC2317  # called indirectly, through step
+run_fuzzer() {
+  local name=$1
+  local bin="$clang_dir/tests/fuzz/$name"
+  local work="$clang_dir/fuzz/$name"
+  local short=${name%_fuzzer}  # topic_fuzzer -> topic
+  mkdir -p "$work/corpus"
+  local args=(-max_total_time="$fuzz_seconds" -timeout=25 -print_final_stats=1
+              -artifact_prefix="$work/")
+  local dict
+  for dict in "tests/fuzz/$name.dict" "tests/fuzz/$short.dict"; do
+    if [[ -f $dict ]]; then
+      args+=(-dict="$dict")
+      break
+    fi
+  done
+  args+=("$work/corpus")
+  local seeds
+  for seeds in "tests/fuzz/corpus/$name" "tests/fuzz/corpus/$short"; do
+    if [[ -d $seeds ]]; then
+      args+=("$seeds")
+      break
+    fi
+  done
+  echo "+ $bin ${args[*]}  (log: $work/fuzz.log)"
+  local rc=0
+  "$bin" "${args[@]}" >"$work/fuzz.log" 2>&1 || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs)' "$work/fuzz.log"
+    return 0
+  fi
+  echo "--- last 60 lines of $work/fuzz.log ---" >&2
+  tail -n 60 "$work/fuzz.log" >&2
+  local artifact
+  for artifact in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+    if [[ -e $artifact ]]; then
+      echo "reproducer: $artifact (re-run: $bin $artifact)" >&2
+    fi
+  done
+  return "$rc"
+}
+
+step "install dependencies" scripts/install-deps.sh || finish
+
+# 1. GCC ----------------------------------------------------------------------
+if step "gcc: configure" cmake -S . -B "$gcc_dir" \
+     -DCMAKE_CXX_COMPILER=g++ \
+     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+     -DSHADOWSYNC_WERROR=ON \
+     -DSHADOWSYNC_BUILD_FUZZERS=OFF; then
+  if step "gcc: build" cmake --build "$gcc_dir" -j"$jobs"; then
+    step "gcc: ctest" ctest --test-dir "$gcc_dir" --output-on-failure --no-tests=error
+  fi
+fi
+
+# 2. Clang + ASan + UBSan -----------------------------------------------------
+clangxx=""
+for candidate in clang++-14 clang++; do
+  if command -v "$candidate" >/dev/null 2>&1; then
+    clangxx=$(command -v "$candidate")
+    break
+  fi
+done
+
+if [[ -z $clangxx ]]; then
+  cat >&2 <<'BANNER'
+
+##############################################################################
+##  WARNING: Clang (clang++-14) is not installed.                           ##
+##  SKIPPING the Clang + ASan/UBSan build, its tests and the fuzzers.       ##
+##  Install it with scripts/install-deps.sh (packages clang,                ##
+##  libclang-rt-14-dev) to run the full suite.                              ##
+##############################################################################
+BANNER
+  skip "clang: asan+ubsan build and ctest" "clang++ not found"
+  skip "fuzzers" "clang++ not found"
+  finish
+fi
+
+sanitize_flags="-fsanitize=address,undefined -fno-sanitize-recover=all"
+sanitize_flags+=" -fsanitize=fuzzer-no-link -fno-omit-frame-pointer"
+# RapidJSON 1.1.0 trips UBSan's pointer-overflow check on every parse; the
+# ignorelist exempts that one check in its headers only (see the file).
+sanitize_flags+=" -fsanitize-ignorelist=$root/scripts/sanitizer-ignorelist.txt"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+clang_built=0
+if step "clang: configure" cmake -S . -B "$clang_dir" \
+     -DCMAKE_CXX_COMPILER="$clangxx" \
+     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+     -DCMAKE_CXX_FLAGS="$sanitize_flags" \
+     -DSHADOWSYNC_WERROR=ON \
+     -DSHADOWSYNC_BUILD_FUZZERS=ON \
+     -DSHADOWSYNC_BUILD_BENCHMARKS=OFF; then
+  if step "clang: build" cmake --build "$clang_dir" -j"$jobs"; then
+    clang_built=1
+    step "clang: ctest (asan+ubsan)" ctest --test-dir "$clang_dir" --output-on-failure --no-tests=error
+  fi
+fi
+
+# 3. Fuzzers ------------------------------------------------------------------
+if [[ $clang_built -ne 1 ]]; then
+  skip "fuzzers" "clang build failed"
+elif [[ $fuzz_seconds -le 0 ]]; then
+  skip "fuzzers" "SHADOWSYNC_FUZZ_SECONDS=$fuzz_seconds"
+else
+  fuzzers=()
+  if [[ -f $clang_dir/tests/fuzz/fuzzers.txt ]]; then
+    while IFS= read -r line; do
+      [[ -n $line ]] && fuzzers+=("$line")
+    done <"$clang_dir/tests/fuzz/fuzzers.txt"
+  fi
+  if [[ ${#fuzzers[@]} -eq 0 ]]; then
+    skip "fuzzers" "no tests/fuzz/*_fuzzer.cc"
+  fi
+  for name in "${fuzzers[@]}"; do
+    step "fuzz: $name (${fuzz_seconds}s)" run_fuzzer "$name"
+  done
+fi
+
+finish

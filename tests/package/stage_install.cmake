@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: Apache-2.0
+# cmake -DBUILD_DIR=... -DSTAGE_DIR=... -DCONSUMER_BUILD_DIR=... [-DCONFIG=...] -P stage_install.cmake
+# Installs the build at BUILD_DIR into a fresh STAGE_DIR.
+foreach(var BUILD_DIR STAGE_DIR CONSUMER_BUILD_DIR)
+  if(NOT ${var})
+    message(FATAL_ERROR "stage_install.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+file(REMOVE_RECURSE "${STAGE_DIR}" "${CONSUMER_BUILD_DIR}")
+
+set(config_args)
+if(CONFIG)
+  set(config_args --config "${CONFIG}")
+endif()
+execute_process(
+  COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${STAGE_DIR}" ${config_args}
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "cmake --install ${BUILD_DIR} --prefix ${STAGE_DIR} failed: ${result}")
+endif()
+
+file(GLOB_RECURSE config_file "${STAGE_DIR}/*/shadowsyncConfig.cmake")
+if(NOT config_file)
+  message(FATAL_ERROR "no shadowsyncConfig.cmake under ${STAGE_DIR}")
+endif()
+message(STATUS "staged install: ${config_file}")
