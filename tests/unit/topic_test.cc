@@ -2,7 +2,7 @@
 //
 // Tests for lib/src/topic.cc against spec section 1 (T1 to T10), section 9
 // (L4, L6), the embedded-C unit-test cases of section 11.3, and
-// shared/spec/vectors/topic_vectors.json.
+// spec/vectors/topic_vectors.json.
 
 #include "shadowsync/topic.h"
 
