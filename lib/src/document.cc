@@ -48,6 +48,18 @@ Status CheckStorable(const JsonValue& value, const std::string& pointer, bool in
   return Status::Ok();
 }
 
+// Only desired and reported may appear under /state and /metadata.
+Status CheckSectionNames(const JsonValue& object, const char* pointer) {
+  for (const auto& m : object.GetObject()) {
+    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+    if (key != "desired" && key != "reported") {
+      return InvalidArgumentError(JsonPointerAppend(pointer, key) +
+                                  ": unknown section (expected desired, reported)");
+    }
+  }
+  return Status::Ok();
+}
+
 bool IsTimestampLeaf(const JsonValue& meta) {
   if (!meta.IsObject() || meta.MemberCount() != 1) return false;
   const JsonValue* ts = Member(meta, "timestamp");
@@ -180,23 +192,9 @@ Result<ShadowDocument> ShadowDocument::FromJson(const JsonValue& stored) {
 
   ShadowDocument doc;
   doc.version_ = version->GetUint64();
-  if (state) {
-    for (const auto& m : state->GetObject()) {
-      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-      if (key != "desired" && key != "reported") {
-        return InvalidArgumentError(JsonPointerAppend("/state", key) +
-                                    ": unknown section (expected desired, reported)");
-      }
-    }
-  }
-  if (metadata) {
-    for (const auto& m : metadata->GetObject()) {
-      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-      if (key != "desired" && key != "reported") {
-        return InvalidArgumentError(JsonPointerAppend("/metadata", key) +
-                                    ": unknown section (expected desired, reported)");
-      }
-    }
+  for (const auto& [object, pointer] : {std::pair{state, "/state"}, {metadata, "/metadata"}}) {
+    Status s = object ? CheckSectionNames(*object, pointer) : Status::Ok();
+    if (!s.ok()) return s;
   }
   for (const char* section : kSections) {
     const JsonValue* value = state ? Member(*state, section) : nullptr;
