@@ -31,6 +31,10 @@
 //        exactly when v2 is. Fails for {"m":null} then {} (the sequence
 //        leaves {}, u = {"m":null} creates nothing).
 // The top level needs no such check: a section is always an object.
+//
+// Assumptions shared with ApplyPatch: objects have unique member names (as
+// ParseJson leaves them), and recursion goes as deep as the values nest, so
+// callers validate depth first (L2).
 
 #include "shadowsync/diff.h"
 
@@ -42,8 +46,13 @@
 #include <utility>
 #include <vector>
 
+#include "json_copy.h"
+
 namespace shadowsync {
 namespace {
+
+using internal::CopyString;
+using internal::DeepCopy;
 
 // Pairs the members of one object with names looked up from another: Take()
 // finds the member of `object` with a name (linear for small objects, the
@@ -131,26 +140,6 @@ bool IsNullOnly(const JsonValue& value) {
   return true;
 }
 
-// A deep copy of `value` made with `allocator`. RapidJSON 1.1's copying
-// constructor replays objects and arrays through a temporary SAX document
-// with a heap-allocated stack, one malloc per copied subtree; this builds the
-// copy directly.
-JsonValue DeepCopy(const JsonValue& value, JsonAllocator& allocator) {
-  if (value.IsObject()) {
-    JsonValue out(rapidjson::kObjectType);
-    for (const auto& m : value.GetObject()) {
-      out.AddMember(JsonValue(m.name, allocator), DeepCopy(m.value, allocator), allocator);
-    }
-    return out;
-  }
-  if (value.IsArray()) {
-    JsonValue out(rapidjson::kArrayType);
-    out.Reserve(value.Size(), allocator);
-    for (const auto& e : value.GetArray()) out.PushBack(DeepCopy(e, allocator), allocator);
-    return out;
-  }
-  return JsonValue(value, allocator);  // scalars: strings are copied, nothing else allocates
-}
 
 const JsonValue& EmptyObject() {
   static const JsonValue empty(rapidjson::kObjectType);
@@ -161,6 +150,19 @@ const JsonValue& AsSection(const JsonValue& value) {
   return value.IsObject() ? value : EmptyObject();
 }
 
+// JsonEquals (M14), with the common scalar cases answered without the
+// work list JsonEquals allocates.
+bool SameValue(const JsonValue& a, const JsonValue& b) {
+  if (a.IsString() && b.IsString()) {
+    return a.GetStringLength() == b.GetStringLength() &&
+           std::memcmp(a.GetString(), b.GetString(), a.GetStringLength()) == 0;
+  }
+  if (a.IsBool() || a.IsNull()) return a.GetType() == b.GetType();
+  if (a.IsInt64() && b.IsInt64()) return a.GetInt64() == b.GetInt64();
+  if (a.IsString() != b.IsString()) return false;
+  return JsonEquals(a, b);
+}
+
 // Adds to `out` what turns the object `from` into the object `to`.
 void DiffObjects(const JsonValue& from, const JsonValue& to, JsonValue& out,
                  JsonAllocator& allocator) {
@@ -168,7 +170,7 @@ void DiffObjects(const JsonValue& from, const JsonValue& to, JsonValue& out,
   for (const auto& m : from.GetObject()) {
     const JsonValue* target = pairing.Take(m.name);
     if (target == nullptr) {  // M2: gone, so delete it
-      out.AddMember(JsonValue(m.name, allocator), JsonValue(), allocator);
+      out.AddMember(CopyString(m.name, allocator), JsonValue(), allocator);
       continue;
     }
     if (m.value.IsObject() && target->IsObject()) {
@@ -177,76 +179,124 @@ void DiffObjects(const JsonValue& from, const JsonValue& to, JsonValue& out,
       JsonValue sub(rapidjson::kObjectType);
       DiffObjects(m.value, *target, sub, allocator);
       if (sub.MemberCount() > 0) {
-        out.AddMember(JsonValue(m.name, allocator), std::move(sub), allocator);
+        out.AddMember(CopyString(m.name, allocator), std::move(sub), allocator);
       }
       continue;
     }
     // M4: replaced whole. An object over a non-object is inserted as is,
     // which is exact because a storable object has no null members (M10).
-    if (!JsonEquals(m.value, *target)) {  // M14: 1 and 1.0 are equal
-      out.AddMember(JsonValue(m.name, allocator), DeepCopy(*target, allocator), allocator);
+    if (!SameValue(m.value, *target)) {  // M14: 1 and 1.0 are equal
+      out.AddMember(CopyString(m.name, allocator), DeepCopy(*target, allocator), allocator);
     }
   }
   rapidjson::SizeType i = 0;
   for (const auto& m : to.GetObject()) {
     if (!pairing.Taken(i++)) {
-      out.AddMember(JsonValue(m.name, allocator), DeepCopy(m.value, allocator), allocator);
+      out.AddMember(CopyString(m.name, allocator), DeepCopy(m.value, allocator), allocator);
     }
   }
 }
 
+// Forwards SAX events to a document, always copying strings, so that the
+// result owns all of its text even when an input holds constant-string
+// references.
+class OwningHandler {
+ public:
+  explicit OwningHandler(JsonDocument& document) : document_(document) {}
+  bool Null() { return document_.Null(); }
+  bool Bool(bool b) { return document_.Bool(b); }
+  bool Int(int i) { return document_.Int(i); }
+  bool Uint(unsigned u) { return document_.Uint(u); }
+  bool Int64(std::int64_t i) { return document_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return document_.Uint64(u); }
+  bool Double(double d) { return document_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    return document_.RawNumber(s, n, true);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return document_.String(s, n, true); }
+  bool StartObject() { return document_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) { return document_.Key(s, n, true); }
+  bool EndObject(rapidjson::SizeType members) { return document_.EndObject(members); }
+  bool StartArray() { return document_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) { return document_.EndArray(elements); }
+
+ private:
+  JsonDocument& document_;
+};
+
+// Writes Merge(first, second) as SAX events into a document (through
+// JsonDocument::Populate, which sizes every object and array exactly; values
+// built member by member would reserve 16 members per object).
 class Merger {
  public:
-  explicit Merger(JsonAllocator& allocator) : allocator_(allocator) {}
+  Merger(const JsonValue& first, const JsonValue& second) : first_(first), second_(second) {}
 
-  // Sets `out` to the coalesced object of the objects `first` and `second`
-  // and `*null_only` to whether it is null-only. On an inexpressible
-  // position returns false with error() set.
-  bool MergeObjects(const JsonValue& first, const JsonValue& second, JsonValue& out,
-                    bool* null_only) {
-    out.SetObject();
-    bool all_null = true;
-    MemberPairing pairing(second);
-    for (const auto& m : first.GetObject()) {
-      const JsonValue* other = pairing.Take(m.name);
-      if (other == nullptr) {  // only in `first`: the sequence keeps it
-        if (all_null) all_null = m.value.IsNull() || IsNullOnly(m.value);
-        out.AddMember(JsonValue(m.name, allocator_), DeepCopy(m.value, allocator_), allocator_);
-        continue;
-      }
-      path_.push_back(&m.name);
-      JsonValue value;
-      bool value_null_only = false;
-      if (!MergeValues(m.value, *other, value, &value_null_only)) return false;
-      path_.pop_back();
-      if (all_null) all_null = value.IsNull() || value_null_only;
-      out.AddMember(JsonValue(m.name, allocator_), std::move(value), allocator_);
-    }
-    rapidjson::SizeType i = 0;
-    for (const auto& m : second.GetObject()) {
-      if (pairing.Taken(i++)) continue;
-      if (all_null) all_null = m.value.IsNull() || IsNullOnly(m.value);
-      out.AddMember(JsonValue(m.name, allocator_), DeepCopy(m.value, allocator_), allocator_);
-    }
-    *null_only = all_null && out.MemberCount() > 0;
-    return true;
+  // The generator Populate calls. False, with error() set, when some position
+  // is inexpressible.
+  bool operator()(JsonDocument& document) {
+    OwningHandler out(document);
+    bool nullish = false;
+    return MergeObjects(first_, second_, out, &nullish);
   }
 
   const Status& error() const { return error_; }
 
  private:
-  // One key present in both patches; see the comment at the top of the file.
-  bool MergeValues(const JsonValue& first, const JsonValue& second, JsonValue& out,
-                   bool* null_only) {
+  void Key(const JsonValue& name, OwningHandler& out) {
+    out.Key(name.GetString(), name.GetStringLength(), true);
+  }
+
+  // Writes the coalesced object of the objects `first` and `second`; sets
+  // `*null_only` to whether it is null-only.
+  bool MergeObjects(const JsonValue& first, const JsonValue& second, OwningHandler& out,
+                    bool* null_only) {
+    out.StartObject();
+    rapidjson::SizeType count = 0;
+    bool all_null = true;
+    MemberPairing pairing(second);
+    for (const auto& m : first.GetObject()) {
+      const JsonValue* other = pairing.Take(m.name);
+      Key(m.name, out);
+      ++count;
+      if (other == nullptr) {  // only in `first`: the sequence keeps it
+        if (all_null) all_null = m.value.IsNull() || IsNullOnly(m.value);
+        m.value.Accept(out);
+        continue;
+      }
+      path_.push_back(&m.name);
+      bool nullish = false;
+      if (!MergeValues(m.value, *other, out, &nullish)) return false;
+      path_.pop_back();
+      all_null = all_null && nullish;
+    }
+    rapidjson::SizeType i = 0;
+    for (const auto& m : second.GetObject()) {
+      if (pairing.Taken(i++)) continue;
+      if (all_null) all_null = m.value.IsNull() || IsNullOnly(m.value);
+      Key(m.name, out);
+      ++count;
+      m.value.Accept(out);
+    }
+    out.EndObject(count);
+    *null_only = all_null && count > 0;
+    return true;
+  }
+
+  // One key present in both patches (see the comment at the top of the
+  // file). Sets `*nullish` to whether the written value is null or null-only.
+  bool MergeValues(const JsonValue& first, const JsonValue& second, OwningHandler& out,
+                   bool* nullish) {
     if (!second.IsObject()) {  // null, scalar or array: the last write wins
-      out = DeepCopy(second, allocator_);
+      *nullish = second.IsNull();
+      second.Accept(out);
       return true;
     }
     if (!first.IsObject()) {
       if (IsNullOnly(second)) {
         // Whatever `first` left there, `second` removes it (12a.3) or
         // creates nothing (M10): a plain delete.
-        out.SetNull();
+        *nullish = true;
+        out.Null();
         return true;
       }
       std::string what =
@@ -256,17 +306,19 @@ class Merger {
                   " and the second writes an object there; as one patch that object would merge "
                   "into any object the section holds instead of replacing it (M3, M4)");
     }
-    if (!MergeObjects(first, second, out, null_only)) return false;
+    bool null_only = false;
+    if (!MergeObjects(first, second, out, &null_only)) return false;
+    *nullish = null_only;
     if (!IsNullOnly(first)) {
-      if (*null_only) {
+      if (null_only) {
         return Fail(
             "where the section holds no object here, the first patch creates one and the second "
             "deletes all of its members, leaving {} (M11); the combined object holds only nulls "
             "and would create nothing (M10) or delete a scalar (12a.3)");
       }
-    } else if (*null_only != IsNullOnly(second)) {
+    } else if (null_only != IsNullOnly(second)) {
       return Fail(
-          *null_only
+          null_only
               ? "where the section holds no object here, the first patch creates nothing (its "
                 "object holds only nulls, M10) and the second writes {} (M5); the combined object "
                 "holds only nulls and would create nothing"
@@ -289,7 +341,8 @@ class Merger {
     return false;
   }
 
-  JsonAllocator& allocator_;
+  const JsonValue& first_;
+  const JsonValue& second_;
   std::vector<const JsonValue*> path_;
   Status error_;
 };
@@ -313,15 +366,15 @@ Result<JsonDocument> Merge(const JsonValue& first, const JsonValue& second) {
                                 ", not an object");
   }
   JsonDocument merged;
-  Merger merger(merged.GetAllocator());
-  bool null_only = false;
-  if (!merger.MergeObjects(first, second, merged, &null_only)) return merger.error();
+  Merger merger(first, second);
+  merged.Populate(merger);
+  if (!merger.error().ok()) return merger.error();
   return merged;
 }
 
 JsonDocument MergeOnto(const JsonValue& base, const JsonValue& first, const JsonValue& second) {
   JsonDocument state;
-  state.CopyFrom(AsSection(base), state.GetAllocator());
+  static_cast<JsonValue&>(state) = DeepCopy(AsSection(base), state.GetAllocator());
   ApplyPatch(state, first, state.GetAllocator());
   ApplyPatch(state, second, state.GetAllocator());
   return Diff(base, state);

@@ -5,10 +5,14 @@
 #include <utility>
 
 #include "document_writer.h"
+#include "json_copy.h"
 #include "merge.h"
 
 namespace shadowsync {
 namespace {
+
+using internal::CopyString;
+using internal::DeepCopy;
 
 // Small chunks: a memory store may hold many thousands of documents.
 constexpr std::size_t kPoolChunkBytes = 4096;
@@ -125,16 +129,15 @@ void DeltaOfObjects(const JsonValue& desired, const JsonValue& desired_meta,
       DeltaOfObjects(m.value, meta_value && meta_value->IsObject() ? *meta_value : kEmpty,
                      r->value, &sub, &sub_meta, allocator);
       if (sub.MemberCount() > 0) {  // keep only a non-empty path (D2)
-        delta->AddMember(JsonValue(m.name, allocator), std::move(sub), allocator);
-        delta_meta->AddMember(JsonValue(m.name, allocator), std::move(sub_meta), allocator);
+        delta->AddMember(CopyString(m.name, allocator), std::move(sub), allocator);
+        delta_meta->AddMember(CopyString(m.name, allocator), std::move(sub_meta), allocator);
       }
       continue;
     }
     if (r != reported.MemberEnd() && JsonEquals(m.value, r->value)) continue;
-    delta->AddMember(JsonValue(m.name, allocator), JsonValue(m.value, allocator), allocator);
-    JsonValue meta_copy;
-    if (meta_value) meta_copy.CopyFrom(*meta_value, allocator);
-    delta_meta->AddMember(JsonValue(m.name, allocator), std::move(meta_copy), allocator);
+    delta->AddMember(CopyString(m.name, allocator), DeepCopy(m.value, allocator), allocator);
+    delta_meta->AddMember(CopyString(m.name, allocator),
+                          meta_value ? DeepCopy(*meta_value, allocator) : JsonValue(), allocator);
   }
 }
 
@@ -148,8 +151,8 @@ ShadowDocument::ShadowDocument(const ShadowDocument& other)
       version_(other.version_),
       cached_json_(other.cached_json_),
       cached_state_size_(other.cached_state_size_) {
-  state_.CopyFrom(other.state_, *allocator_);
-  metadata_.CopyFrom(other.metadata_, *allocator_);
+  state_ = DeepCopy(other.state_, *allocator_);
+  metadata_ = DeepCopy(other.metadata_, *allocator_);
   pool_size_after_copy_ = allocator_->Size();
 }
 
@@ -213,10 +216,10 @@ Result<ShadowDocument> ShadowDocument::FromJson(const JsonValue& stored) {
     Status s = CheckStorable(*value, state_pointer, false);
     if (!s.ok()) return s;
     if (!meta) return InvalidArgumentError(meta_pointer + ": metadata is missing");
-    JsonValue meta_copy(*meta, doc.allocator());
+    JsonValue meta_copy = DeepCopy(*meta, doc.allocator());
     s = CheckMetadata(*value, meta_copy, meta_pointer);
     if (!s.ok()) return s;
-    doc.state_.AddMember(JsonValue(section, doc.allocator()), JsonValue(*value, doc.allocator()),
+    doc.state_.AddMember(JsonValue(section, doc.allocator()), DeepCopy(*value, doc.allocator()),
                          doc.allocator());
     doc.metadata_.AddMember(JsonValue(section, doc.allocator()), std::move(meta_copy),
                             doc.allocator());

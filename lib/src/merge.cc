@@ -2,6 +2,7 @@
 
 #include "merge.h"
 
+#include "json_copy.h"
 #include "shadowsync/diff.h"
 
 namespace shadowsync {
@@ -16,7 +17,7 @@ void SetMember(JsonValue& object, const JsonValue& name, JsonValue value,
   if (it != object.MemberEnd()) {
     it->value = std::move(value);
   } else {
-    object.AddMember(JsonValue(name, allocator), std::move(value), allocator);
+    object.AddMember(CopyString(name, allocator), std::move(value), allocator);
   }
 }
 
@@ -36,7 +37,7 @@ JsonValue MetadataFactory::MirrorOf(const JsonValue& value) {
   if (value.IsObject()) {
     JsonValue out(rapidjson::kObjectType);
     for (const auto& m : value.GetObject()) {
-      out.AddMember(JsonValue(m.name, allocator_), MirrorOf(m.value), allocator_);
+      out.AddMember(CopyString(m.name, allocator_), MirrorOf(m.value), allocator_);
     }
     return out;
   }
@@ -51,7 +52,7 @@ JsonValue MetadataFactory::MirrorOf(const JsonValue& value) {
 
 bool CopyWithoutNulls(const JsonValue& source, JsonValue* out, JsonAllocator& allocator) {
   if (!source.IsObject()) {
-    out->CopyFrom(source, allocator);
+    *out = DeepCopy(source, allocator);  // arrays as sent (12a.4)
     return true;
   }
   JsonValue result(rapidjson::kObjectType);
@@ -66,7 +67,7 @@ bool CopyWithoutNulls(const JsonValue& source, JsonValue* out, JsonAllocator& al
       dropped_something = true;
       continue;
     }
-    result.AddMember(JsonValue(m.name, allocator), std::move(child), allocator);
+    result.AddMember(CopyString(m.name, allocator), std::move(child), allocator);
   }
   // Greengrass' createMergeTree semantics: an object that had members and
   // lost all of them to nulls is not created; a literal {} is a value (M5).

@@ -306,6 +306,32 @@ TEST(DocumentTest, DeltaIsNeverStored_D6) {
   EXPECT_EQ(doc.ToJson().find("delta"), std::string::npos);
 }
 
+TEST(DocumentTest, DocumentOwnsTheTextItStores) {
+  // A state built with StringRef points into the caller's buffers; the
+  // document must copy, or it would change when they do.
+  std::string key = "temperature";
+  std::string text = "warm";
+  std::string array_text = "item";
+  JsonDocument state(rapidjson::kObjectType);
+  JsonValue reported(rapidjson::kObjectType);
+  JsonValue list(rapidjson::kArrayType);
+  list.PushBack(rapidjson::StringRef(array_text.data(), array_text.size()), state.GetAllocator());
+  reported.AddMember(rapidjson::StringRef(key.data(), key.size()),
+                     rapidjson::StringRef(text.data(), text.size()), state.GetAllocator());
+  reported.AddMember("list", list, state.GetAllocator());
+  state.AddMember("reported", reported, state.GetAllocator());
+  ShadowDocument doc;
+  doc.ApplyState(state, kT0);
+  ShadowDocument copy = doc;
+  key.assign("XXXXXXXXXXX");
+  text.assign("XXXX");
+  array_text.assign("XXXX");
+  EXPECT_EQ(ToCompactJson(*doc.reported()), R"({"temperature":"warm","list":["item"]})");
+  EXPECT_EQ(ToCompactJson(*copy.reported()), R"({"temperature":"warm","list":["item"]})");
+  EXPECT_JSON_EQ(ToCompactJson(*doc.reported_metadata()),
+                 R"({"temperature":{"timestamp":1000},"list":[{"timestamp":1000}]})");
+}
+
 TEST(DocumentTest, StoredFormRoundTrips_4_7) {
   ShadowDocument doc = Apply({R"({"desired":{"a":{"b":[1,{"c":null}]},"e":{}}})",
                               R"({"reported":{"a":1.5,"u":"\u00e9"}})"});
