@@ -23,6 +23,13 @@ PACKAGES=(
   nlohmann-json3-dev  # benchmark baseline only (merge_patch); never linked by the library
   clang               # Clang 14: the second compiler of the suite, ASan/UBSan, libFuzzer
   libclang-rt-14-dev  # Clang runtimes: sanitizers and libFuzzer (-fsanitize=fuzzer)
+  libssl-dev          # OpenSSL 3: mutual TLS under the Paho transport
+  libpaho-mqtt-dev    # Eclipse Paho MQTT C 1.3 (built with SSL): under Paho C++
+  libpaho-mqttpp-dev  # Eclipse Paho MQTT C++ 1.2: the Transport implementation
+  libsqlite3-dev      # SQLite 3: the emulator's durable store (--store)
+  mosquitto           # MQTT broker: integration tests start it on free loopback ports
+  mosquitto-clients   # mosquitto_pub / mosquitto_sub: fixture self-tests and docs
+  openssl             # the openssl CLI: test certificates are generated at test time
 )
 
 check_only=0
