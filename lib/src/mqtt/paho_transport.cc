@@ -1,0 +1,986 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// PahoTransport: Transport over mqtt::async_client (Paho MQTT C++ 1.2 on
+// Paho C 1.3.11), MQTT 3.1.1, with OpenSSL mutual TLS.
+//
+// Threads and locks (see also paho_transport.h):
+//   - Paho's receive thread runs OnMessage and OnConnectionLost, and Paho's
+//     threads run the delivery listener; each only touches our state under
+//     mu_ for a moment, and OnMessage calls the user's message handler.
+//   - One supervisor thread per connected transport (started by Connect(),
+//     joined by Disconnect()) turns a lost connection into
+//     kConnectionLost, reconnects with jittered backoff, renews the
+//     subscriptions, re-sends QoS 1 messages whose delivery failed, and
+//     reports kReconnected. It waits on cv_, so Disconnect() stops it at once.
+//   - No Paho function is ever called while mu_ is held: Paho runs our
+//     callbacks while holding its own global mutex, and some Paho calls (and
+//     MQTTAsync_destroy) take that mutex, so the reverse order would deadlock.
+//     Lock order: lifecycle_mu_ -> sub_mu_ -> mu_.
+//   - A Paho client exists only between Connect() and Disconnect(); it is
+//     destroyed on the thread that calls Disconnect(), after every user call
+//     that borrowed it has returned (client_users_), never on a Paho thread.
+//   - Waits on Paho tokens poll in short slices so that Disconnect() can
+//     abandon them (disconnect_requests_ changes); destroying the Paho client
+//     then ends the abandoned operation.
+
+#include "shadowsync/paho_transport.h"
+
+#include <mqtt/async_client.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "mqtt/backoff.h"
+#include "mqtt/broker_uri.h"
+#include "mqtt/connect_diagnosis.h"
+#include "mqtt/tls_files.h"
+
+namespace shadowsync {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using mqtt_internal::Backoff;
+using mqtt_internal::BrokerUri;
+using mqtt_internal::TlsSettings;
+
+constexpr std::chrono::seconds kSubscribeTimeout{10};
+// Granularity of abortable waits on Paho tokens.
+constexpr std::chrono::milliseconds kPollSlice{20};
+// How long a graceful Disconnect() lets in-flight messages finish.
+constexpr std::chrono::milliseconds kDisconnectGrace{500};
+// Our own deadline on a connect, beyond Paho's connect_timeout (which
+// normally fires first).
+constexpr std::chrono::seconds kConnectBackstop{5};
+// Upper bound on the diagnostic probe after a failed first Connect().
+constexpr std::chrono::seconds kMaxDiagnosis{5};
+// AWS IoT Core accepts at most 8 filters per SUBSCRIBE packet.
+constexpr std::size_t kFiltersPerSubscribe = 8;
+
+// > 0 while this thread runs inside one of our Paho callbacks (Paho's
+// receive or send thread). Blocking calls that need Paho's receive thread
+// (Subscribe, Flush) refuse to run there instead of deadlocking.
+thread_local int t_paho_callback_depth = 0;
+// > 0 while this thread runs a user handler that this transport called.
+thread_local int t_handler_depth = 0;
+
+class DepthScope {
+ public:
+  explicit DepthScope(int& depth) : depth_(depth) { ++depth_; }
+  ~DepthScope() { --depth_; }
+  DepthScope(const DepthScope&) = delete;
+  DepthScope& operator=(const DepthScope&) = delete;
+
+ private:
+  int& depth_;
+};
+
+Status Unavailable(std::string message) {
+  return Status(StatusCode::kUnavailable, std::move(message));
+}
+
+const char* ConnackText(int rc) {
+  switch (rc) {
+    case 1:
+      return "unacceptable protocol version";
+    case 2:
+      return "client identifier rejected";
+    case 3:
+      return "server unavailable";
+    case 4:
+      return "bad user name or password";
+    case 5:
+      return "not authorized";
+    default:
+      return "unknown reason";
+  }
+}
+
+void* SeqContext(std::uint64_t seq) {
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(seq));
+}
+
+std::uint64_t SeqOf(const mqtt::token& token) {
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(token.get_user_context()));
+}
+
+// MQTT 3.1.1 section 4.7: names carry no wildcard; in filters '#' is last
+// and alone in its level, '+' is alone in its level. U+0000 is not allowed.
+Status CheckTopic(std::string_view topic, bool filter) {
+  const char* field = filter ? "filter" : "topic";
+  if (topic.empty()) return InvalidArgumentError(std::string(field) + " is empty");
+  if (topic.size() > 65535) {
+    return InvalidArgumentError(std::string(field) + " is longer than 65535 bytes");
+  }
+  if (topic.find('\0') != std::string_view::npos) {
+    return InvalidArgumentError(std::string(field) + " contains a NUL character");
+  }
+  if (!filter) {
+    if (topic.find_first_of("+#") != std::string_view::npos) {
+      return InvalidArgumentError("topic \"" + std::string(topic.substr(0, 200)) +
+                                  "\" contains a wildcard (+ or #)");
+    }
+    return Status::Ok();
+  }
+  std::size_t start = 0;
+  while (start <= topic.size()) {
+    std::size_t end = topic.find('/', start);
+    if (end == std::string_view::npos) end = topic.size();
+    const std::string_view level = topic.substr(start, end - start);
+    if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) {
+      return InvalidArgumentError("filter \"" + std::string(topic.substr(0, 200)) +
+                                  "\": a wildcard must be a whole level");
+    }
+    if (level == "#" && end != topic.size()) {
+      return InvalidArgumentError("filter \"" + std::string(topic.substr(0, 200)) +
+                                  "\": '#' must be the last level");
+    }
+    start = end + 1;
+  }
+  return Status::Ok();
+}
+
+Status CheckQos(int qos) {
+  if (qos == 0 || qos == 1) return Status::Ok();
+  return InvalidArgumentError("qos " + std::to_string(qos) +
+                              " is not supported; use 0 or 1 (AWS IoT has no QoS 2)");
+}
+
+class PahoTransport final : public Transport {
+ public:
+  PahoTransport(MqttOptions options, BrokerUri uri)
+      : options_(std::move(options)),
+        uri_(std::move(uri)),
+        tls_{options_.ca_file, options_.cert_file, options_.key_file, options_.alpn_protocols},
+        delivery_listener_(this),
+        seed_(std::random_device{}() ^
+              static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(this))) {}
+
+  ~PahoTransport() override {
+    // A handler must not destroy its transport (see transport.h).
+    assert(t_paho_callback_depth == 0 && t_handler_depth == 0);
+    (void)Disconnect();
+  }
+
+  PahoTransport(const PahoTransport&) = delete;
+  PahoTransport& operator=(const PahoTransport&) = delete;
+
+  void SetHandlers(MessageHandler on_message, ConnectionHandler on_connection) override {
+    std::atomic_store(&handlers_, std::make_shared<const Handlers>(
+                                      Handlers{std::move(on_message), std::move(on_connection)}));
+  }
+
+  Status Connect() override;
+  Status Disconnect() override;
+
+  bool IsConnected() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return state_ == State::kConnected;
+  }
+
+  Status Subscribe(std::string_view filter, int qos) override;
+  Status Publish(std::string_view topic, std::string_view payload, int qos) override;
+  Status Flush(std::chrono::milliseconds timeout) override;
+
+ private:
+  enum class State { kIdle, kConnecting, kConnected, kReconnecting, kDisconnecting };
+
+  struct Handlers {
+    MessageHandler on_message;
+    ConnectionHandler on_connection;
+  };
+
+  // One published message until the broker has acknowledged it (QoS 1) or
+  // Paho has written it (QoS 0).
+  struct Outgoing {
+    mqtt::const_message_ptr message;
+    std::uint64_t epoch = 0;  // connection it was last handed to Paho on
+    bool in_flight = true;    // false: delivery failed, re-send after reconnect
+  };
+
+  struct Subscription {
+    std::string filter;
+    int qos = 1;
+  };
+
+  enum class WaitResult { kDone, kFailed, kTimedOut, kAborted };
+
+  class DeliveryListener final : public mqtt::iaction_listener {
+   public:
+    explicit DeliveryListener(PahoTransport* transport) : transport_(transport) {}
+    void on_success(const mqtt::token& token) override {
+      transport_->OnDelivered(SeqOf(token), true);
+    }
+    void on_failure(const mqtt::token& token) override {
+      transport_->OnDelivered(SeqOf(token), false);
+    }
+
+   private:
+    PahoTransport* transport_;
+  };
+
+  // Paho callbacks (Paho's threads). Never throw.
+  void OnMessage(const mqtt::const_message_ptr& message) noexcept;
+  void OnConnectionLost(const std::string& cause) noexcept;
+  void OnDelivered(std::uint64_t seq, bool ok) noexcept;
+
+  void NotifyConnection(ConnectionEvent event, const Status& cause) noexcept;
+
+  bool Aborted(std::uint64_t life) const { return disconnect_requests_.load() != life; }
+  std::unique_ptr<mqtt::async_client> CreateClient();
+  mqtt::connect_options MakeConnectOptions() const;
+  WaitResult WaitToken(const mqtt::token_ptr& token, Clock::time_point deadline,
+                       std::uint64_t life, int* rc, std::string* message) const;
+  Status ConnectOnce(mqtt::async_client& client, std::uint64_t life, bool diagnose);
+  std::string DescribeConnectFailure(int rc, const std::string& paho_message, bool diagnose) const;
+  Status RenewSubscriptions(mqtt::async_client& client, std::uint64_t life);
+  void ResendFailed(mqtt::async_client& client);
+  void DisconnectQuietly(mqtt::async_client& client, std::chrono::milliseconds grace) const;
+  void TearDown(mqtt::async_client* client, bool graceful);
+  void SupervisorLoop(mqtt::async_client* client, std::uint64_t life);
+  bool Reconnect(mqtt::async_client& client, std::uint64_t life, Backoff& backoff);
+
+  const MqttOptions options_;
+  const BrokerUri uri_;
+  const TlsSettings tls_;
+  DeliveryListener delivery_listener_;
+  const std::uint64_t seed_;
+
+  // Read by Paho's threads without mu_ (atomic shared_ptr access).
+  std::shared_ptr<const Handlers> handlers_;
+
+  // Incremented by every Disconnect() before it waits for lifecycle_mu_;
+  // a change aborts every wait that began before it.
+  std::atomic<std::uint64_t> disconnect_requests_{0};
+
+  // Serialises Connect() and Disconnect().
+  std::mutex lifecycle_mu_;
+  // Serialises SUBSCRIBE exchanges: a user's Subscribe() and the renewal
+  // after a reconnect, so that a filter granted during a reconnect is
+  // renewed too.
+  std::mutex sub_mu_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // any change of the fields below
+  State state_ = State::kIdle;                       // GUARDED_BY(mu_)
+  std::unique_ptr<mqtt::async_client> client_;       // GUARDED_BY(mu_)
+  int client_users_ = 0;                             // GUARDED_BY(mu_)
+  std::thread supervisor_;                           // GUARDED_BY(mu_)
+  bool stop_ = false;                                // GUARDED_BY(mu_)
+  bool lost_pending_ = false;                        // GUARDED_BY(mu_)
+  bool resend_requested_ = false;                    // GUARDED_BY(mu_)
+  std::uint64_t lost_count_ = 0;                     // GUARDED_BY(mu_)
+  Status lost_cause_;                                // GUARDED_BY(mu_)
+  Status last_reconnect_error_;                      // GUARDED_BY(mu_)
+  std::uint64_t epoch_ = 0;                          // GUARDED_BY(mu_)
+  std::uint64_t next_seq_ = 0;                       // GUARDED_BY(mu_)
+  std::map<std::uint64_t, Outgoing> outgoing_;       // GUARDED_BY(mu_)
+  // Bumped when Disconnect() begins: every waiting Flush() then fails.
+  std::uint64_t flush_generation_ = 0;               // GUARDED_BY(mu_)
+  std::vector<Subscription> subscriptions_;          // GUARDED_BY(mu_)
+};
+
+// ---------------------------------------------------------------------------
+// Paho callbacks
+
+void PahoTransport::OnMessage(const mqtt::const_message_ptr& message) noexcept {
+  DepthScope paho(t_paho_callback_depth);
+  try {
+    const std::shared_ptr<const Handlers> handlers = std::atomic_load(&handlers_);
+    if (!message || !handlers || !handlers->on_message) return;
+    MqttMessage m;
+    m.topic = message->get_topic();
+    m.payload = message->get_payload_str();
+    m.qos = message->get_qos();
+    m.retained = message->is_retained();
+    DepthScope handler(t_handler_depth);
+    handlers->on_message(m);
+  } catch (...) {
+    // An exception must not unwind into Paho's C code; the handler's
+    // failure is its own to report.
+  }
+}
+
+void PahoTransport::OnConnectionLost(const std::string& cause) noexcept {
+  DepthScope paho(t_paho_callback_depth);
+  try {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++lost_count_;
+    if (state_ != State::kConnected) return;  // a reconnect in progress notices lost_count_
+    state_ = State::kReconnecting;
+    lost_cause_ = Unavailable("connection to " + options_.server_uri + " lost" +
+                              (cause.empty() ? std::string() : ": " + cause));
+    lost_pending_ = true;
+    cv_.notify_all();
+  } catch (...) {
+  }
+}
+
+void PahoTransport::OnDelivered(std::uint64_t seq, bool ok) noexcept {
+  DepthScope paho(t_paho_callback_depth);
+  try {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto it = outgoing_.find(seq);
+    if (it == outgoing_.end()) return;
+    if (ok || it->second.message->get_qos() == 0 || state_ == State::kDisconnecting ||
+        state_ == State::kIdle) {
+      outgoing_.erase(it);
+    } else {
+      // QoS 1 and not acknowledged: the connection it went out on is gone
+      // (clean session: Paho fails it with -11 on the loss; persistent
+      // session: when the broker had lost the session). Send it again on
+      // the next connection; if that connection is already up, now.
+      it->second.in_flight = false;
+      if (state_ == State::kConnected && it->second.epoch < epoch_) resend_requested_ = true;
+    }
+    cv_.notify_all();
+  } catch (...) {
+  }
+}
+
+void PahoTransport::NotifyConnection(ConnectionEvent event, const Status& cause) noexcept {
+  try {
+    const std::shared_ptr<const Handlers> handlers = std::atomic_load(&handlers_);
+    if (!handlers || !handlers->on_connection) return;
+    DepthScope handler(t_handler_depth);
+    handlers->on_connection(event, cause);
+  } catch (...) {
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Paho plumbing
+
+std::unique_ptr<mqtt::async_client> PahoTransport::CreateClient() {
+  mqtt::create_options create(MQTTVERSION_3_1_1);
+  create.set_max_buffered_messages(options_.max_buffered_messages);
+  // Publish() refuses while offline; Paho must not queue behind our back.
+  create.set_send_while_disconnected(false);
+  // No persistence (nullptr): QoS 1 state lives in outgoing_.
+  auto client = std::make_unique<mqtt::async_client>(uri_.paho_uri, options_.client_id, create);
+  client->set_message_callback([this](mqtt::const_message_ptr m) { OnMessage(m); });
+  client->set_connection_lost_handler([this](const std::string& cause) { OnConnectionLost(cause); });
+  return client;
+}
+
+mqtt::connect_options PahoTransport::MakeConnectOptions() const {
+  mqtt::connect_options_builder builder;
+  builder.mqtt_version(MQTTVERSION_3_1_1)  // pitfall 10: no silent fallback to 3.1
+      .clean_session(options_.clean_session)
+      .keep_alive_interval(options_.keep_alive)
+      .connect_timeout(options_.connect_timeout)
+      .automatic_reconnect(false);  // ours has jitter and renews subscriptions
+  if (uri_.tls) {
+    // No error_handler: in Paho C++ 1.2 its context dangles (see
+    // connect_diagnosis.h); the diagnosis probe finds the cause instead.
+    // ssl_version is ignored by Paho C 1.3.11 with OpenSSL >= 1.1 (it always
+    // uses TLS_client_method()); OpenSSL 3's default security level already
+    // refuses TLS 1.0 and 1.1. Set anyway for Paho versions that honour it.
+    mqtt::ssl_options ssl = mqtt::ssl_options_builder()
+                                .trust_store(options_.ca_file)
+                                .enable_server_cert_auth(true)
+                                .verify(true)  // host-name check
+                                .ssl_version(MQTT_SSL_VERSION_TLS_1_2)
+                                .finalize();
+    if (!options_.cert_file.empty()) {
+      ssl.set_key_store(options_.cert_file);
+      ssl.set_private_key(options_.key_file);
+    }
+    if (!options_.alpn_protocols.empty()) ssl.set_alpn_protos(options_.alpn_protocols);
+    builder.ssl(std::move(ssl));
+  }
+  return builder.finalize();
+}
+
+PahoTransport::WaitResult PahoTransport::WaitToken(const mqtt::token_ptr& token,
+                                                   Clock::time_point deadline,
+                                                   std::uint64_t life, int* rc,
+                                                   std::string* message) const {
+  for (;;) {
+    try {
+      if (token->wait_for(kPollSlice)) return WaitResult::kDone;
+    } catch (const mqtt::exception& e) {
+      *rc = e.get_return_code();
+      *message = e.get_message();
+      return WaitResult::kFailed;
+    }
+    if (Aborted(life)) return WaitResult::kAborted;
+    if (Clock::now() >= deadline) return WaitResult::kTimedOut;
+  }
+}
+
+std::string PahoTransport::DescribeConnectFailure(int rc, const std::string& paho_message,
+                                                  bool diagnose) const {
+  const std::string head = "connect to " + options_.server_uri + " failed: ";
+  if (rc >= 1 && rc <= 5) {
+    return head + "the broker refused the connection: CONNACK return code " + std::to_string(rc) +
+           " (" + ConnackText(rc) + ")";
+  }
+  const std::string paho =
+      " [Paho: " + (paho_message.empty() ? std::string("error") : paho_message) + ", rc " +
+      std::to_string(rc) + "]";
+  if (!diagnose) return head + "see the Paho error" + paho;
+  const auto budget = std::min<std::chrono::milliseconds>(options_.connect_timeout, kMaxDiagnosis);
+  std::string cause = mqtt_internal::DiagnoseConnectFailure(uri_, tls_, budget);
+  if (cause.empty()) {
+    const bool timeout = paho_message.find("timeout") != std::string::npos;
+    if (timeout) {
+      cause = "no answer to the MQTT CONNECT within connect_timeout (" +
+              std::to_string(options_.connect_timeout.count()) + " s); TCP" +
+              (uri_.tls ? " and TLS work" : " works");
+    } else {
+      cause = uri_.tls ? "TCP and TLS work (a diagnostic TLS handshake succeeded), but the MQTT "
+                         "connect failed"
+                       : "TCP works, but the MQTT connect failed";
+    }
+  }
+  return head + cause + paho;
+}
+
+Status PahoTransport::ConnectOnce(mqtt::async_client& client, std::uint64_t life, bool diagnose) {
+  mqtt::token_ptr token;
+  try {
+    token = client.connect(MakeConnectOptions());
+  } catch (const mqtt::exception& e) {
+    return Unavailable(DescribeConnectFailure(e.get_return_code(), e.get_message(), diagnose));
+  }
+  const Clock::time_point deadline = Clock::now() + options_.connect_timeout + kConnectBackstop;
+  int rc = 0;
+  std::string message;
+  switch (WaitToken(token, deadline, life, &rc, &message)) {
+    case WaitResult::kDone:
+      return Status::Ok();
+    case WaitResult::kFailed:
+      return Unavailable(DescribeConnectFailure(rc, message, diagnose));
+    case WaitResult::kTimedOut:
+      return Unavailable(DescribeConnectFailure(-1, "no result from Paho within connect_timeout",
+                                                diagnose));
+    case WaitResult::kAborted:
+      break;
+  }
+  return Unavailable("connect to " + options_.server_uri + " abandoned: Disconnect() was called");
+}
+
+Status PahoTransport::RenewSubscriptions(mqtt::async_client& client, std::uint64_t life) {
+  std::lock_guard<std::mutex> sub_lock(sub_mu_);
+  std::vector<Subscription> subscriptions;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    subscriptions = subscriptions_;
+  }
+  for (std::size_t first = 0; first < subscriptions.size(); first += kFiltersPerSubscribe) {
+    const std::size_t last = std::min(subscriptions.size(), first + kFiltersPerSubscribe);
+    std::vector<std::string> filters;
+    mqtt::iasync_client::qos_collection qos;
+    for (std::size_t i = first; i < last; ++i) {
+      filters.push_back(subscriptions[i].filter);
+      qos.push_back(subscriptions[i].qos);
+    }
+    mqtt::token_ptr token;
+    try {
+      token = client.subscribe(mqtt::string_collection::create(filters), qos);
+    } catch (const mqtt::exception& e) {
+      return Unavailable("renewing subscriptions failed: " + std::string(e.what()));
+    }
+    int rc = 0;
+    std::string message;
+    switch (WaitToken(token, Clock::now() + kSubscribeTimeout, life, &rc, &message)) {
+      case WaitResult::kDone:
+        break;
+      case WaitResult::kFailed:
+        if (rc == 0x80) {
+          return Status(StatusCode::kRejected,
+                        "the broker refused the renewed subscription to \"" + filters.front() +
+                            "\" (SUBACK 0x80)");
+        }
+        return Unavailable("renewing subscriptions failed: " + message + " (rc " +
+                           std::to_string(rc) + ")");
+      case WaitResult::kTimedOut:
+        return Unavailable("renewing subscriptions: no SUBACK within " +
+                           std::to_string(kSubscribeTimeout.count()) + " s");
+      case WaitResult::kAborted:
+        return Unavailable("renewing subscriptions abandoned: Disconnect() was called");
+    }
+    if (filters.size() > 1) {
+      std::vector<mqtt::ReasonCode> codes;
+      try {
+        codes = token->get_subscribe_response().get_reason_codes();
+      } catch (const std::exception&) {
+        // No per-filter codes: the SUBACK as a whole succeeded.
+      }
+      for (std::size_t i = 0; i < codes.size() && i < filters.size(); ++i) {
+        if (static_cast<int>(codes[i]) >= 0x80) {
+          return Status(StatusCode::kRejected, "the broker refused the renewed subscription to \"" +
+                                                   filters[i] + "\" (SUBACK 0x80)");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void PahoTransport::ResendFailed(mqtt::async_client& client) {
+  std::vector<std::pair<std::uint64_t, mqtt::const_message_ptr>> todo;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != State::kConnected) return;
+    for (auto& [seq, out] : outgoing_) {
+      if (out.in_flight) continue;
+      out.in_flight = true;
+      out.epoch = epoch_;
+      todo.emplace_back(seq, out.message);
+    }
+  }
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    try {
+      client.publish(todo[i].second, SeqContext(todo[i].first), delivery_listener_);
+    } catch (const std::exception&) {
+      // Offline again or the buffer is full: the rest waits for the next
+      // connection (OnConnectionLost will start a reconnect).
+      std::lock_guard<std::mutex> lock(mu_);
+      for (std::size_t j = i; j < todo.size(); ++j) {
+        const auto it = outgoing_.find(todo[j].first);
+        if (it != outgoing_.end()) it->second.in_flight = false;
+      }
+      return;
+    }
+  }
+}
+
+void PahoTransport::DisconnectQuietly(mqtt::async_client& client,
+                                      std::chrono::milliseconds grace) const {
+  try {
+    if (!client.is_connected()) return;
+    mqtt::token_ptr token = client.disconnect(grace);
+    token->wait_for(grace + std::chrono::seconds(2));
+  } catch (const std::exception&) {
+    // Already gone: nothing to close.
+  }
+}
+
+// Ends the Paho client of this connection. Called by the thread that owns
+// lifecycle_mu_, with the supervisor already joined.
+void PahoTransport::TearDown(mqtt::async_client* client, bool graceful) {
+  if (client != nullptr && graceful) DisconnectQuietly(*client, kDisconnectGrace);
+  std::unique_ptr<mqtt::async_client> doomed;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    state_ = State::kDisconnecting;
+    // Publish()/Subscribe() borrow the client only for a non-blocking Paho
+    // call, so this wait is short.
+    cv_.wait(lock, [this] { return client_users_ == 0; });
+    doomed = std::move(client_);
+  }
+  doomed.reset();  // MQTTAsync_destroy: no callback of this client runs after it
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    outgoing_.clear();
+    ++flush_generation_;
+    state_ = State::kIdle;
+    stop_ = false;
+    lost_pending_ = false;
+    resend_requested_ = false;
+  }
+  cv_.notify_all();
+}
+
+// ---------------------------------------------------------------------------
+// Reconnect supervisor
+
+void PahoTransport::SupervisorLoop(mqtt::async_client* client, std::uint64_t life) {
+  Backoff backoff(options_.reconnect_min, options_.reconnect_max, seed_);
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stop_ || lost_pending_ || resend_requested_; });
+    if (stop_) return;
+    if (lost_pending_) {
+      lost_pending_ = false;
+      resend_requested_ = false;
+      const Status cause = lost_cause_;
+      lock.unlock();
+      NotifyConnection(ConnectionEvent::kConnectionLost, cause);
+      backoff.Reset();
+      const bool reconnected = Reconnect(*client, life, backoff);
+      lock.lock();
+      if (!reconnected) return;
+      continue;
+    }
+    resend_requested_ = false;
+    lock.unlock();
+    ResendFailed(*client);
+    lock.lock();
+  }
+}
+
+bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life,
+                              Backoff& backoff) {
+  for (;;) {
+    const std::chrono::milliseconds wait = backoff.Next();
+    std::uint64_t lost_before = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_for(lock, wait, [this] { return stop_; })) return false;
+      lost_before = lost_count_;
+    }
+    // No diagnosis probe here: it could not be interrupted by Disconnect(),
+    // and the loss itself was already reported.
+    Status status = ConnectOnce(client, life, /*diagnose=*/false);
+    const bool paho_connected = status.ok();
+    if (status.ok()) status = RenewSubscriptions(client, life);
+    if (status.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return false;
+      if (lost_count_ != lost_before) {
+        status = Unavailable("connection lost again while renewing subscriptions");
+      } else {
+        state_ = State::kConnected;
+        ++epoch_;
+        last_reconnect_error_ = Status::Ok();
+      }
+    }
+    if (status.ok()) {
+      ResendFailed(client);
+      NotifyConnection(ConnectionEvent::kReconnected, Status::Ok());
+      return true;
+    }
+    if (Aborted(life)) return false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_reconnect_error_ = status;
+    }
+    if (paho_connected) DisconnectQuietly(client, std::chrono::milliseconds(0));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Public operations
+
+Status PahoTransport::Connect() {
+  if (t_paho_callback_depth > 0 || t_handler_depth > 0) {
+    return FailedPreconditionError("Connect() must not be called from a transport handler");
+  }
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  const std::uint64_t life = disconnect_requests_.load();
+  std::uint64_t lost_before = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == State::kConnected) return Status::Ok();
+    if (state_ == State::kReconnecting) {
+      return Unavailable("reconnecting after: " + lost_cause_.message() +
+                         (last_reconnect_error_.ok()
+                              ? std::string()
+                              : "; last attempt: " + last_reconnect_error_.message()));
+    }
+    lost_before = lost_count_;
+  }
+  // The files may have changed since MakePahoTransport() checked them; a
+  // key that no longer matches its certificate is a configuration error,
+  // not an outage.
+  if (uri_.tls) {
+    if (Status s = mqtt_internal::CheckCaFile(options_.ca_file); !s.ok()) return s;
+    if (!options_.cert_file.empty()) {
+      Status s = mqtt_internal::CheckClientCertificate(options_.cert_file, options_.key_file);
+      if (!s.ok()) return s;
+    }
+  }
+
+  std::unique_ptr<mqtt::async_client> owned;
+  try {
+    owned = CreateClient();
+  } catch (const mqtt::exception& e) {
+    return InternalError("creating the Paho client for " + uri_.paho_uri +
+                         " failed: " + std::string(e.what()));
+  }
+  mqtt::async_client* client = owned.get();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    client_ = std::move(owned);
+    state_ = State::kConnecting;
+  }
+
+  Status status = ConnectOnce(*client, life, /*diagnose=*/true);
+  if (status.ok()) status = RenewSubscriptions(*client, life);
+  if (!status.ok()) {
+    TearDown(client, /*graceful=*/true);
+    return status;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++epoch_;
+    state_ = State::kConnected;
+    if (lost_count_ != lost_before) {
+      // Lost between CONNACK and now: let the supervisor handle it.
+      state_ = State::kReconnecting;
+      lost_cause_ = Unavailable("connection to " + options_.server_uri + " lost");
+      lost_pending_ = true;
+    }
+  }
+  // Before the supervisor starts, so that kConnected always comes first.
+  NotifyConnection(ConnectionEvent::kConnected, Status::Ok());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+    supervisor_ = std::thread(&PahoTransport::SupervisorLoop, this, client, life);
+  }
+  return Status::Ok();
+}
+
+Status PahoTransport::Disconnect() {
+  if (t_paho_callback_depth > 0 || t_handler_depth > 0) {
+    return FailedPreconditionError("Disconnect() must not be called from a transport handler");
+  }
+  disconnect_requests_.fetch_add(1);  // aborts waits in Connect(), Subscribe(), the supervisor
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  std::thread supervisor;
+  mqtt::async_client* client = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == State::kIdle) return Status::Ok();
+    stop_ = true;
+    state_ = State::kDisconnecting;
+    ++flush_generation_;
+    supervisor = std::move(supervisor_);
+    client = client_.get();
+  }
+  cv_.notify_all();
+  if (supervisor.joinable()) supervisor.join();
+  TearDown(client, /*graceful=*/true);
+  return Status::Ok();
+}
+
+Status PahoTransport::Subscribe(std::string_view filter, int qos) {
+  if (t_paho_callback_depth > 0) {
+    return FailedPreconditionError(
+        "Subscribe() called from a handler on Paho's thread; it would wait for a SUBACK that "
+        "only this thread can receive");
+  }
+  if (Status s = CheckTopic(filter, /*filter=*/true); !s.ok()) return s;
+  if (Status s = CheckQos(qos); !s.ok()) return s;
+  std::lock_guard<std::mutex> sub_lock(sub_mu_);
+  const std::uint64_t life = disconnect_requests_.load();
+  mqtt::async_client* client = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != State::kConnected) {
+      return Unavailable("cannot subscribe to \"" + std::string(filter) + "\": not connected to " +
+                         options_.server_uri);
+    }
+    ++client_users_;
+    client = client_.get();
+  }
+  mqtt::token_ptr token;
+  Status status;
+  try {
+    token = client->subscribe(std::string(filter), qos);
+  } catch (const mqtt::exception& e) {
+    status = e.get_return_code() == MQTTASYNC_BAD_UTF8_STRING
+                 ? InvalidArgumentError("filter is not valid UTF-8")
+                 : Unavailable("subscribe to \"" + std::string(filter) + "\" failed: " + e.what());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --client_users_;
+  }
+  cv_.notify_all();
+  if (!status.ok()) return status;
+
+  int rc = 0;
+  std::string message;
+  switch (WaitToken(token, Clock::now() + kSubscribeTimeout, life, &rc, &message)) {
+    case WaitResult::kDone:
+      break;
+    case WaitResult::kFailed:
+      if (rc == 0x80) {
+        return Status(StatusCode::kRejected, "the broker refused the subscription to \"" +
+                                                 std::string(filter) + "\" (SUBACK 0x80)");
+      }
+      return Unavailable("subscribe to \"" + std::string(filter) + "\" failed: " + message +
+                         " (rc " + std::to_string(rc) + "); the connection was probably lost");
+    case WaitResult::kTimedOut:
+      return Status(StatusCode::kTimeout, "no SUBACK for \"" + std::string(filter) + "\" within " +
+                                              std::to_string(kSubscribeTimeout.count()) + " s");
+    case WaitResult::kAborted:
+      return Unavailable("subscribe to \"" + std::string(filter) +
+                         "\" abandoned: Disconnect() was called");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
+                               [&](const Subscription& s) { return s.filter == filter; });
+  if (it != subscriptions_.end()) {
+    it->qos = qos;
+  } else {
+    subscriptions_.push_back(Subscription{std::string(filter), qos});
+  }
+  return Status::Ok();
+}
+
+Status PahoTransport::Publish(std::string_view topic, std::string_view payload, int qos) {
+  if (Status s = CheckTopic(topic, /*filter=*/false); !s.ok()) return s;
+  if (Status s = CheckQos(qos); !s.ok()) return s;
+  mqtt::const_message_ptr message =
+      mqtt::make_message(std::string(topic), payload.data(), payload.size(), qos, false);
+  std::uint64_t seq = 0;
+  mqtt::async_client* client = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != State::kConnected) {
+      return Unavailable("cannot publish to \"" + std::string(topic.substr(0, 200)) +
+                         "\": not connected to " + options_.server_uri);
+    }
+    seq = ++next_seq_;
+    outgoing_.emplace(seq, Outgoing{message, epoch_, true});
+    ++client_users_;
+    client = client_.get();
+  }
+  Status status;
+  try {
+    client->publish(message, SeqContext(seq), delivery_listener_);
+  } catch (const mqtt::exception& e) {
+    switch (e.get_return_code()) {
+      case MQTTASYNC_MAX_BUFFERED_MESSAGES:
+        status = Unavailable("outgoing buffer full: " +
+                             std::to_string(options_.max_buffered_messages) +
+                             " messages are waiting to be sent (max_buffered_messages)");
+        break;
+      case MQTTASYNC_DISCONNECTED:
+        status = Unavailable("cannot publish: not connected to " + options_.server_uri);
+        break;
+      case MQTTASYNC_BAD_UTF8_STRING:
+        status = InvalidArgumentError("topic is not valid UTF-8");
+        break;
+      default:
+        status = Unavailable("publish failed: " + std::string(e.what()));
+        break;
+    }
+  } catch (const std::exception& e) {
+    status = InternalError("publish failed: " + std::string(e.what()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --client_users_;
+    if (!status.ok()) outgoing_.erase(seq);
+  }
+  cv_.notify_all();
+  return status;
+}
+
+Status PahoTransport::Flush(std::chrono::milliseconds timeout) {
+  if (t_paho_callback_depth > 0) {
+    return FailedPreconditionError(
+        "Flush() called from a handler on Paho's thread; the acknowledgements it waits for "
+        "arrive on this thread");
+  }
+  const Clock::time_point deadline = Clock::now() + timeout;
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::uint64_t last = next_seq_;
+  const std::uint64_t generation = flush_generation_;
+  const auto done = [&] {
+    return generation != flush_generation_ || outgoing_.empty() || outgoing_.begin()->first > last;
+  };
+  if (!cv_.wait_until(lock, deadline, done)) {
+    std::size_t pending = 0;
+    for (const auto& entry : outgoing_) {
+      if (entry.first > last) break;
+      ++pending;
+    }
+    return Status(StatusCode::kTimeout,
+                  std::to_string(pending) + " message(s) not yet acknowledged after " +
+                      std::to_string(timeout.count()) + " ms" +
+                      (state_ == State::kConnected ? "" : " (not connected)"));
+  }
+  if (generation != flush_generation_) {
+    return Unavailable("Disconnect() was called before every message was acknowledged");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Factory and validation
+
+Status ValidateMqttOptions(const MqttOptions& options) {
+  Result<BrokerUri> uri = mqtt_internal::ParseBrokerUri(options.server_uri);
+  if (!uri.ok()) return uri.status();
+  if (options.client_id.empty()) return InvalidArgumentError("client_id: must not be empty");
+  if (options.client_id.size() > 65535) {
+    return InvalidArgumentError("client_id: longer than 65535 bytes");
+  }
+  if (options.keep_alive < std::chrono::seconds(0) ||
+      options.keep_alive > std::chrono::seconds(65535)) {
+    return InvalidArgumentError("keep_alive: must be 0 (off) to 65535 s");
+  }
+  if (options.connect_timeout <= std::chrono::seconds(0)) {
+    return InvalidArgumentError("connect_timeout: must be positive");
+  }
+  if (options.reconnect_min <= std::chrono::milliseconds(0)) {
+    return InvalidArgumentError("reconnect_min: must be positive");
+  }
+  if (options.reconnect_max < options.reconnect_min) {
+    return InvalidArgumentError("reconnect_max: must not be less than reconnect_min");
+  }
+  if (options.max_buffered_messages < 1) {
+    return InvalidArgumentError("max_buffered_messages: must be at least 1");
+  }
+
+  if (!uri->tls) {
+    const std::pair<const char*, const std::string*> files[] = {
+        {"ca_file", &options.ca_file},
+        {"cert_file", &options.cert_file},
+        {"key_file", &options.key_file}};
+    for (const auto& [field, value] : files) {
+      if (!value->empty()) {
+        return InvalidArgumentError(std::string(field) + " is set but server_uri is not ssl://");
+      }
+    }
+    if (!options.alpn_protocols.empty()) {
+      return InvalidArgumentError("alpn_protocols is set but server_uri is not ssl://");
+    }
+    return Status::Ok();
+  }
+
+  if (options.ca_file.empty()) {
+    return InvalidArgumentError(
+        "ca_file: required for ssl:// (the server certificate is always verified)");
+  }
+  if (!options.cert_file.empty() && options.key_file.empty()) {
+    return InvalidArgumentError("key_file: required when cert_file is set");
+  }
+  if (options.cert_file.empty() && !options.key_file.empty()) {
+    return InvalidArgumentError("cert_file: required when key_file is set");
+  }
+  for (const std::string& protocol : options.alpn_protocols) {
+    if (protocol.empty()) return InvalidArgumentError("alpn_protocols: empty protocol name");
+    if (protocol.size() > 255) {
+      return InvalidArgumentError("alpn_protocols: \"" + protocol.substr(0, 40) +
+                                  "...\" is longer than 255 bytes");
+    }
+  }
+  if (Status s = mqtt_internal::CheckCaFile(options.ca_file); !s.ok()) return s;
+  if (!options.cert_file.empty()) {
+    return mqtt_internal::CheckClientCertificate(options.cert_file, options.key_file);
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Transport>> MakePahoTransport(const MqttOptions& options) {
+  if (Status s = ValidateMqttOptions(options); !s.ok()) return s;
+  Result<BrokerUri> uri = mqtt_internal::ParseBrokerUri(options.server_uri);
+  if (!uri.ok()) return uri.status();
+  return std::unique_ptr<Transport>(new PahoTransport(options, std::move(uri).value()));
+}
+
+}  // namespace shadowsync

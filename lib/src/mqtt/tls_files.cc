@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+
+#include "mqtt/tls_files.h"
+
+#include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace shadowsync {
+namespace mqtt_internal {
+namespace {
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct InfoStackFree {
+  void operator()(STACK_OF(X509_INFO) * s) const { sk_X509_INFO_pop_free(s, X509_INFO_free); }
+};
+
+Status FileError(std::string_view field, const std::string& path, const std::string& what) {
+  return InvalidArgumentError(std::string(field) + ": " + path + ": " + what);
+}
+
+// " (reason; reason)" from the OpenSSL queue, or "".
+std::string OpenSslDetail() {
+  std::string errors = DrainOpenSslErrors();
+  return errors.empty() ? std::string() : " (" + errors + ")";
+}
+
+// Called by OpenSSL when the key is encrypted. Refusing here (instead of
+// leaving the callback null) matters: OpenSSL's default would prompt for a
+// password on the terminal.
+int RefusePassword(char* /*buf*/, int /*size*/, int /*rwflag*/, void* asked) {
+  *static_cast<bool*>(asked) = true;
+  return -1;
+}
+
+}  // namespace
+
+std::string DrainOpenSslErrors() {
+  std::string out;
+  unsigned long code = 0;
+  while ((code = ERR_get_error()) != 0) {
+    const char* reason = ERR_reason_error_string(code);
+    std::string text;
+    if (reason != nullptr) {
+      text = reason;
+    } else {
+      char buf[256];
+      ERR_error_string_n(code, buf, sizeof(buf));
+      text = buf;
+    }
+    if (out.find(text) != std::string::npos) continue;  // OpenSSL repeats itself
+    if (!out.empty()) out += "; ";
+    out += text;
+  }
+  return out;
+}
+
+Status CheckReadableFile(std::string_view field, const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return FileError(field, path, std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return FileError(field, path, std::strerror(EISDIR));
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FileError(field, path, std::strerror(errno));
+  close(fd);
+  return Status::Ok();
+}
+
+Status CheckCaFile(const std::string& path) {
+  if (Status s = CheckReadableFile("ca_file", path); !s.ok()) return s;
+  ERR_clear_error();
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_file(path.c_str(), "r"));
+  if (!bio) return FileError("ca_file", path, "cannot open" + OpenSslDetail());
+  std::unique_ptr<STACK_OF(X509_INFO), InfoStackFree> infos(
+      PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr));
+  int certificates = 0;
+  if (infos) {
+    for (int i = 0; i < sk_X509_INFO_num(infos.get()); ++i) {
+      if (sk_X509_INFO_value(infos.get(), i)->x509 != nullptr) ++certificates;
+    }
+  }
+  if (certificates == 0) {
+    return FileError("ca_file", path, "no PEM certificate in the file" + OpenSslDetail());
+  }
+  ERR_clear_error();
+  return Status::Ok();
+}
+
+Status CheckClientCertificate(const std::string& cert_path, const std::string& key_path) {
+  if (Status s = CheckReadableFile("cert_file", cert_path); !s.ok()) return s;
+  if (Status s = CheckReadableFile("key_file", key_path); !s.ok()) return s;
+  ERR_clear_error();
+
+  std::unique_ptr<BIO, BioFree> cert_bio(BIO_new_file(cert_path.c_str(), "r"));
+  if (!cert_bio) return FileError("cert_file", cert_path, "cannot open" + OpenSslDetail());
+  std::unique_ptr<X509, X509Free> cert(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) {
+    return FileError("cert_file", cert_path, "not a PEM certificate" + OpenSslDetail());
+  }
+
+  std::unique_ptr<BIO, BioFree> key_bio(BIO_new_file(key_path.c_str(), "r"));
+  if (!key_bio) return FileError("key_file", key_path, "cannot open" + OpenSslDetail());
+  bool password_asked = false;
+  std::unique_ptr<EVP_PKEY, PkeyFree> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, RefusePassword, &password_asked));
+  if (!key) {
+    if (password_asked) {
+      ERR_clear_error();
+      return FileError("key_file", key_path,
+                       "the private key is encrypted; only unencrypted PEM keys are supported");
+    }
+    return FileError("key_file", key_path, "not a PEM private key" + OpenSslDetail());
+  }
+
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return InvalidArgumentError("key_file does not match cert_file (key_file: " + key_path +
+                                ", cert_file: " + cert_path + ")");
+  }
+  ERR_clear_error();
+  return Status::Ok();
+}
+
+}  // namespace mqtt_internal
+}  // namespace shadowsync

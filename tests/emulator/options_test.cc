@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Tests of tools/emulator/options.cc: every flag, the defaults, and the
+// exact text of every usage error.
+
+#include "options.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace shadowsync::emulator {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+CommandLine Parse(const std::vector<std::string>& args) {
+  Result<CommandLine> line = ParseCommandLine(args, 4242);
+  EXPECT_TRUE(line.ok()) << line.status().ToString();
+  return line.ok() ? std::move(line).value() : CommandLine();
+}
+
+std::string Error(const std::vector<std::string>& args) {
+  Result<CommandLine> line = ParseCommandLine(args, 4242);
+  EXPECT_FALSE(line.ok());
+  if (line.ok()) return "";
+  EXPECT_EQ(line.status().code(), StatusCode::kInvalidArgument);
+  return line.status().message();
+}
+
+TEST(OptionsTest, Defaults) {
+  const CommandLine line = Parse({});
+  EXPECT_EQ(line.action, CommandLine::Action::kRun);
+  EXPECT_EQ(line.mqtt.server_uri, "tcp://localhost:1883");
+  EXPECT_EQ(line.mqtt.client_id, "shadowsync-emulator-4242");
+  EXPECT_TRUE(line.mqtt.ca_file.empty());
+  EXPECT_TRUE(line.mqtt.cert_file.empty());
+  EXPECT_TRUE(line.mqtt.key_file.empty());
+  EXPECT_TRUE(line.mqtt.alpn_protocols.empty());
+  EXPECT_TRUE(line.mqtt.clean_session);
+  EXPECT_TRUE(line.store_path.empty());
+  EXPECT_TRUE(line.seed_file.empty());
+  EXPECT_TRUE(line.export_file.empty());
+  EXPECT_EQ(line.log_level, LogLevel::kInfo);
+  EXPECT_EQ(line.emulator.order, PublishOrder::kAcceptedFirst);
+  EXPECT_FALSE(line.emulator.order_seed.has_value());
+  EXPECT_EQ(line.emulator.max_inflight, 10);
+  EXPECT_EQ(line.emulator.workers, 2);
+  EXPECT_EQ(line.emulator.service.limits.max_document_bytes, 8192u);
+  EXPECT_EQ(line.emulator.service.limits.max_depth, 6);
+  EXPECT_EQ(line.emulator.service.limits.max_client_token_bytes, 64u);
+  EXPECT_EQ(line.emulator.service.max_requests_per_second_per_thing, 20);
+  EXPECT_EQ(line.emulator.service.tombstone_lifetime_seconds, 48 * 3600);
+}
+
+TEST(OptionsTest, EveryFlag) {
+  const CommandLine line = Parse({
+      "--broker",
+      "ssl://broker.example:8883",
+      "--ca",
+      "ca.crt",
+      "--cert",
+      "c.crt",
+      "--key",
+      "c.key",
+      "--client-id",
+      "emu-1",
+      "--alpn",
+      "x-amzn-mqtt-ca",
+      "--store",
+      "/var/lib/s.db",
+      "--seed",
+      "seed.json",
+      "--export",
+      "out.json",
+      "--order",
+      "random",
+      "--order-seed",
+      "99",
+      "--max-document-bytes",
+      "30720",
+      "--max-depth",
+      "8",
+      "--max-inflight",
+      "0",
+      "--max-requests-per-second",
+      "0",
+      "--workers",
+      "0",
+      "--log-level",
+      "debug",
+  });
+  EXPECT_EQ(line.action, CommandLine::Action::kRun);
+  EXPECT_EQ(line.mqtt.server_uri, "ssl://broker.example:8883");
+  EXPECT_EQ(line.mqtt.ca_file, "ca.crt");
+  EXPECT_EQ(line.mqtt.cert_file, "c.crt");
+  EXPECT_EQ(line.mqtt.key_file, "c.key");
+  EXPECT_EQ(line.mqtt.client_id, "emu-1");
+  EXPECT_THAT(line.mqtt.alpn_protocols, ElementsAre("x-amzn-mqtt-ca"));
+  EXPECT_EQ(line.store_path, "/var/lib/s.db");
+  EXPECT_EQ(line.seed_file, "seed.json");
+  EXPECT_EQ(line.export_file, "out.json");
+  EXPECT_EQ(line.emulator.order, PublishOrder::kRandom);
+  EXPECT_EQ(line.emulator.order_seed, 99u);
+  EXPECT_EQ(line.emulator.service.limits.max_document_bytes, 30720u);
+  EXPECT_EQ(line.emulator.service.limits.max_depth, 8);
+  EXPECT_EQ(line.emulator.max_inflight, 0);
+  EXPECT_EQ(line.emulator.service.max_requests_per_second_per_thing, 0);
+  EXPECT_EQ(line.emulator.workers, 0);
+  EXPECT_EQ(line.log_level, LogLevel::kDebug);
+}
+
+TEST(OptionsTest, EqualsFormAndLastOneWins) {
+  const CommandLine line =
+      Parse({"--broker=tcp://127.0.0.1:18830", "--order=delta-first", "--workers=3", "--workers",
+             "5", "--log-level=warn", "--store=a.db", "--store", "b.db"});
+  EXPECT_EQ(line.mqtt.server_uri, "tcp://127.0.0.1:18830");
+  EXPECT_EQ(line.emulator.order, PublishOrder::kDeltaFirst);
+  EXPECT_EQ(line.emulator.workers, 5);
+  EXPECT_EQ(line.log_level, LogLevel::kWarn);
+  EXPECT_EQ(line.store_path, "b.db");
+}
+
+TEST(OptionsTest, BrokerForms) {
+  EXPECT_EQ(Parse({"--broker", "tcp://localhost"}).mqtt.server_uri, "tcp://localhost");
+  EXPECT_EQ(Parse({"--broker", "tcp://[::1]:1883"}).mqtt.server_uri, "tcp://[::1]:1883");
+  EXPECT_EQ(Parse({"--broker", "tcp://[::1]"}).mqtt.server_uri, "tcp://[::1]");
+  EXPECT_EQ(Parse({"--broker", "ssl://h:65535", "--ca", "ca"}).mqtt.server_uri, "ssl://h:65535");
+  // Server-only TLS (no client certificate) is allowed.
+  const CommandLine tls = Parse({"--broker", "ssl://h:8883", "--ca", "ca"});
+  EXPECT_TRUE(tls.mqtt.cert_file.empty());
+}
+
+TEST(OptionsTest, AlpnListsAndRepeats) {
+  const CommandLine line =
+      Parse({"--broker", "ssl://h:443", "--ca", "c", "--alpn", "a,b", "--alpn", "c"});
+  EXPECT_THAT(line.mqtt.alpn_protocols, ElementsAre("a", "b", "c"));
+}
+
+TEST(OptionsTest, SeedValueDecidesBetweenOrderSeedAndFile) {
+  const CommandLine number = Parse({"--order", "random", "--seed", "42"});
+  EXPECT_EQ(number.emulator.order_seed, 42u);
+  EXPECT_TRUE(number.seed_file.empty());
+
+  const CommandLine file = Parse({"--seed", "./42"});
+  EXPECT_EQ(file.seed_file, "./42");
+  EXPECT_FALSE(file.emulator.order_seed.has_value());
+
+  // Both at once, in any order; and the --order after the seed.
+  const CommandLine both = Parse({"--seed", "0", "--seed", "shadows.json", "--order", "random"});
+  EXPECT_EQ(both.emulator.order_seed, 0u);
+  EXPECT_EQ(both.seed_file, "shadows.json");
+
+  const CommandLine max = Parse({"--order", "random", "--seed", "18446744073709551615"});
+  EXPECT_EQ(max.emulator.order_seed, 18446744073709551615u);
+
+  EXPECT_EQ(Parse({"--seed-file", "123"}).seed_file, "123");
+  EXPECT_EQ(Parse({"--order", "random", "--order-seed", "5"}).emulator.order_seed, 5u);
+  EXPECT_EQ(Parse({"--seed", "-1"}).seed_file, "-1");  // not digits: a file name
+}
+
+TEST(OptionsTest, HelpAndVersionWinOverEverything) {
+  EXPECT_EQ(Parse({"--help"}).action, CommandLine::Action::kHelp);
+  EXPECT_EQ(Parse({"-h"}).action, CommandLine::Action::kHelp);
+  EXPECT_EQ(Parse({"--bogus", "--help"}).action, CommandLine::Action::kHelp);
+  EXPECT_EQ(Parse({"--version"}).action, CommandLine::Action::kVersion);
+  EXPECT_EQ(Parse({"--max-depth", "x", "--version"}).action, CommandLine::Action::kVersion);
+  EXPECT_EQ(Parse({"--version", "--help"}).action, CommandLine::Action::kHelp);
+  EXPECT_EQ(VersionText(), std::string("shadowsync-emulator ") + EmulatorVersion() + "\n");
+}
+
+TEST(OptionsTest, HelpDocumentsEveryFlagExitCodeAndSignal) {
+  const std::string help = HelpText();
+  for (const char* flag : {"--broker",
+                           "--ca",
+                           "--cert",
+                           "--key",
+                           "--alpn",
+                           "--client-id",
+                           "--store",
+                           "--seed FILE",
+                           "--seed N",
+                           "--seed-file",
+                           "--order-seed",
+                           "--export",
+                           "--order",
+                           "--max-document-bytes",
+                           "--max-depth",
+                           "--max-inflight",
+                           "--max-requests-per-second",
+                           "--workers",
+                           "--log-level",
+                           "--help",
+                           "--version"}) {
+    EXPECT_THAT(help, HasSubstr(flag));
+  }
+  for (const char* text : {"default tcp://localhost:1883",
+                           "shadowsync-emulator-<pid>",
+                           "default 8192",
+                           "default 6",
+                           "default 10",
+                           "default 20",
+                           "default 2",
+                           "info (default)",
+                           "accepted-first",
+                           "delta-first",
+                           "random",
+                           "SIGTERM",
+                           "SIGINT",
+                           "SIGUSR1",
+                           "SIGHUP",
+                           "Exit codes:",
+                           "  0   ",
+                           "  1   ",
+                           "  2   ",
+                           "ready on",
+                           "thing=T shadow=S|- op=update"}) {
+    EXPECT_THAT(help, HasSubstr(text));
+  }
+  for (std::size_t start = 0; start < help.size();) {
+    const std::size_t end = help.find('\n', start);
+    EXPECT_LE(end - start, 80u) << help.substr(start, end - start);
+    start = end + 1;
+  }
+}
+
+TEST(OptionsTest, UsageErrors) {
+  EXPECT_EQ(Error({"--bogus"}), "unknown flag '--bogus' (see --help)");
+  EXPECT_EQ(Error({"--bogus=1"}), "unknown flag '--bogus' (see --help)");
+  EXPECT_EQ(Error({"store.db"}),
+            "unexpected argument 'store.db' (flags start with --; see --help)");
+  EXPECT_EQ(Error({"-v"}), "unexpected argument '-v' (flags start with --; see --help)");
+  EXPECT_EQ(Error({"--"}), "unexpected argument '--' (flags start with --; see --help)");
+  EXPECT_EQ(Error({"--version=2"}), "--version: takes no value");
+  EXPECT_EQ(Error({"--help=x"}), "--help: takes no value");
+  EXPECT_EQ(Error({"--broker"}), "--broker: missing value");
+  EXPECT_EQ(Error({"--store", "--export", "x"}),
+            "--store: missing value (got the flag '--export')");
+  EXPECT_EQ(Error({"--store", ""}), "--store: empty value");
+  EXPECT_EQ(Error({"--export="}), "--export: empty value");
+  EXPECT_EQ(Error({"--ca="}), "--ca: empty value");
+  EXPECT_EQ(Error({"--cert", ""}), "--cert: empty value");
+  EXPECT_EQ(Error({"--key", ""}), "--key: empty value");
+  EXPECT_EQ(Error({"--client-id", ""}), "--client-id: empty value");
+  EXPECT_EQ(Error({"--seed", ""}), "--seed: empty value");
+  EXPECT_EQ(Error({"--seed-file", ""}), "--seed-file: empty value");
+}
+
+TEST(OptionsTest, BrokerErrors) {
+  const std::string expected = "': expected tcp://HOST[:PORT] or ssl://HOST[:PORT]";
+  for (const char* bad :
+       {"localhost:1883", "mqtt://h:1883", "tcp://", "tcp://:1883", "tcp://h:", "tcp://h/x",
+        "tcp://u@h", "tcp://[::1", "tcp://[]:1", "tcp://[::1]x", "tcp://[::1]:", "TCP://h"}) {
+    EXPECT_EQ(Error({"--broker", bad}), std::string("--broker: invalid value '") + bad + expected)
+        << bad;
+  }
+  for (const char* bad : {"tcp://h:0", "tcp://h:65536", "tcp://h:x", "tcp://h:-1"}) {
+    EXPECT_EQ(Error({"--broker", bad}), std::string("--broker: invalid value '") + bad + expected +
+                                            " with a port from 1 to 65535")
+        << bad;
+  }
+}
+
+TEST(OptionsTest, TlsCombinationErrors) {
+  EXPECT_EQ(Error({"--ca", "ca.crt"}),
+            "--ca: needs an ssl:// --broker (the broker is 'tcp://localhost:1883')");
+  EXPECT_EQ(Error({"--broker", "tcp://h:1", "--cert", "c"}),
+            "--cert: needs an ssl:// --broker (the broker is 'tcp://h:1')");
+  EXPECT_EQ(Error({"--key", "k"}),
+            "--key: needs an ssl:// --broker (the broker is 'tcp://localhost:1883')");
+  EXPECT_EQ(Error({"--alpn", "x"}),
+            "--alpn: needs an ssl:// --broker (the broker is 'tcp://localhost:1883')");
+  EXPECT_EQ(Error({"--broker", "ssl://h:8883"}),
+            "--broker: 'ssl://h:8883' needs --ca FILE (the CA that signed the broker's "
+            "certificate)");
+  EXPECT_EQ(Error({"--broker", "ssl://h:8883", "--ca", "a", "--cert", "c"}),
+            "--cert: needs --key too (the client's private key)");
+  EXPECT_EQ(Error({"--broker", "ssl://h:8883", "--ca", "a", "--key", "k"}),
+            "--key: needs --cert too (the client certificate)");
+  EXPECT_EQ(Error({"--broker", "ssl://h:443", "--ca", "a", "--alpn", "a,,b"}),
+            "--alpn: invalid value 'a,,b': expected comma-separated protocol names of 1 to 255 "
+            "bytes");
+  EXPECT_EQ(Error({"--broker", "ssl://h:443", "--ca", "a", "--alpn", ""}),
+            "--alpn: invalid value '': expected comma-separated protocol names of 1 to 255 bytes");
+  EXPECT_EQ(
+      Error({"--client-id", std::string(65536, 'x')}),
+      "--client-id: invalid value '" + std::string(40, 'x') + "...': expected at most 65535 bytes");
+}
+
+TEST(OptionsTest, NumberErrors) {
+  EXPECT_EQ(Error({"--max-document-bytes", "0"}),
+            "--max-document-bytes: invalid value '0': expected an integer from 1 to 16777216");
+  EXPECT_EQ(Error({"--max-document-bytes", "16777217"}),
+            "--max-document-bytes: invalid value '16777217': expected an integer from 1 to "
+            "16777216");
+  EXPECT_EQ(Error({"--max-depth", "x"}),
+            "--max-depth: invalid value 'x': expected an integer from 1 to 64");
+  EXPECT_EQ(Error({"--max-depth", "0"}),
+            "--max-depth: invalid value '0': expected an integer from 1 to 64");
+  EXPECT_EQ(Error({"--max-depth", "65"}),
+            "--max-depth: invalid value '65': expected an integer from 1 to 64");
+  EXPECT_EQ(Error({"--max-depth", "+6"}),
+            "--max-depth: invalid value '+6': expected an integer from 1 to 64");
+  EXPECT_EQ(Error({"--max-depth", " 6"}),
+            "--max-depth: invalid value ' 6': expected an integer from 1 to 64");
+  EXPECT_EQ(Error({"--max-depth", "6.0"}),
+            "--max-depth: invalid value '6.0': expected an integer from 1 to 64");
+  EXPECT_EQ(Error({"--max-inflight", "-1"}),
+            "--max-inflight: invalid value '-1': expected an integer from 0 to 1000000");
+  EXPECT_EQ(Error({"--max-inflight", "1000001"}),
+            "--max-inflight: invalid value '1000001': expected an integer from 0 to 1000000");
+  EXPECT_EQ(Error({"--max-requests-per-second", "fast"}),
+            "--max-requests-per-second: invalid value 'fast': expected an integer from 0 to "
+            "1000000");
+  EXPECT_EQ(Error({"--workers", "65"}),
+            "--workers: invalid value '65': expected an integer from 0 to 64");
+  EXPECT_EQ(Error({"--workers", "99999999999999999999999"}),
+            "--workers: invalid value '99999999999999999999999': expected an integer from 0 to "
+            "64");
+  EXPECT_EQ(Error({"--order", "random", "--order-seed", "x"}),
+            "--order-seed: invalid value 'x': expected an integer from 0 to "
+            "18446744073709551615");
+  EXPECT_EQ(Error({"--order", "random", "--order-seed", "18446744073709551616"}),
+            "--order-seed: invalid value '18446744073709551616': expected an integer from 0 to "
+            "18446744073709551615");
+}
+
+TEST(OptionsTest, NameErrors) {
+  EXPECT_EQ(Error({"--order", "shuffled"}),
+            "--order: invalid value 'shuffled': expected accepted-first, delta-first or random");
+  EXPECT_EQ(Error({"--log-level", "verbose"}),
+            "--log-level: invalid value 'verbose': expected error, warn, info or debug");
+  EXPECT_EQ(Error({"--log-level", "INFO"}),
+            "--log-level: invalid value 'INFO': expected error, warn, info or debug");
+}
+
+TEST(OptionsTest, SeedErrors) {
+  EXPECT_EQ(Error({"--seed", "42"}),
+            "--seed: the order seed '42' needs --order random (to load a seed file with that "
+            "name, write ./42)");
+  EXPECT_EQ(Error({"--order", "delta-first", "--order-seed", "7"}),
+            "--order-seed: the order seed '7' needs --order random");
+  EXPECT_EQ(Error({"--order", "random", "--seed", "18446744073709551616"}),
+            "--seed: invalid value '18446744073709551616': an order seed must be an integer "
+            "from 0 to 18446744073709551615 (to load a seed file with that name, write "
+            "./18446744073709551616)");
+}
+
+}  // namespace
+}  // namespace shadowsync::emulator

@@ -1,0 +1,1396 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// PahoTransport (lib/src/mqtt/) against real mosquitto brokers started by
+// tests/support/mosquitto_fixture.h: plain and mutual TLS (EC and RSA),
+// QoS 1 round trips on $aws topics, every ValidateMqttOptions error, the
+// real cause of each kind of connect failure, reconnect with resubscription
+// and re-sending after a broker restart, Flush, the outgoing buffer limit,
+// handler rules, and when the PUBACK of an incoming message goes out.
+//
+// Paho C 1.3.11 makes a second client of one process wait ~2 s for its
+// connect while another is connected (see paho_transport.h), so a test that
+// needs two transports connects them at the same time; most tests use one
+// transport as both publisher and subscriber. Waits poll with deadlines;
+// per-operation deadlines are >= 3 s (Paho's occasional 1.1 s stall). The
+// only fixed waits are the windows in which something must NOT happen.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mqtt/backoff.h"
+#include "shadowsync/paho_transport.h"
+#include "shadowsync/transport.h"
+#include "support/child_process.h"
+#include "support/mosquitto_clients.h"
+#include "support/mosquitto_fixture.h"
+#include "support/temp_dir.h"
+#include "support/tls_certificates.h"
+
+namespace shadowsync {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using testing_support::BrokerOptions;
+using testing_support::CertKeyPair;
+using testing_support::MosquittoBroker;
+using testing_support::ServerCertificate;
+using testing_support::TestCertificates;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kWait = 10s;  // generous deadline for things that must happen
+
+// Disconnect() and the destructor end the Paho client. When it is the
+// process's last one, Paho C 1.3.11 stops its two threads, polling every
+// 100 ms until they notice, and a thread sitting in its 1 s wait delays
+// that: measured 0.1-1.1 s, up to 2.6 s on a loaded 2-core machine. Longer
+// means a wait that Disconnect() should have cut short: the backoffs and
+// timeouts in these tests are longer than this.
+constexpr auto kQuickTeardown = 4s;
+
+std::string UniqueId(const std::string& what) {
+  static std::atomic<int> counter{0};
+  return "ptx-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
+template <typename Pred>
+bool PollUntil(Pred pred, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!pred()) {
+    if (Clock::now() >= deadline) return pred();
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// Everything a transport reports, with waits. A hook may run extra code in
+// the message handler (on Paho's thread), outside the recorder's lock.
+class Recorder {
+ public:
+  struct Event {
+    ConnectionEvent event;
+    Status cause;
+  };
+
+  void Attach(Transport& transport) {
+    transport.SetHandlers(
+        [this](const MqttMessage& message) {
+          std::function<void(const MqttMessage&)> hook;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            messages_.push_back(message);
+            hook = hook_;
+          }
+          cv_.notify_all();
+          if (hook) hook(message);
+        },
+        [this](ConnectionEvent event, const Status& cause) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            events_.push_back(Event{event, cause});
+          }
+          cv_.notify_all();
+        });
+  }
+
+  void SetHook(std::function<void(const MqttMessage&)> hook) {
+    std::lock_guard<std::mutex> lock(mu_);
+    hook_ = std::move(hook);
+  }
+
+  bool WaitForMessages(size_t count, std::chrono::milliseconds timeout = kWait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return messages_.size() >= count; });
+  }
+
+  // Waits until `event` has been reported `count` times in total.
+  bool WaitForEvent(ConnectionEvent event, size_t count = 1,
+                    std::chrono::milliseconds timeout = kWait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return CountLocked(event) >= count; });
+  }
+
+  std::vector<MqttMessage> messages() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+  }
+  std::vector<ConnectionEvent> events() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<ConnectionEvent> out;
+    for (const Event& e : events_) out.push_back(e.event);
+    return out;
+  }
+  std::vector<Event> event_details() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+
+ private:
+  size_t CountLocked(ConnectionEvent event) const {
+    return static_cast<size_t>(std::count_if(events_.begin(), events_.end(),
+                                             [&](const Event& e) { return e.event == event; }));
+  }
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<MqttMessage> messages_;
+  std::vector<Event> events_;
+  std::function<void(const MqttMessage&)> hook_;
+};
+
+// The shared broker (plain + TLS EC + TLS RSA, valid certificates).
+MosquittoBroker* Shared() { return testing_support::SharedBroker(); }
+
+MqttOptions PlainOptions(const MosquittoBroker& broker, const std::string& id) {
+  MqttOptions options;
+  options.server_uri = broker.plain_uri();
+  options.client_id = UniqueId(id);
+  options.connect_timeout = 5s;
+  options.reconnect_min = 100ms;
+  options.reconnect_max = 1s;
+  return options;
+}
+
+MqttOptions TlsOptions(const std::string& uri, const TestCertificates& certs,
+                       const CertKeyPair& client, const std::string& id) {
+  MqttOptions options;
+  options.server_uri = uri;
+  options.client_id = UniqueId(id);
+  options.ca_file = certs.ca_cert;
+  options.cert_file = client.cert;
+  options.key_file = client.key;
+  options.connect_timeout = 5s;
+  options.reconnect_min = 100ms;
+  options.reconnect_max = 1s;
+  return options;
+}
+
+std::unique_ptr<Transport> MakeOrDie(const MqttOptions& options) {
+  Result<std::unique_ptr<Transport>> made = MakePahoTransport(options);
+  if (!made.ok()) {
+    ADD_FAILURE() << "MakePahoTransport: " << made.status().ToString();
+    return nullptr;
+  }
+  return std::move(made).value();
+}
+
+// Connects several transports at the same time (Paho's second-client delay,
+// pitfall 1) and returns their statuses in order.
+std::vector<Status> ConnectTogether(const std::vector<Transport*>& transports) {
+  std::vector<Status> results(transports.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < transports.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = transports[i]->Connect(); });
+  }
+  for (std::thread& t : threads) t.join();
+  return results;
+}
+
+// Publishes at QoS 1 to a fresh $aws topic it subscribed to and checks the
+// message comes back intact.
+void ExpectRoundTrip(Transport& transport, Recorder& recorder, const std::string& thing) {
+  const std::string topic = "$aws/things/" + thing + "/shadow/update";
+  ASSERT_TRUE(transport.Subscribe(topic, 1).ok());
+  const size_t before = recorder.messages().size();
+  const std::string payload = std::string(R"({"state":{"reported":{"on":true}}})") + '\0' + "\xff";
+  Status published = transport.Publish(topic, payload, 1);
+  ASSERT_TRUE(published.ok()) << published.ToString();
+  ASSERT_TRUE(recorder.WaitForMessages(before + 1)) << "no message on " << topic;
+  const MqttMessage got = recorder.messages().back();
+  EXPECT_EQ(got.topic, topic);
+  EXPECT_EQ(got.payload, payload);
+  EXPECT_EQ(got.qos, 1);
+  EXPECT_FALSE(got.retained);
+  EXPECT_TRUE(transport.Flush(5s).ok());
+}
+
+// Number of threads of this process.
+int ThreadCount() {
+  int count = 0;
+  FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return -1;
+  char line[256];
+  while (std::fgets(line, sizeof(line), status) != nullptr) {
+    if (std::sscanf(line, "Threads: %d", &count) == 1) break;
+  }
+  std::fclose(status);
+  return count;
+}
+
+// SIGSTOPs a broker; SIGCONTs it when destroyed or on Resume(), so a failed
+// assertion never leaves a frozen broker behind.
+class PausedBroker {
+ public:
+  explicit PausedBroker(MosquittoBroker& broker) : pid_(broker.pid()) {
+    EXPECT_GT(pid_, 0);
+    if (pid_ > 0) {
+      EXPECT_EQ(kill(pid_, SIGSTOP), 0);
+    }
+  }
+  ~PausedBroker() { Resume(); }
+  void Resume() {
+    if (pid_ > 0) kill(pid_, SIGCONT);
+    pid_ = -1;
+  }
+  PausedBroker(const PausedBroker&) = delete;
+  PausedBroker& operator=(const PausedBroker&) = delete;
+
+ private:
+  pid_t pid_;
+};
+
+// A loopback port where nothing listens.
+int UnusedPort() {
+  Result<std::vector<int>> ports = testing_support::PickFreeLoopbackPorts(1);
+  EXPECT_TRUE(ports.ok());
+  return ports.ok() ? ports->front() : 1;
+}
+
+// ===========================================================================
+// Reconnect backoff policy (no broker)
+
+TEST(ReconnectBackoffTest, DoublesFromMinToMaxWithJitterInUpperHalf) {
+  mqtt_internal::Backoff backoff(100ms, 1000ms, /*seed=*/42);
+  const std::chrono::milliseconds bounds[] = {100ms, 200ms, 400ms, 800ms, 1000ms, 1000ms, 1000ms};
+  for (std::chrono::milliseconds bound : bounds) {
+    const std::chrono::milliseconds wait = backoff.Next();
+    EXPECT_GE(wait, bound / 2);
+    EXPECT_LE(wait, bound);
+  }
+  backoff.Reset();
+  const std::chrono::milliseconds first = backoff.Next();
+  EXPECT_GE(first, 50ms);
+  EXPECT_LE(first, 100ms);
+}
+
+TEST(ReconnectBackoffTest, WaitsAreSpreadNotConstant) {
+  mqtt_internal::Backoff backoff(1000ms, 1000ms, /*seed=*/7);
+  std::vector<long> waits;
+  for (int i = 0; i < 50; ++i) waits.push_back(static_cast<long>(backoff.Next().count()));
+  const auto [lo, hi] = std::minmax_element(waits.begin(), waits.end());
+  EXPECT_GE(*lo, 500);
+  EXPECT_LE(*hi, 1000);
+  EXPECT_GT(*hi - *lo, 100) << "jitter should spread 50 draws over [500, 1000] ms";
+}
+
+// ===========================================================================
+// ValidateMqttOptions (certificates only, no broker)
+
+class ValidateMqttOptionsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Result<TestCertificates> made = testing_support::GenerateTestCertificates();
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    certs_ = new TestCertificates(std::move(made).value());
+  }
+  static void TearDownTestSuite() {
+    delete certs_;
+    certs_ = nullptr;
+  }
+
+  static MqttOptions Tls() {
+    MqttOptions options;
+    options.server_uri = "ssl://localhost:8883";
+    options.client_id = "validate";
+    options.ca_file = certs_->ca_cert;
+    options.cert_file = certs_->default_client().ec.cert;
+    options.key_file = certs_->default_client().ec.key;
+    return options;
+  }
+  static MqttOptions Plain() {
+    MqttOptions options;
+    options.server_uri = "tcp://127.0.0.1:1883";
+    options.client_id = "validate";
+    return options;
+  }
+  static void ExpectInvalid(const MqttOptions& options, const std::string& message) {
+    const Status status = ValidateMqttOptions(options);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+    EXPECT_THAT(status.message(), HasSubstr(message));
+    // The factory refuses with the same error.
+    Result<std::unique_ptr<Transport>> made = MakePahoTransport(options);
+    EXPECT_FALSE(made.ok());
+    EXPECT_EQ(made.status(), status);
+  }
+
+  static TestCertificates* certs_;
+};
+TestCertificates* ValidateMqttOptionsTest::certs_ = nullptr;
+
+TEST_F(ValidateMqttOptionsTest, AcceptsGoodOptions) {
+  EXPECT_TRUE(ValidateMqttOptions(Plain()).ok());
+  EXPECT_TRUE(ValidateMqttOptions(Tls()).ok());
+  MqttOptions rsa = Tls();
+  rsa.cert_file = certs_->default_client().rsa.cert;
+  rsa.key_file = certs_->default_client().rsa.key;
+  EXPECT_TRUE(ValidateMqttOptions(rsa).ok());
+  MqttOptions server_auth_only = Tls();  // TLS without a client certificate
+  server_auth_only.cert_file.clear();
+  server_auth_only.key_file.clear();
+  EXPECT_TRUE(ValidateMqttOptions(server_auth_only).ok());
+  MqttOptions alpn = Tls();
+  alpn.alpn_protocols = {"x-amzn-mqtt-ca"};
+  EXPECT_TRUE(ValidateMqttOptions(alpn).ok());
+  for (const char* uri : {"mqtt://broker.example:1883", "tcp://broker", "TCP://10.0.0.1:1",
+                          "tcp://[::1]:1883", "tcp://host_name-1.example:65535"}) {
+    MqttOptions options = Plain();
+    options.server_uri = uri;
+    EXPECT_TRUE(ValidateMqttOptions(options).ok()) << uri << ": "
+                                                   << ValidateMqttOptions(options).ToString();
+  }
+  MqttOptions mqtts = Tls();
+  mqtts.server_uri = "mqtts://a1b2c3-ats.iot.eu-west-1.amazonaws.com:443";
+  EXPECT_TRUE(ValidateMqttOptions(mqtts).ok());
+}
+
+TEST_F(ValidateMqttOptionsTest, RejectsBadServerUri) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"", "empty"},
+      {"localhost:1883", "no scheme"},
+      {"ws://localhost:80", "unsupported scheme \"ws://\""},
+      {"http://localhost", "unsupported scheme"},
+      {"tcp://", "no host"},
+      {"tcp://:1883", "no host"},
+      {"tcp://localhost:", "empty port"},
+      {"tcp://localhost:0", "port out of range"},
+      {"tcp://localhost:65536", "port out of range"},
+      {"tcp://localhost:99999999999", "port out of range"},
+      {"tcp://localhost:http", "is not a number"},
+      {"tcp://localhost:1883/path", "is not a number"},
+      {"tcp://localhost/path", "unexpected \"/path\""},
+      {"tcp://user@localhost:1883", "unexpected \"@localhost:1883\""},
+      {"tcp://bad host:1883", "invalid character"},
+      {"tcp://[::1:1883", "missing ']'"},
+      {"tcp://[not-ip]:1883", "not an IPv6 address"},
+  };
+  for (const auto& [uri, message] : cases) {
+    MqttOptions options = Plain();
+    options.server_uri = uri;
+    SCOPED_TRACE(uri);
+    ExpectInvalid(options, message);
+    EXPECT_THAT(ValidateMqttOptions(options).message(), StartsWith("server_uri: "));
+  }
+}
+
+TEST_F(ValidateMqttOptionsTest, RejectsTlsSettingsWithoutSsl) {
+  MqttOptions ca = Plain();
+  ca.ca_file = certs_->ca_cert;
+  ExpectInvalid(ca, "ca_file is set but server_uri is not ssl://");
+  MqttOptions cert = Plain();
+  cert.cert_file = certs_->default_client().ec.cert;
+  ExpectInvalid(cert, "cert_file is set but server_uri is not ssl://");
+  MqttOptions key = Plain();
+  key.key_file = certs_->default_client().ec.key;
+  ExpectInvalid(key, "key_file is set but server_uri is not ssl://");
+  MqttOptions alpn = Plain();
+  alpn.alpn_protocols = {"x-amzn-mqtt-ca"};
+  ExpectInvalid(alpn, "alpn_protocols is set but server_uri is not ssl://");
+}
+
+TEST_F(ValidateMqttOptionsTest, SslNeedsCaFileAndCertWithKey) {
+  MqttOptions no_ca = Tls();
+  no_ca.ca_file.clear();
+  ExpectInvalid(no_ca, "ca_file: required for ssl://");
+  MqttOptions no_key = Tls();
+  no_key.key_file.clear();
+  ExpectInvalid(no_key, "key_file: required when cert_file is set");
+  MqttOptions no_cert = Tls();
+  no_cert.cert_file.clear();
+  ExpectInvalid(no_cert, "cert_file: required when key_file is set");
+}
+
+TEST_F(ValidateMqttOptionsTest, NamesTheFieldAndPathOfABadFile) {
+  const std::string missing = certs_->dir + "/no-such-file.pem";
+  MqttOptions ca = Tls();
+  ca.ca_file = missing;
+  ExpectInvalid(ca, "ca_file: " + missing + ": No such file or directory");
+  MqttOptions cert = Tls();
+  cert.cert_file = missing;
+  ExpectInvalid(cert, "cert_file: " + missing + ": No such file or directory");
+  MqttOptions key = Tls();
+  key.key_file = missing;
+  ExpectInvalid(key, "key_file: " + missing + ": No such file or directory");
+  MqttOptions directory = Tls();
+  directory.ca_file = certs_->dir;
+  ExpectInvalid(directory, "ca_file: " + certs_->dir + ": Is a directory");
+
+  // Files that exist but hold the wrong thing.
+  MqttOptions key_as_ca = Tls();
+  key_as_ca.ca_file = certs_->default_client().ec.key;
+  ExpectInvalid(key_as_ca, "ca_file: " + key_as_ca.ca_file + ": no PEM certificate");
+  MqttOptions key_as_cert = Tls();
+  key_as_cert.cert_file = certs_->default_client().ec.key;
+  ExpectInvalid(key_as_cert, "cert_file: " + key_as_cert.cert_file + ": not a PEM certificate");
+  MqttOptions cert_as_key = Tls();
+  cert_as_key.key_file = certs_->default_client().ec.cert;
+  ExpectInvalid(cert_as_key, "key_file: " + cert_as_key.key_file + ": not a PEM private key");
+
+  if (geteuid() != 0) {  // root reads mode-0000 files anyway
+    const std::string unreadable = certs_->dir + "/unreadable.pem";
+    ASSERT_TRUE(testing_support::WriteStringToFile(unreadable, "x", 0000).ok());
+    MqttOptions locked = Tls();
+    locked.key_file = unreadable;
+    ExpectInvalid(locked, "key_file: " + unreadable + ": Permission denied");
+  }
+}
+
+TEST_F(ValidateMqttOptionsTest, KeyThatDoesNotMatchTheCertificate) {
+  MqttOptions options = Tls();
+  options.cert_file = certs_->client_mismatched_key.cert;
+  options.key_file = certs_->client_mismatched_key.key;
+  ExpectInvalid(options, "key_file does not match cert_file");
+  // The EC certificate with the same client's RSA key: also a mismatch.
+  MqttOptions crossed = Tls();
+  crossed.key_file = certs_->default_client().rsa.key;
+  ExpectInvalid(crossed, "key_file does not match cert_file");
+}
+
+TEST_F(ValidateMqttOptionsTest, EncryptedKeyIsRefusedWithoutPrompting) {
+  const std::string encrypted = certs_->dir + "/encrypted.key";
+  testing_support::ChildProcessOptions run;
+  run.argv = {"openssl", "pkey", "-in", certs_->default_client().ec.key, "-aes256",
+              "-passout", "pass:secret", "-out", encrypted};
+  Result<testing_support::ProcessOutput> made = testing_support::RunProcess(run, 10s);
+  ASSERT_TRUE(made.ok() && made->status.success()) << (made.ok() ? made->output : "");
+  MqttOptions options = Tls();
+  options.key_file = encrypted;
+  ExpectInvalid(options, "key_file: " + encrypted + ": the private key is encrypted");
+  // Never any key material in a message.
+  EXPECT_THAT(ValidateMqttOptions(options).message(), ::testing::Not(HasSubstr("BEGIN")));
+}
+
+TEST_F(ValidateMqttOptionsTest, RejectsOtherBadFields) {
+  MqttOptions no_id = Plain();
+  no_id.client_id.clear();
+  ExpectInvalid(no_id, "client_id: must not be empty");
+  MqttOptions keep_alive = Plain();
+  keep_alive.keep_alive = -1s;
+  ExpectInvalid(keep_alive, "keep_alive:");
+  MqttOptions long_keep_alive = Plain();
+  long_keep_alive.keep_alive = 65536s;
+  ExpectInvalid(long_keep_alive, "keep_alive:");
+  MqttOptions timeout = Plain();
+  timeout.connect_timeout = 0s;
+  ExpectInvalid(timeout, "connect_timeout: must be positive");
+  MqttOptions min = Plain();
+  min.reconnect_min = 0ms;
+  ExpectInvalid(min, "reconnect_min: must be positive");
+  MqttOptions max = Plain();
+  max.reconnect_min = 2s;
+  max.reconnect_max = 1s;
+  ExpectInvalid(max, "reconnect_max: must not be less than reconnect_min");
+  MqttOptions buffered = Plain();
+  buffered.max_buffered_messages = 0;
+  ExpectInvalid(buffered, "max_buffered_messages: must be at least 1");
+  MqttOptions empty_alpn = Tls();
+  empty_alpn.alpn_protocols = {"x-amzn-mqtt-ca", ""};
+  ExpectInvalid(empty_alpn, "alpn_protocols: empty protocol name");
+  MqttOptions long_alpn = Tls();
+  long_alpn.alpn_protocols = {std::string(256, 'a')};
+  ExpectInvalid(long_alpn, "alpn_protocols:");
+}
+
+// ===========================================================================
+// Connecting, publishing, subscribing
+
+TEST(PahoTransportTest, PlainRoundTripOnShadowTopicsAtQos1) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const MqttOptions options = PlainOptions(*broker, "plain");
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  EXPECT_FALSE(transport->IsConnected());
+
+  const Status connected = transport->Connect();
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+  EXPECT_TRUE(transport->IsConnected());
+  EXPECT_THAT(recorder.events(), ::testing::ElementsAre(ConnectionEvent::kConnected));
+  EXPECT_TRUE(transport->Connect().ok()) << "Connect() while connected is a no-op";
+
+  ExpectRoundTrip(*transport, recorder, "T");
+  // The named-shadow and wildcard forms work too.
+  ASSERT_TRUE(transport->Subscribe("$aws/things/T/shadow/name/+/update/#", 1).ok());
+  ASSERT_TRUE(transport->Publish("$aws/things/T/shadow/name/cfg/update/accepted", "{}", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(2));
+  EXPECT_EQ(recorder.messages().back().topic, "$aws/things/T/shadow/name/cfg/update/accepted");
+
+  // What went over the wire, from the broker's side: MQTT 3.1.1 (protocol
+  // level 4, no fallback), QoS 1, never retained.
+  const std::string log = broker->ReadLog();
+  EXPECT_THAT(log, HasSubstr("New client connected from 127.0.0.1"));
+  EXPECT_THAT(log, HasSubstr("as " + options.client_id + " (p2, c1, k30)"));
+  EXPECT_THAT(log, HasSubstr("Received PUBLISH from " + options.client_id + " (d0, q1, r0"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("Received PUBLISH from " + options.client_id +
+                                            " (d0, q1, r1")));
+
+  EXPECT_TRUE(transport->Disconnect().ok());
+  EXPECT_FALSE(transport->IsConnected());
+  EXPECT_TRUE(transport->Disconnect().ok()) << "Disconnect() is idempotent";
+  EXPECT_EQ(transport->Publish("$aws/things/T/shadow/update", "{}", 1).code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(transport->Subscribe("$aws/things/T/shadow/get", 1).code(), StatusCode::kUnavailable);
+}
+
+TEST(PahoTransportTest, TlsWithEcAndRsaServerAndClientCertificates) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  // EC client on the EC listener, RSA client on the RSA listener, connected
+  // at the same time (pitfall 1).
+  std::unique_ptr<Transport> ec = MakeOrDie(
+      TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "tls-ec"));
+  std::unique_ptr<Transport> rsa = MakeOrDie(
+      TlsOptions(broker->tls_rsa_uri(), certs, certs.default_client().rsa, "tls-rsa"));
+  ASSERT_TRUE(ec && rsa);
+  Recorder ec_recorder;
+  Recorder rsa_recorder;
+  ec_recorder.Attach(*ec);
+  rsa_recorder.Attach(*rsa);
+  const std::vector<Status> connected = ConnectTogether({ec.get(), rsa.get()});
+  ASSERT_TRUE(connected[0].ok()) << connected[0].ToString();
+  ASSERT_TRUE(connected[1].ok()) << connected[1].ToString();
+  ExpectRoundTrip(*ec, ec_recorder, "tls-ec-thing");
+  ExpectRoundTrip(*rsa, rsa_recorder, "tls-rsa-thing");
+  // The broker saw certificate identities (use_identity_as_username).
+  EXPECT_THAT(broker->ReadLog(), HasSubstr("u'" + certs.client_names.front() + "'"));
+}
+
+TEST(PahoTransportTest, AlpnProtocolsAreAccepted) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  MqttOptions options = TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "alpn");
+  options.alpn_protocols = {"x-amzn-mqtt-ca", "mqtt"};  // mosquitto ignores ALPN
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  const Status connected = transport->Connect();
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+  ExpectRoundTrip(*transport, recorder, "alpn-thing");
+}
+
+TEST(PahoTransportTest, RetainedFlagComesFromTheBroker) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const std::string topic = "$aws/things/" + UniqueId("retained") + "/shadow/update/documents";
+  // A retained message published by the reference client.
+  testing_support::ChildProcessOptions pub;
+  pub.argv = {"mosquitto_pub"};
+  for (const std::string& arg : testing_support::PlainEndpoint(*broker).Args()) {
+    pub.argv.push_back(arg);
+  }
+  std::vector<std::string> retain = {"-t", topic, "-m", "kept", "-q", "1", "-r"};
+  pub.argv.insert(pub.argv.end(), retain.begin(), retain.end());
+  Result<testing_support::ProcessOutput> published = testing_support::RunProcess(pub, 10s);
+  ASSERT_TRUE(published.ok() && published->status.success())
+      << (published.ok() ? published->output : published.status().ToString());
+
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "retained"));
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe(topic, 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(1));
+  EXPECT_EQ(recorder.messages()[0].payload, "kept");
+  EXPECT_TRUE(recorder.messages()[0].retained);
+  ASSERT_TRUE(transport->Publish(topic, "live", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(2));
+  EXPECT_EQ(recorder.messages()[1].payload, "live");
+  EXPECT_FALSE(recorder.messages()[1].retained);
+
+  // Clear the retained message (an empty retained payload).
+  testing_support::ChildProcessOptions clear = pub;
+  clear.argv.resize(clear.argv.size() - retain.size());
+  for (const char* arg : {"-t", topic.c_str(), "-n", "-q", "1", "-r"}) clear.argv.push_back(arg);
+  (void)testing_support::RunProcess(clear, 10s);
+}
+
+TEST(PahoTransportTest, ArgumentErrors) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "args"));
+  ASSERT_NE(transport, nullptr);
+  EXPECT_EQ(transport->Publish("a/b", "x", 1).code(), StatusCode::kUnavailable)
+      << "not connected yet";
+  ASSERT_TRUE(transport->Connect().ok());
+  EXPECT_EQ(transport->Publish("a/+/b", "x", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Publish("a/#", "x", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Publish("", "x", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Publish("a/b", "x", 2).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Publish("a/\xff\xfe", "x", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Subscribe("a/#/b", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Subscribe("a/b#", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Subscribe("a/+b", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Subscribe("", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport->Subscribe("a/b", -1).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(transport->IsConnected()) << "argument errors do not touch the connection";
+  EXPECT_TRUE(transport->Flush(3s).ok()) << "nothing was queued";
+}
+
+TEST(PahoTransportTest, WorksUnderAnAwsLikeThingPolicy) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker acl_broker;
+  BrokerOptions broker_options;
+  broker_options.acl = true;  // $aws/things/<certificate CN>/shadow/# only
+  broker_options.certificates = shared->shared_certificates();
+  const Status started = acl_broker.Start(broker_options);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  const TestCertificates& certs = acl_broker.certificates();
+  std::unique_ptr<Transport> transport =
+      MakeOrDie(TlsOptions(acl_broker.tls_ec_uri(), certs, certs.default_client().ec, "acl"));
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  const Status connected = transport->Connect();
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+  ExpectRoundTrip(*transport, recorder, certs.client_names.front());
+  // (mosquitto 2.0.11 grants a subscription its ACL denies and then drops
+  // the messages, so a refused SUBACK is tested with FakeMqttServer below.)
+}
+
+// A minimal MQTT 3.1.1 server for what mosquitto 2.0.11 never does: refuse
+// a subscription. It serves one client at a time: CONNACK 0 for CONNECT,
+// SUBACK granting QoS 1 except 0x80 for filters starting with "refused/",
+// PUBACK for QoS 1 PUBLISH, PINGRESP for PINGREQ.
+class FakeMqttServer {
+ public:
+  FakeMqttServer() {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(address);
+    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        listen(listener_, 4) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      ADD_FAILURE() << "FakeMqttServer: cannot listen";
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~FakeMqttServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (listener_ >= 0) close(listener_);
+  }
+  FakeMqttServer(const FakeMqttServer&) = delete;
+  FakeMqttServer& operator=(const FakeMqttServer&) = delete;
+
+  int port() const { return port_; }
+
+ private:
+  // Waits for `fd` to be readable, giving up when the server stops.
+  bool Readable(int fd) {
+    while (!stop_) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+  bool ReadFull(int fd, unsigned char* data, size_t size) {
+    while (size > 0) {
+      if (!Readable(fd)) return false;
+      const ssize_t n = recv(fd, data, size, 0);
+      if (n <= 0) return false;
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+  static void Send(int fd, const std::vector<unsigned char>& packet) {
+    (void)send(fd, packet.data(), packet.size(), MSG_NOSIGNAL);
+  }
+  void Run() {
+    while (!stop_) {
+      if (!Readable(listener_)) return;
+      const int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) continue;
+      Serve(client);
+      close(client);
+    }
+  }
+  void Serve(int fd) {
+    for (;;) {
+      unsigned char header = 0;
+      if (!ReadFull(fd, &header, 1)) return;
+      size_t length = 0;
+      size_t multiplier = 1;
+      unsigned char byte = 0;
+      do {
+        if (!ReadFull(fd, &byte, 1)) return;
+        length += (byte & 127u) * multiplier;
+        multiplier *= 128;
+      } while ((byte & 128u) != 0);
+      std::vector<unsigned char> body(length);
+      if (length > 0 && !ReadFull(fd, body.data(), length)) return;
+      switch (header >> 4) {
+        case 1:  // CONNECT
+          Send(fd, {0x20, 0x02, 0x00, 0x00});
+          break;
+        case 3: {  // PUBLISH
+          const int qos = (header >> 1) & 3;
+          const size_t topic_length = static_cast<size_t>(body[0] << 8 | body[1]);
+          if (qos == 1) Send(fd, {0x40, 0x02, body[2 + topic_length], body[3 + topic_length]});
+          break;
+        }
+        case 8: {  // SUBSCRIBE
+          std::vector<unsigned char> codes;
+          for (size_t pos = 2; pos + 2 < body.size();) {
+            const size_t n = static_cast<size_t>(body[pos] << 8 | body[pos + 1]);
+            const std::string filter(reinterpret_cast<const char*>(&body[pos + 2]), n);
+            codes.push_back(filter.rfind("refused/", 0) == 0 ? 0x80 : 0x01);
+            pos += 3 + n;
+          }
+          std::vector<unsigned char> suback = {0x90, static_cast<unsigned char>(2 + codes.size()),
+                                               body[0], body[1]};
+          suback.insert(suback.end(), codes.begin(), codes.end());
+          Send(fd, suback);
+          break;
+        }
+        case 12:  // PINGREQ
+          Send(fd, {0xD0, 0x00});
+          break;
+        case 14:  // DISCONNECT
+          return;
+        default:
+          break;
+      }
+    }
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(PahoTransportTest, SubscriptionRefusedByTheBrokerIsRejected) {
+  FakeMqttServer server;
+  MqttOptions options;
+  options.server_uri = "tcp://127.0.0.1:" + std::to_string(server.port());
+  options.client_id = UniqueId("suback");
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  const Status connected = transport->Connect();
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+  EXPECT_TRUE(transport->Subscribe("granted/topic", 1).ok());
+  const Status refused = transport->Subscribe("refused/topic", 1);
+  EXPECT_EQ(refused.code(), StatusCode::kRejected) << refused.ToString();
+  EXPECT_THAT(refused.message(), HasSubstr("refused the subscription to \"refused/topic\""));
+  EXPECT_THAT(refused.message(), HasSubstr("SUBACK 0x80"));
+  EXPECT_TRUE(transport->IsConnected()) << "a refused subscription leaves the connection up";
+  ASSERT_TRUE(transport->Publish("granted/topic", "x", 1).ok());
+  EXPECT_TRUE(transport->Flush(5s).ok());
+}
+
+// ===========================================================================
+// The real cause of a failed connect
+
+struct ConnectFailure {
+  Status status;
+  bool connected_after = false;
+};
+
+ConnectFailure ConnectAndFail(const MqttOptions& options) {
+  ConnectFailure out;
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  if (transport == nullptr) return out;
+  Recorder recorder;
+  recorder.Attach(*transport);
+  out.status = transport->Connect();
+  out.connected_after = transport->IsConnected();
+  ::testing::Test::RecordProperty("connect_error", out.status.ToString());  // in --gtest_output=xml
+  EXPECT_TRUE(recorder.events().empty()) << "no connection event for a failed Connect()";
+  return out;
+}
+
+TEST(PahoTransportConnectErrorTest, ServerCertificateFromAnUnknownCa) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  MqttOptions options = TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "ca");
+  options.ca_file = certs.wrong_ca_cert;  // does not hold the broker's CA
+  const ConnectFailure failure = ConnectAndFail(options);
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("server certificate verification failed"));
+  EXPECT_THAT(failure.status.message(), HasSubstr(certs.wrong_ca_cert));
+  EXPECT_FALSE(failure.connected_after);
+}
+
+TEST(PahoTransportConnectErrorTest, ServerCertificateForAnotherHost) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  broker_options.ec_server_certificate = ServerCertificate::kWrongHost;
+  const Status started = broker.Start(broker_options);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  const TestCertificates& certs = broker.certificates();
+  const ConnectFailure failure = ConnectAndFail(
+      TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "host"));
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("does not match the host name \"localhost\""));
+  EXPECT_THAT(failure.status.message(), HasSubstr("not-localhost.invalid"));
+  EXPECT_FALSE(failure.connected_after);
+}
+
+TEST(PahoTransportConnectErrorTest, ExpiredServerCertificate) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  broker_options.ec_server_certificate = ServerCertificate::kExpired;
+  const Status started = broker.Start(broker_options);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  const TestCertificates& certs = broker.certificates();
+  const ConnectFailure failure = ConnectAndFail(
+      TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "expired"));
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("certificate has expired"));
+  EXPECT_THAT(failure.status.message(), HasSubstr("2020"));
+  EXPECT_FALSE(failure.connected_after);
+}
+
+TEST(PahoTransportConnectErrorTest, ClientCertificateTheBrokerDoesNotTrust) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  const ConnectFailure failure = ConnectAndFail(
+      TlsOptions(broker->tls_ec_uri(), certs, certs.client_wrong_ca, "client-ca"));
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("the broker rejected the client certificate"));
+  EXPECT_FALSE(failure.connected_after);
+}
+
+TEST(PahoTransportConnectErrorTest, NoClientCertificateWhereOneIsRequired) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  MqttOptions options = TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "nocert");
+  options.cert_file.clear();
+  options.key_file.clear();
+  const ConnectFailure failure = ConnectAndFail(options);
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("client certificate"));
+  EXPECT_FALSE(failure.connected_after);
+}
+
+TEST(PahoTransportConnectErrorTest, MismatchedKeyIsRefusedBeforeConnecting) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  const size_t log_before = broker->ReadLog().size();
+  MqttOptions options =
+      TlsOptions(broker->tls_ec_uri(), certs, certs.client_mismatched_key, "mismatch");
+  Result<std::unique_ptr<Transport>> made = MakePahoTransport(options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(made.status().message(), HasSubstr("key_file does not match cert_file"));
+  EXPECT_THAT(broker->ReadLog().substr(log_before),
+              ::testing::Not(HasSubstr("New connection from")));
+}
+
+TEST(PahoTransportConnectErrorTest, KeyReplacedAfterCreationIsCaughtByConnect) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  Result<std::unique_ptr<testing_support::TempDir>> dir =
+      testing_support::TempDir::Create("ptx-key");
+  ASSERT_TRUE(dir.ok());
+  const std::string key = (*dir)->File("client.key");
+  Result<std::string> good = testing_support::ReadFileToString(certs.default_client().ec.key);
+  Result<std::string> wrong = testing_support::ReadFileToString(certs.client_mismatched_key.key);
+  ASSERT_TRUE(good.ok() && wrong.ok());
+  ASSERT_TRUE(testing_support::WriteStringToFile(key, *good, 0600).ok());
+  MqttOptions options = TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "swap");
+  options.key_file = key;
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  ASSERT_TRUE(testing_support::WriteStringToFile(key, *wrong, 0600).ok());
+  const Status status = transport->Connect();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+  EXPECT_THAT(status.message(), HasSubstr("key_file does not match cert_file"));
+}
+
+TEST(PahoTransportConnectErrorTest, ConnectionRefused) {
+  MqttOptions options;
+  options.server_uri = "tcp://127.0.0.1:" + std::to_string(UnusedPort());
+  options.client_id = UniqueId("refused");
+  const ConnectFailure failure = ConnectAndFail(options);
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("connection refused by 127.0.0.1:"));
+  // Over TLS too, and with a host name that resolves to several addresses.
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  const ConnectFailure tls = ConnectAndFail(
+      TlsOptions("ssl://localhost:" + std::to_string(UnusedPort()), certs,
+                 certs.default_client().ec, "refused-tls"));
+  EXPECT_EQ(tls.status.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(tls.status.message(), HasSubstr("connection refused by localhost:"));
+}
+
+TEST(PahoTransportConnectErrorTest, UnknownHost) {
+  MqttOptions options;
+  options.server_uri = "tcp://no-such-host.invalid:1883";
+  options.client_id = UniqueId("dns");
+  const ConnectFailure failure = ConnectAndFail(options);
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("cannot resolve host \"no-such-host.invalid\""));
+}
+
+TEST(PahoTransportConnectErrorTest, WrongSchemeForThePort) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const TestCertificates& certs = broker->certificates();
+  // ssl:// to the plain listener.
+  const ConnectFailure tls_to_plain = ConnectAndFail(
+      TlsOptions("ssl://localhost:" + std::to_string(broker->plain_port()), certs,
+                 certs.default_client().ec, "tls-to-plain"));
+  EXPECT_EQ(tls_to_plain.status.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(tls_to_plain.status.message(), HasSubstr("does not speak TLS"));
+  EXPECT_THAT(tls_to_plain.status.message(), HasSubstr("use tcp://"));
+  // tcp:// to a TLS listener.
+  MqttOptions plain_to_tls;
+  plain_to_tls.server_uri = "tcp://127.0.0.1:" + std::to_string(broker->tls_ec_port());
+  plain_to_tls.client_id = UniqueId("plain-to-tls");
+  const ConnectFailure failure = ConnectAndFail(plain_to_tls);
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(failure.status.message(), HasSubstr("it is a TLS port, so use ssl://"));
+}
+
+TEST(PahoTransportConnectErrorTest, BrokerRefusesTheConnection) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  broker_options.extra_config = {"allow_anonymous false"};  // plain clients have no identity
+  const Status started = broker.Start(broker_options);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  const ConnectFailure failure = ConnectAndFail(PlainOptions(broker, "anonymous"));
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(),
+              HasSubstr("the broker refused the connection: CONNACK return code 5 (not "
+                        "authorized)"));
+}
+
+TEST(PahoTransportConnectErrorTest, SilentServerTimesOut) {
+  // A listening socket that is never accept()ed: TCP connects (the kernel
+  // completes the handshake), then nothing answers.
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  MqttOptions options;
+  options.server_uri = "tcp://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  options.client_id = UniqueId("silent");
+  options.connect_timeout = 2s;  // nothing will ever answer, so no stall can matter
+  const auto start = Clock::now();
+  const ConnectFailure failure = ConnectAndFail(options);
+  const auto took = Clock::now() - start;
+  close(listener);
+  EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
+  EXPECT_THAT(failure.status.message(), HasSubstr("no answer to the MQTT CONNECT"));
+  EXPECT_GE(took, 2s);
+  EXPECT_LT(took, 10s);
+}
+
+// ===========================================================================
+// Reconnect
+
+TEST(PahoTransportReconnectTest, BrokerRestartReconnectsAndRenewsSubscriptions) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  ASSERT_TRUE(broker.Start(broker_options).ok());
+  const TestCertificates& certs = broker.certificates();
+  // Over TLS, the way devices run.
+  std::unique_ptr<Transport> transport = MakeOrDie(
+      TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "restart"));
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  const std::string topic = "$aws/things/restart/shadow/update/delta";
+  ASSERT_TRUE(transport->Subscribe(topic, 1).ok());
+  ASSERT_TRUE(transport->Publish(topic, "before", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(1));
+
+  ASSERT_TRUE(broker.Stop().ok());
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kConnectionLost));
+  EXPECT_FALSE(transport->IsConnected());
+  const Status offline = transport->Publish(topic, "offline", 1);
+  EXPECT_EQ(offline.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(offline.message(), HasSubstr("not connected"));
+  const std::vector<Recorder::Event> lost = recorder.event_details();
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_EQ(lost[1].cause.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(lost[1].cause.message(), HasSubstr("lost"));
+
+  // A fresh broker process: no sessions, no subscriptions (persistence off).
+  ASSERT_TRUE(broker.Restart().ok());
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kReconnected));
+  EXPECT_TRUE(transport->IsConnected());
+  EXPECT_THAT(recorder.events(),
+              ::testing::ElementsAre(ConnectionEvent::kConnected, ConnectionEvent::kConnectionLost,
+                                     ConnectionEvent::kReconnected));
+  // Only the renewed subscription can route this back to us.
+  ASSERT_TRUE(transport->Publish(topic, "after", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(2)) << broker.LogTail();
+  EXPECT_EQ(recorder.messages()[1].payload, "after");
+  EXPECT_TRUE(transport->Flush(5s).ok());
+
+  // And once more: every reconnect renews them.
+  ASSERT_TRUE(broker.Restart().ok());
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kReconnected, 2));
+  ASSERT_TRUE(transport->Publish(topic, "again", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(3)) << broker.LogTail();
+  EXPECT_EQ(recorder.messages()[2].payload, "again");
+}
+
+TEST(PahoTransportReconnectTest, UnacknowledgedQos1MessagesAreSentAgainAfterReconnect) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  ASSERT_TRUE(broker.Start(broker_options).ok());
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(broker, "resend"));
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  const std::string topic = "$aws/things/resend/shadow/update/accepted";
+  ASSERT_TRUE(transport->Subscribe(topic, 1).ok());
+
+  {
+    // Frozen broker: the messages leave, but no PUBACK comes back.
+    PausedBroker paused(broker);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(transport->Publish(topic, "m" + std::to_string(i), 1).ok());
+    }
+    const Status pending = transport->Flush(500ms);  // nothing can acknowledge them
+    EXPECT_EQ(pending.code(), StatusCode::kTimeout) << pending.ToString();
+    EXPECT_THAT(pending.message(), HasSubstr("3 message(s) not yet acknowledged"));
+    // The broker dies without ever having routed them.
+    ASSERT_EQ(kill(broker.pid(), SIGKILL), 0);
+  }
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kConnectionLost));
+  ASSERT_TRUE(broker.Restart().ok());
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kReconnected));
+  const Status flushed = transport->Flush(5s);
+  EXPECT_TRUE(flushed.ok()) << flushed.ToString();
+  ASSERT_TRUE(recorder.WaitForMessages(3)) << broker.LogTail();
+  std::vector<std::string> payloads;
+  for (const MqttMessage& m : recorder.messages()) payloads.push_back(m.payload);
+  EXPECT_THAT(payloads, ::testing::UnorderedElementsAre("m0", "m1", "m2"));
+}
+
+TEST(PahoTransportReconnectTest, DisconnectStopsReconnectingAndLeavesNoThread) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  ASSERT_TRUE(broker.Start(broker_options).ok());
+  const int threads_before = ThreadCount();
+  MqttOptions options = PlainOptions(broker, "stop");
+  options.reconnect_min = 200ms;
+  options.reconnect_max = 400ms;
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(broker.Stop().ok());
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kConnectionLost));
+  // Let it fail a few attempts (connection refused) ...
+  const std::string log_before = broker.ReadLog();
+  std::this_thread::sleep_for(600ms);
+
+  // ... then stop it in the middle of its backoff.
+  auto start = Clock::now();
+  EXPECT_TRUE(transport->Disconnect().ok());
+  EXPECT_LT(Clock::now() - start, kQuickTeardown)
+      << "Disconnect() must not wait out a backoff or a connect";
+  EXPECT_FALSE(transport->IsConnected());
+
+  // The broker comes back; nobody reconnects to it.
+  ASSERT_TRUE(broker.Restart().ok());
+  std::this_thread::sleep_for(1s);  // > 2 x reconnect_max: a live supervisor would be back
+  EXPECT_THAT(recorder.events(),
+              ::testing::ElementsAre(ConnectionEvent::kConnected, ConnectionEvent::kConnectionLost));
+  EXPECT_THAT(broker.ReadLog().substr(log_before.size()),
+              ::testing::Not(HasSubstr(options.client_id)));
+
+  start = Clock::now();
+  transport.reset();
+  EXPECT_LT(Clock::now() - start, 500ms) << "nothing is left to end after Disconnect()";
+  EXPECT_TRUE(PollUntil([&] { return ThreadCount() <= threads_before; }, 5s))
+      << "threads before: " << threads_before << ", now: " << ThreadCount();
+}
+
+TEST(PahoTransportReconnectTest, DestructorWhileConnectedOrReconnectingIsQuick) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  ASSERT_TRUE(broker.Start(broker_options).ok());
+  const int threads_before = ThreadCount();
+  {
+    std::unique_ptr<Transport> connected = MakeOrDie(PlainOptions(broker, "dtor"));
+    ASSERT_NE(connected, nullptr);
+    ASSERT_TRUE(connected->Connect().ok());
+    ASSERT_TRUE(connected->Publish("a/b", "x", 1).ok());
+    const auto start = Clock::now();
+    connected.reset();
+    EXPECT_LT(Clock::now() - start, kQuickTeardown);
+  }
+  {
+    MqttOptions options = PlainOptions(broker, "dtor-reconnecting");
+    options.reconnect_min = 20s;  // the supervisor sits in a long backoff
+    options.reconnect_max = 40s;
+    std::unique_ptr<Transport> reconnecting = MakeOrDie(options);
+    ASSERT_NE(reconnecting, nullptr);
+    Recorder recorder;
+    recorder.Attach(*reconnecting);
+    ASSERT_TRUE(reconnecting->Connect().ok());
+    ASSERT_TRUE(broker.Stop().ok());
+    ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kConnectionLost));
+    const auto start = Clock::now();
+    reconnecting.reset();
+    EXPECT_LT(Clock::now() - start, kQuickTeardown);
+  }
+  EXPECT_TRUE(PollUntil([&] { return ThreadCount() <= threads_before; }, 5s))
+      << "threads before: " << threads_before << ", now: " << ThreadCount();
+}
+
+// ===========================================================================
+// Flush and the outgoing buffer
+
+TEST(PahoTransportFlushTest, FlushWaitsForTheAcknowledgements) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  ASSERT_TRUE(broker.Start(broker_options).ok());
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(broker, "flush"));
+  ASSERT_NE(transport, nullptr);
+  ASSERT_TRUE(transport->Connect().ok());
+  EXPECT_TRUE(transport->Flush(0ms).ok()) << "nothing pending";
+
+  PausedBroker paused(broker);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(transport->Publish("flush/test", "x", 1).ok());
+  const Status waiting = transport->Flush(500ms);
+  EXPECT_EQ(waiting.code(), StatusCode::kTimeout) << waiting.ToString();
+  EXPECT_THAT(waiting.message(), HasSubstr("5 message(s) not yet acknowledged after 500 ms"));
+
+  std::atomic<bool> flushed{false};
+  std::thread flusher([&] {
+    const Status s = transport->Flush(10s);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    flushed = true;
+  });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(flushed) << "Flush() returned while the broker could not acknowledge";
+  paused.Resume();
+  flusher.join();
+  EXPECT_TRUE(flushed);
+  // QoS 0 is done once written.
+  ASSERT_TRUE(transport->Publish("flush/test", "q0", 0).ok());
+  EXPECT_TRUE(transport->Flush(5s).ok());
+}
+
+TEST(PahoTransportFlushTest, FullOutgoingBufferIsUnavailable) {
+  MosquittoBroker* shared = Shared();
+  ASSERT_NE(shared, nullptr);
+  MosquittoBroker broker;
+  BrokerOptions broker_options;
+  broker_options.certificates = shared->shared_certificates();
+  ASSERT_TRUE(broker.Start(broker_options).ok());
+  MqttOptions options = PlainOptions(broker, "buffer");
+  options.max_buffered_messages = 4;
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  ASSERT_TRUE(transport->Connect().ok());
+
+  PausedBroker paused(broker);
+  // Big messages fill the socket buffers of a frozen broker; after that
+  // Paho keeps them queued, and the fifth queued one does not fit.
+  const std::string payload(256 * 1024, 'p');
+  Status full;
+  int accepted = 0;
+  for (int i = 0; i < 400 && full.ok(); ++i) {
+    full = transport->Publish("buffer/test", payload, 1);
+    if (full.ok()) ++accepted;
+  }
+  EXPECT_EQ(full.code(), StatusCode::kUnavailable) << "accepted " << accepted;
+  EXPECT_THAT(full.message(), HasSubstr("outgoing buffer full"));
+  EXPECT_TRUE(transport->IsConnected()) << "a full buffer is not a lost connection";
+  paused.Resume();
+  const Status flushed = transport->Flush(20s);
+  EXPECT_TRUE(flushed.ok()) << flushed.ToString();
+  EXPECT_TRUE(transport->Publish("buffer/test", "fits again", 1).ok());
+}
+
+// ===========================================================================
+// Handlers
+
+TEST(PahoTransportHandlerTest, ThrowingHandlerDoesNotStopDelivery) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "throw"));
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  recorder.SetHook([](const MqttMessage& m) {
+    if (m.payload == "boom") throw std::runtime_error("handler failure");
+  });
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe("handler/throw", 1).ok());
+  ASSERT_TRUE(transport->Publish("handler/throw", "boom", 1).ok());
+  ASSERT_TRUE(transport->Publish("handler/throw", "fine", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(2));
+  EXPECT_EQ(recorder.messages()[1].payload, "fine");
+  EXPECT_TRUE(transport->IsConnected());
+}
+
+TEST(PahoTransportHandlerTest, BlockingCallsFromPahosThreadFailFast) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "reentrant"));
+  ASSERT_NE(transport, nullptr);
+  Transport* raw = transport.get();
+  Recorder recorder;
+  recorder.Attach(*transport);
+  std::mutex mu;
+  std::vector<Status> from_handler;
+  recorder.SetHook([&](const MqttMessage&) {
+    std::vector<Status> got = {raw->Subscribe("x/y", 1), raw->Flush(1s), raw->Connect(),
+                               raw->Disconnect(), raw->Publish("handler/echo", "echo", 1)};
+    std::lock_guard<std::mutex> lock(mu);
+    from_handler = got;
+  });
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe("handler/reentrant", 1).ok());
+  ASSERT_TRUE(transport->Publish("handler/reentrant", "go", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(1));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return !from_handler.empty();
+      },
+      5s));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(from_handler[0].code(), StatusCode::kFailedPrecondition) << from_handler[0].ToString();
+  EXPECT_EQ(from_handler[1].code(), StatusCode::kFailedPrecondition) << from_handler[1].ToString();
+  EXPECT_EQ(from_handler[2].code(), StatusCode::kFailedPrecondition) << from_handler[2].ToString();
+  EXPECT_EQ(from_handler[3].code(), StatusCode::kFailedPrecondition) << from_handler[3].ToString();
+  EXPECT_TRUE(from_handler[4].ok()) << "Publish() from a handler is fine: "
+                                    << from_handler[4].ToString();
+  EXPECT_TRUE(transport->IsConnected());
+}
+
+// The fact the emulator's "never drop an acknowledged request" rests on (see
+// paho_transport.h): the PUBACK of an incoming QoS 1 message leaves only
+// after the message handler has returned.
+TEST(PahoTransportHandlerTest, PubackIsSentOnlyAfterTheHandlerReturns) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  const MqttOptions options = PlainOptions(*broker, "puback");
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  recorder.SetHook([&](const MqttMessage&) {
+    std::unique_lock<std::mutex> lock(gate_mu);
+    gate_cv.wait_for(lock, 20s, [&] { return open; });
+  });
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe("handler/puback", 1).ok());
+  const size_t log_start = broker->ReadLog().size();
+  ASSERT_TRUE(transport->Publish("handler/puback", "hold", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(1));  // the handler is now running, and blocked
+  const std::string received_puback = "Received PUBACK from " + options.client_id;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return broker->ReadLog().substr(log_start).find("Sending PUBLISH to " +
+                                                        options.client_id) != std::string::npos;
+      },
+      5s));
+  std::this_thread::sleep_for(500ms);  // room for a premature PUBACK to show up
+  EXPECT_THAT(broker->ReadLog().substr(log_start), ::testing::Not(HasSubstr(received_puback)))
+      << "PUBACK sent while the handler was still running";
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  EXPECT_TRUE(PollUntil(
+      [&] { return broker->ReadLog().substr(log_start).find(received_puback) != std::string::npos; },
+      5s))
+      << broker->LogTail();
+}
+
+TEST(PahoTransportHandlerTest, HandlersMayBeReplacedWhileConnected) {
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "swap-handlers"));
+  ASSERT_NE(transport, nullptr);
+  Recorder first;
+  first.Attach(*transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe("handler/swap", 1).ok());
+  ASSERT_TRUE(transport->Publish("handler/swap", "1", 1).ok());
+  ASSERT_TRUE(first.WaitForMessages(1));
+  Recorder second;
+  second.Attach(*transport);
+  ASSERT_TRUE(transport->Publish("handler/swap", "2", 1).ok());
+  ASSERT_TRUE(second.WaitForMessages(1));
+  EXPECT_EQ(second.messages()[0].payload, "2");
+  EXPECT_EQ(first.messages().size(), 1u);
+}
+
+}  // namespace
+}  // namespace shadowsync

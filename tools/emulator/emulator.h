@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Emulator: ShadowService on an MQTT broker (issue 3, "shadowsync-emulator").
+// It subscribes to the six request filters of classic and named shadows,
+// hands every request to ShadowService and publishes the responses at QoS 1,
+// never retained (P10), after the store has made the change durable.
+//
+// Threads. The transport delivers messages on its own thread, in arrival
+// order. With `workers == 0` each request is handled right there (inline).
+// With `workers == N > 0` (the default, 2) the transport thread only parses
+// the topic, applies the in-flight limit and appends the request to the FIFO
+// queue of worker `fnv1a(thing, shadow) % N`: a shadow's requests always go
+// to the same worker and leave its queue in arrival order, so requests to
+// one shadow are applied one at a time, in arrival order, while different
+// shadows proceed in parallel (ShadowService itself serialises Handle(); the
+// overlap is publishing, logging and queueing).
+//
+// What "never drops a request it has acknowledged" means here. Paho C
+// (1.3.11, MQTTProtocolClient.c) sends the PUBACK of an incoming QoS 1
+// PUBLISH *before* it queues the message for the callback thread, so the
+// broker considers a request delivered before our handler has even seen it.
+// What the emulator guarantees is therefore about the requests its handler
+// has accepted:
+//   - every request the handler accepted is handled and answered (or, when
+//     the broker is unreachable for longer than the retry window, handled and
+//     its response loss logged) before Stop() returns: Stop drains the queues;
+//   - an accepted update is durable in the Store before any of its responses
+//     is published, so a kill -9 after a client saw `accepted` loses nothing;
+//   - once Stop() has begun, newly delivered requests are not handled; each
+//     is logged at warn as `result=dropped`.
+// The remaining window is honest: a request whose PUBACK has gone out but
+// which the process never handled (kill -9 or crash between the PUBACK and
+// the Store commit, or a delivery after Stop() began) is lost, and its sender
+// gets no response. A clean session means the broker will not redeliver it.
+// Clients see the same thing as a request AWS lost: no answer, so they time
+// out and retry with their clientToken.
+//
+// 429 (spec L7). AWS counts requests in flight per client connection; the
+// broker hides which connection sent a request, so the emulator counts per
+// thing: a request of thing T that arrives while `max_inflight` requests of
+// T (any shadow, any operation) are queued or being handled, and not yet
+// answered, gets 429 on its operation's `rejected` topic at once, with its
+// clientToken, and is not applied. This equals AWS's rule for the usual case
+// of one connection per thing. Inline mode (workers == 0) handles one
+// request at a time, so nothing is ever in flight beyond it and the limit
+// never triggers there. L8 (requests per second per thing) is
+// ShadowService's and applies in both modes.
+//
+// Thread safety: safe for concurrent use, except that Stop() and the
+// destructor must not be called from the transport's callback thread.
+
+#ifndef SHADOWSYNC_TOOLS_EMULATOR_EMULATOR_H_
+#define SHADOWSYNC_TOOLS_EMULATOR_EMULATOR_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "shadowsync/service.h"
+#include "shadowsync/status.h"
+#include "shadowsync/store.h"
+#include "shadowsync/topic.h"
+#include "shadowsync/transport.h"
+
+namespace shadowsync::emulator {
+
+/// Log levels, most severe first: a logger at level L prints L and above.
+enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+/// "error", "warn", "info", "debug".
+const char* LogLevelName(LogLevel level);
+/// Parses one of the names above.
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
+
+/// Receives one finished log line (no trailing newline).
+using LogSink = std::function<void(LogLevel level, const std::string& line)>;
+
+/// Writes `shadowsync-emulator: <level>: <text>` lines to stderr with one
+/// write() each, so lines from different threads never interleave.
+/// Thread safety: safe for concurrent use.
+class Logger {
+ public:
+  /// `sink` empty means stderr.
+  explicit Logger(LogLevel level = LogLevel::kInfo, LogSink sink = {});
+
+  bool Enabled(LogLevel level) const { return level <= level_; }
+  /// Logs `text` when `level` is enabled.
+  void Log(LogLevel level, std::string_view text) const;
+  void Error(std::string_view text) const { Log(LogLevel::kError, text); }
+  void Warn(std::string_view text) const { Log(LogLevel::kWarn, text); }
+  void Info(std::string_view text) const { Log(LogLevel::kInfo, text); }
+  void Debug(std::string_view text) const { Log(LogLevel::kDebug, text); }
+
+  LogLevel level() const { return level_; }
+
+ private:
+  LogLevel level_;
+  LogSink sink_;
+};
+
+/// The publish order of one accepted update's responses (P8).
+enum class PublishOrder {
+  kAcceptedFirst,  ///< accepted, documents, delta (12a.11, the default)
+  kDeltaFirst,     ///< delta, documents, accepted (Greengrass' order)
+  kRandom,         ///< a seeded shuffle of the update's messages
+};
+
+/// "accepted-first", "delta-first", "random".
+const char* PublishOrderName(PublishOrder order);
+std::optional<PublishOrder> ParsePublishOrder(std::string_view name);
+
+/// The emulator's defaults for ShadowService: the spec's limits with L8 on
+/// (20 requests per second per thing).
+ServiceOptions DefaultEmulatorServiceOptions();
+
+struct EmulatorOptions {
+  /// Limits (L1, L2, L3), L8 and tombstone lifetime. `service.order` is
+  /// ignored: `order` decides.
+  ServiceOptions service = DefaultEmulatorServiceOptions();
+
+  PublishOrder order = PublishOrder::kAcceptedFirst;
+  /// kRandom: the seed. The order of the update that makes version V of a
+  /// shadow is a function of (seed, shadow, V) only, so a run is
+  /// reproducible whatever the thread interleaving. nullopt: a random seed,
+  /// logged at start.
+  std::optional<std::uint64_t> order_seed;
+
+  /// L7: requests of one thing in flight before 429 (see the file comment);
+  /// 0 turns the limit off.
+  int max_inflight = 10;
+  /// Worker threads; 0 handles requests inline on the transport thread.
+  int workers = 2;
+
+  /// When Publish() fails (offline, buffer full), a worker retries for this
+  /// long before it logs the response as lost. Inline mode never retries
+  /// (it would block the transport's own thread).
+  std::chrono::milliseconds publish_retry_window{30000};
+  /// Stop(): the bound on draining queued requests plus flushing publishes.
+  std::chrono::milliseconds stop_timeout{1500};
+
+  /// The shadow timestamps' clock (injectable for tests).
+  std::function<std::chrono::system_clock::time_point()> clock;
+
+  /// Writes the export file; empty means ExportStoreFile (store_file.h).
+  std::function<Status(Store& store, const std::string& path)> exporter;
+};
+
+/// The request topic filters the emulator subscribes to (T1, T2): exact
+/// request topics with `+` for names, never `#` (T8).
+const std::vector<std::string>& RequestFilters();
+
+/// Reads a top-level integer member of a JSON object text without building
+/// a DOM (used for the `version` and `code` of responses, which may be
+/// large). nullopt when absent, not an integer or `json` is not an object.
+std::optional<std::int64_t> TopLevelInteger(std::string_view json, std::string_view key);
+
+/// Serves shadow requests from a Transport through ShadowService (see the
+/// file comment for threads, ordering, 429 and acknowledgement semantics).
+/// The transport's handlers run on the transport's thread and only parse and
+/// enqueue (or, with no workers, handle inline); workers publish.
+/// Thread safety: safe for concurrent use; Stop() and the destructor must
+/// not run on the transport's callback thread.
+class Emulator {
+ public:
+  /// `transport`, `store` and `logger` are borrowed and must outlive the
+  /// Emulator. Installs the transport's handlers, so construct it before
+  /// Transport::Connect(). Requests delivered before Start() are handled
+  /// too (queued until the workers start).
+  Emulator(Transport& transport, Store& store, const Logger& logger, EmulatorOptions options);
+  /// Calls Stop(). After it the transport's handlers do nothing, so the
+  /// transport may outlive the Emulator.
+  ~Emulator();
+
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+
+  /// Starts the workers (once) and subscribes to RequestFilters() at QoS 1.
+  /// Needs a connected transport. Returns the first subscription failure
+  /// (kUnavailable when offline, kRejected when the broker refuses); call it
+  /// again to retry (subscribing twice is harmless).
+  Status Start();
+
+  /// Stops accepting requests, handles everything already accepted, and
+  /// waits for the transport to deliver the responses, all within about
+  /// `stop_timeout`. Does not disconnect. Idempotent.
+  void Stop();
+
+  /// Writes the store to `path` in the seed/export format (atomically, as
+  /// the exporter does). Each shadow is read at one of its versions; the
+  /// service keeps running meanwhile. Logs the outcome.
+  Status ExportNow(const std::string& path);
+
+  /// Counters for tests and the shutdown summary.
+  struct Stats {
+    std::uint64_t handled = 0;           ///< requests handled by ShadowService
+    std::uint64_t throttled = 0;         ///< 429 for the in-flight limit (L7)
+    std::uint64_t dropped = 0;           ///< delivered after Stop() began
+    std::uint64_t ignored = 0;           ///< not requests: other topics, retained
+    std::uint64_t publish_failures = 0;  ///< responses that were lost
+  };
+  Stats stats() const;
+
+  /// False once Stop() has begun.
+  bool accepting() const { return accepting_; }
+
+ private:
+  struct Job {
+    std::string topic;
+    std::string payload;
+    ShadowTopic parsed;
+    std::chrono::steady_clock::time_point arrived;
+  };
+  struct Worker {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Job> queue;  // GUARDED_BY(mu)
+    bool stop = false;      // GUARDED_BY(mu)
+    std::thread thread;
+  };
+  // The handlers hold this, not the Emulator, so that a transport that
+  // outlives the Emulator calls nothing that is gone.
+  struct Gate {
+    std::mutex mu;
+    Emulator* target = nullptr;  // GUARDED_BY(mu)
+  };
+
+  void OnMessage(const MqttMessage& message);
+  void OnConnection(ConnectionEvent event, const Status& cause);
+  void RunWorker(Worker& worker);
+  void Process(Job& job, bool may_retry);
+  void Throttle(const Job& job);
+  void Publish(const ServiceMessage& message, bool may_retry);
+  void ReleaseInflight(const std::string& thing);
+  void LogRequest(const ShadowTopic& topic, const std::vector<ServiceMessage>& responses,
+                  std::chrono::steady_clock::time_point arrived);
+  std::size_t WorkerIndex(const ShadowId& id) const;
+
+  Transport& transport_;
+  Store& store_;
+  const Logger& logger_;
+  const EmulatorOptions options_;
+  ShadowService service_;
+  std::uint64_t order_seed_ = 0;
+  std::shared_ptr<Gate> gate_;
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::mutex lifecycle_mu_;
+  bool started_ = false;  // GUARDED_BY(lifecycle_mu_)
+  bool stopped_ = false;  // GUARDED_BY(lifecycle_mu_)
+  std::atomic<bool> accepting_{true};
+  // Set when Stop()'s drain deadline passes: publish retries give up.
+  std::atomic<bool> abandon_retries_{false};
+
+  std::mutex inflight_mu_;
+  std::unordered_map<std::string, int> inflight_;  // GUARDED_BY(inflight_mu_)
+
+  std::atomic<std::uint64_t> handled_{0};
+  std::atomic<std::uint64_t> throttled_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> ignored_{0};
+  std::atomic<std::uint64_t> publish_failures_{0};
+};
+
+}  // namespace shadowsync::emulator
+
+#endif  // SHADOWSYNC_TOOLS_EMULATOR_EMULATOR_H_
