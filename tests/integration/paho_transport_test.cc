@@ -14,13 +14,15 @@
 // per-operation deadlines are >= 3 s (Paho's occasional 1.1 s stall). The
 // only fixed waits are the windows in which something must NOT happen.
 
+#include "shadowsync/paho_transport.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,7 +39,6 @@
 #include <vector>
 
 #include "mqtt/backoff.h"
-#include "shadowsync/paho_transport.h"
 #include "shadowsync/transport.h"
 #include "support/child_process.h"
 #include "support/mosquitto_clients.h"
@@ -355,8 +356,8 @@ TEST_F(ValidateMqttOptionsTest, AcceptsGoodOptions) {
                           "tcp://[::1]:1883", "tcp://host_name-1.example:65535"}) {
     MqttOptions options = Plain();
     options.server_uri = uri;
-    EXPECT_TRUE(ValidateMqttOptions(options).ok()) << uri << ": "
-                                                   << ValidateMqttOptions(options).ToString();
+    EXPECT_TRUE(ValidateMqttOptions(options).ok())
+        << uri << ": " << ValidateMqttOptions(options).ToString();
   }
   MqttOptions mqtts = Tls();
   mqtts.server_uri = "mqtts://a1b2c3-ats.iot.eu-west-1.amazonaws.com:443";
@@ -468,8 +469,9 @@ TEST_F(ValidateMqttOptionsTest, KeyThatDoesNotMatchTheCertificate) {
 TEST_F(ValidateMqttOptionsTest, EncryptedKeyIsRefusedWithoutPrompting) {
   const std::string encrypted = certs_->dir + "/encrypted.key";
   testing_support::ChildProcessOptions run;
-  run.argv = {"openssl", "pkey", "-in", certs_->default_client().ec.key, "-aes256",
-              "-passout", "pass:secret", "-out", encrypted};
+  run.argv = {"openssl", "pkey",     "-in",         certs_->default_client().ec.key,
+              "-aes256", "-passout", "pass:secret", "-out",
+              encrypted};
   Result<testing_support::ProcessOutput> made = testing_support::RunProcess(run, 10s);
   ASSERT_TRUE(made.ok() && made->status.success()) << (made.ok() ? made->output : "");
   MqttOptions options = Tls();
@@ -542,8 +544,8 @@ TEST(PahoTransportTest, PlainRoundTripOnShadowTopicsAtQos1) {
   EXPECT_THAT(log, HasSubstr("New client connected from 127.0.0.1"));
   EXPECT_THAT(log, HasSubstr("as " + options.client_id + " (p2, c1, k30)"));
   EXPECT_THAT(log, HasSubstr("Received PUBLISH from " + options.client_id + " (d0, q1, r0"));
-  EXPECT_THAT(log, ::testing::Not(HasSubstr("Received PUBLISH from " + options.client_id +
-                                            " (d0, q1, r1")));
+  EXPECT_THAT(log, ::testing::Not(
+                       HasSubstr("Received PUBLISH from " + options.client_id + " (d0, q1, r1")));
 
   EXPECT_TRUE(transport->Disconnect().ok());
   EXPECT_FALSE(transport->IsConnected());
@@ -551,6 +553,15 @@ TEST(PahoTransportTest, PlainRoundTripOnShadowTopicsAtQos1) {
   EXPECT_EQ(transport->Publish("$aws/things/T/shadow/update", "{}", 1).code(),
             StatusCode::kUnavailable);
   EXPECT_EQ(transport->Subscribe("$aws/things/T/shadow/get", 1).code(), StatusCode::kUnavailable);
+
+  // Connect() again: the subscriptions of the first connection are renewed.
+  ASSERT_TRUE(transport->Connect().ok());
+  const size_t before = recorder.messages().size();
+  ASSERT_TRUE(transport->Publish("$aws/things/T/shadow/update", "again", 1).ok());
+  ASSERT_TRUE(recorder.WaitForMessages(before + 1));
+  EXPECT_EQ(recorder.messages().back().payload, "again");
+  EXPECT_THAT(recorder.events(),
+              ::testing::ElementsAre(ConnectionEvent::kConnected, ConnectionEvent::kConnected));
 }
 
 TEST(PahoTransportTest, TlsWithEcAndRsaServerAndClientCertificates) {
@@ -559,10 +570,10 @@ TEST(PahoTransportTest, TlsWithEcAndRsaServerAndClientCertificates) {
   const TestCertificates& certs = broker->certificates();
   // EC client on the EC listener, RSA client on the RSA listener, connected
   // at the same time (pitfall 1).
-  std::unique_ptr<Transport> ec = MakeOrDie(
-      TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "tls-ec"));
-  std::unique_ptr<Transport> rsa = MakeOrDie(
-      TlsOptions(broker->tls_rsa_uri(), certs, certs.default_client().rsa, "tls-rsa"));
+  std::unique_ptr<Transport> ec =
+      MakeOrDie(TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "tls-ec"));
+  std::unique_ptr<Transport> rsa =
+      MakeOrDie(TlsOptions(broker->tls_rsa_uri(), certs, certs.default_client().rsa, "tls-rsa"));
   ASSERT_TRUE(ec && rsa);
   Recorder ec_recorder;
   Recorder rsa_recorder;
@@ -853,8 +864,8 @@ TEST(PahoTransportConnectErrorTest, ServerCertificateForAnotherHost) {
   const Status started = broker.Start(broker_options);
   ASSERT_TRUE(started.ok()) << started.ToString();
   const TestCertificates& certs = broker.certificates();
-  const ConnectFailure failure = ConnectAndFail(
-      TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "host"));
+  const ConnectFailure failure =
+      ConnectAndFail(TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "host"));
   EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
   EXPECT_THAT(failure.status.message(), HasSubstr("does not match the host name \"localhost\""));
   EXPECT_THAT(failure.status.message(), HasSubstr("not-localhost.invalid"));
@@ -871,8 +882,8 @@ TEST(PahoTransportConnectErrorTest, ExpiredServerCertificate) {
   const Status started = broker.Start(broker_options);
   ASSERT_TRUE(started.ok()) << started.ToString();
   const TestCertificates& certs = broker.certificates();
-  const ConnectFailure failure = ConnectAndFail(
-      TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "expired"));
+  const ConnectFailure failure =
+      ConnectAndFail(TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "expired"));
   EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
   EXPECT_THAT(failure.status.message(), HasSubstr("certificate has expired"));
   EXPECT_THAT(failure.status.message(), HasSubstr("2020"));
@@ -883,8 +894,8 @@ TEST(PahoTransportConnectErrorTest, ClientCertificateTheBrokerDoesNotTrust) {
   MosquittoBroker* broker = Shared();
   ASSERT_NE(broker, nullptr);
   const TestCertificates& certs = broker->certificates();
-  const ConnectFailure failure = ConnectAndFail(
-      TlsOptions(broker->tls_ec_uri(), certs, certs.client_wrong_ca, "client-ca"));
+  const ConnectFailure failure =
+      ConnectAndFail(TlsOptions(broker->tls_ec_uri(), certs, certs.client_wrong_ca, "client-ca"));
   EXPECT_EQ(failure.status.code(), StatusCode::kUnavailable) << failure.status.ToString();
   EXPECT_THAT(failure.status.message(), HasSubstr("the broker rejected the client certificate"));
   EXPECT_FALSE(failure.connected_after);
@@ -894,7 +905,8 @@ TEST(PahoTransportConnectErrorTest, NoClientCertificateWhereOneIsRequired) {
   MosquittoBroker* broker = Shared();
   ASSERT_NE(broker, nullptr);
   const TestCertificates& certs = broker->certificates();
-  MqttOptions options = TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "nocert");
+  MqttOptions options =
+      TlsOptions(broker->tls_ec_uri(), certs, certs.default_client().ec, "nocert");
   options.cert_file.clear();
   options.key_file.clear();
   const ConnectFailure failure = ConnectAndFail(options);
@@ -951,9 +963,9 @@ TEST(PahoTransportConnectErrorTest, ConnectionRefused) {
   MosquittoBroker* broker = Shared();
   ASSERT_NE(broker, nullptr);
   const TestCertificates& certs = broker->certificates();
-  const ConnectFailure tls = ConnectAndFail(
-      TlsOptions("ssl://localhost:" + std::to_string(UnusedPort()), certs,
-                 certs.default_client().ec, "refused-tls"));
+  const ConnectFailure tls =
+      ConnectAndFail(TlsOptions("ssl://localhost:" + std::to_string(UnusedPort()), certs,
+                                certs.default_client().ec, "refused-tls"));
   EXPECT_EQ(tls.status.code(), StatusCode::kUnavailable);
   EXPECT_THAT(tls.status.message(), HasSubstr("connection refused by localhost:"));
 }
@@ -972,9 +984,9 @@ TEST(PahoTransportConnectErrorTest, WrongSchemeForThePort) {
   ASSERT_NE(broker, nullptr);
   const TestCertificates& certs = broker->certificates();
   // ssl:// to the plain listener.
-  const ConnectFailure tls_to_plain = ConnectAndFail(
-      TlsOptions("ssl://localhost:" + std::to_string(broker->plain_port()), certs,
-                 certs.default_client().ec, "tls-to-plain"));
+  const ConnectFailure tls_to_plain =
+      ConnectAndFail(TlsOptions("ssl://localhost:" + std::to_string(broker->plain_port()), certs,
+                                certs.default_client().ec, "tls-to-plain"));
   EXPECT_EQ(tls_to_plain.status.code(), StatusCode::kUnavailable);
   EXPECT_THAT(tls_to_plain.status.message(), HasSubstr("does not speak TLS"));
   EXPECT_THAT(tls_to_plain.status.message(), HasSubstr("use tcp://"));
@@ -1041,8 +1053,8 @@ TEST(PahoTransportReconnectTest, BrokerRestartReconnectsAndRenewsSubscriptions) 
   ASSERT_TRUE(broker.Start(broker_options).ok());
   const TestCertificates& certs = broker.certificates();
   // Over TLS, the way devices run.
-  std::unique_ptr<Transport> transport = MakeOrDie(
-      TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "restart"));
+  std::unique_ptr<Transport> transport =
+      MakeOrDie(TlsOptions(broker.tls_ec_uri(), certs, certs.default_client().ec, "restart"));
   ASSERT_NE(transport, nullptr);
   Recorder recorder;
   recorder.Attach(*transport);
@@ -1084,14 +1096,22 @@ TEST(PahoTransportReconnectTest, BrokerRestartReconnectsAndRenewsSubscriptions) 
   EXPECT_EQ(recorder.messages()[2].payload, "again");
 }
 
-TEST(PahoTransportReconnectTest, UnacknowledgedQos1MessagesAreSentAgainAfterReconnect) {
+// Clean session: Paho fails the unacknowledged messages when the connection
+// drops. Persistent session: Paho keeps them, then fails them when the
+// restarted broker (no persistence) reports no session. Either way the
+// transport sends them again.
+class ResendTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ResendTest, UnacknowledgedQos1MessagesAreSentAgainAfterReconnect) {
   MosquittoBroker* shared = Shared();
   ASSERT_NE(shared, nullptr);
   MosquittoBroker broker;
   BrokerOptions broker_options;
   broker_options.certificates = shared->shared_certificates();
   ASSERT_TRUE(broker.Start(broker_options).ok());
-  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(broker, "resend"));
+  MqttOptions options = PlainOptions(broker, "resend");
+  options.clean_session = GetParam();
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
   ASSERT_NE(transport, nullptr);
   Recorder recorder;
   recorder.Attach(*transport);
@@ -1119,8 +1139,13 @@ TEST(PahoTransportReconnectTest, UnacknowledgedQos1MessagesAreSentAgainAfterReco
   ASSERT_TRUE(recorder.WaitForMessages(3)) << broker.LogTail();
   std::vector<std::string> payloads;
   for (const MqttMessage& m : recorder.messages()) payloads.push_back(m.payload);
-  EXPECT_THAT(payloads, ::testing::UnorderedElementsAre("m0", "m1", "m2"));
+  EXPECT_THAT(payloads, ::testing::ElementsAre("m0", "m1", "m2"));
 }
+
+INSTANTIATE_TEST_SUITE_P(PahoTransportReconnectTest, ResendTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "CleanSession" : "PersistentSession";
+                         });
 
 TEST(PahoTransportReconnectTest, DisconnectStopsReconnectingAndLeavesNoThread) {
   MosquittoBroker* shared = Shared();
@@ -1154,8 +1179,8 @@ TEST(PahoTransportReconnectTest, DisconnectStopsReconnectingAndLeavesNoThread) {
   // The broker comes back; nobody reconnects to it.
   ASSERT_TRUE(broker.Restart().ok());
   std::this_thread::sleep_for(1s);  // > 2 x reconnect_max: a live supervisor would be back
-  EXPECT_THAT(recorder.events(),
-              ::testing::ElementsAre(ConnectionEvent::kConnected, ConnectionEvent::kConnectionLost));
+  EXPECT_THAT(recorder.events(), ::testing::ElementsAre(ConnectionEvent::kConnected,
+                                                        ConnectionEvent::kConnectionLost));
   EXPECT_THAT(broker.ReadLog().substr(log_before.size()),
               ::testing::Not(HasSubstr(options.client_id)));
 
@@ -1237,6 +1262,19 @@ TEST(PahoTransportFlushTest, FlushWaitsForTheAcknowledgements) {
   // QoS 0 is done once written.
   ASSERT_TRUE(transport->Publish("flush/test", "q0", 0).ok());
   EXPECT_TRUE(transport->Flush(5s).ok());
+
+  // Disconnect() drops what is unacknowledged; a waiting Flush() says so.
+  PausedBroker paused_again(broker);
+  ASSERT_TRUE(transport->Publish("flush/test", "dropped", 1).ok());
+  Status interrupted;
+  std::thread waiter([&] { interrupted = transport->Flush(10s); });
+  std::this_thread::sleep_for(200ms);
+  const auto start = Clock::now();
+  EXPECT_TRUE(transport->Disconnect().ok());
+  waiter.join();
+  EXPECT_LT(Clock::now() - start, kQuickTeardown);
+  EXPECT_EQ(interrupted.code(), StatusCode::kUnavailable) << interrupted.ToString();
+  EXPECT_THAT(interrupted.message(), HasSubstr("Disconnect() was called"));
 }
 
 TEST(PahoTransportFlushTest, FullOutgoingBufferIsUnavailable) {
@@ -1324,8 +1362,8 @@ TEST(PahoTransportHandlerTest, BlockingCallsFromPahosThreadFailFast) {
   EXPECT_EQ(from_handler[1].code(), StatusCode::kFailedPrecondition) << from_handler[1].ToString();
   EXPECT_EQ(from_handler[2].code(), StatusCode::kFailedPrecondition) << from_handler[2].ToString();
   EXPECT_EQ(from_handler[3].code(), StatusCode::kFailedPrecondition) << from_handler[3].ToString();
-  EXPECT_TRUE(from_handler[4].ok()) << "Publish() from a handler is fine: "
-                                    << from_handler[4].ToString();
+  EXPECT_TRUE(from_handler[4].ok())
+      << "Publish() from a handler is fine: " << from_handler[4].ToString();
   EXPECT_TRUE(transport->IsConnected());
 }
 
@@ -1368,7 +1406,9 @@ TEST(PahoTransportHandlerTest, PubackIsSentOnlyAfterTheHandlerReturns) {
   }
   gate_cv.notify_all();
   EXPECT_TRUE(PollUntil(
-      [&] { return broker->ReadLog().substr(log_start).find(received_puback) != std::string::npos; },
+      [&] {
+        return broker->ReadLog().substr(log_start).find(received_puback) != std::string::npos;
+      },
       5s))
       << broker->LogTail();
 }

@@ -6,8 +6,9 @@
 // can substitute their own.
 //
 // Thread safety: implementations are safe for concurrent use. Handlers run on
-// the transport's own thread (for Paho: the library's callback thread); they
-// must not block for long and must not call Connect() or Disconnect().
+// the transport's own threads (for PahoTransport: messages on Paho's receive
+// thread, connection events as paho_transport.h says); they must not block
+// for long and must not call Connect() or Disconnect().
 
 #ifndef SHADOWSYNC_TRANSPORT_H_
 #define SHADOWSYNC_TRANSPORT_H_
@@ -56,8 +57,10 @@ class Transport {
 
   /// Connects, blocking until connected or failed. kUnavailable with the
   /// real cause (TLS alert, certificate problem, refused, timeout) on
-  /// failure. After a successful Connect the transport reconnects by itself
-  /// when the connection drops, and renews every subscription each time.
+  /// failure; kInvalidArgument when the configuration itself is unusable
+  /// (e.g. a key that does not match its certificate). After a successful
+  /// Connect the transport reconnects by itself when the connection drops,
+  /// and renews every subscription each time.
   virtual Status Connect() = 0;
 
   /// Disconnects cleanly and stops reconnecting. Idempotent.

@@ -137,8 +137,8 @@ TcpResult ConnectTcp(const BrokerUri& uri, Clock::time_point deadline,
 
   std::vector<std::pair<std::string, int>> failures;  // address, errno
   for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    UniqueFd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       ai->ai_protocol));
+    UniqueFd fd(
+        socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
     const std::string address = AddressText(ai->ai_addr, ai->ai_addrlen);
     if (fd.get() < 0) {
       failures.emplace_back(address, errno);
@@ -217,8 +217,8 @@ std::string TimeText(const ASN1_TIME* t) {
 // "DNS:a, IP:1.2.3.4" from the subjectAltName extension, or "".
 std::string AltNames(X509* cert) {
   std::string out;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
@@ -262,8 +262,8 @@ struct VerifyFailure {
 
 int RecordVerifyFailure(int preverify_ok, X509_STORE_CTX* store) {
   if (preverify_ok != 0) return preverify_ok;
-  auto* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* failure = ssl != nullptr ? static_cast<VerifyFailure*>(SSL_get_app_data(ssl)) : nullptr;
   if (failure == nullptr || failure->error != X509_V_OK) return preverify_ok;
   failure->error = X509_STORE_CTX_get_error(store);
@@ -293,8 +293,8 @@ std::string DescribeVerifyFailure(const VerifyFailure& f, const BrokerUri& uri,
     case X509_V_ERR_CERT_NOT_YET_VALID:
       return "TLS: server certificate verification failed: certificate is not yet valid "
              "(notBefore " +
-             f.not_before + "; is the clock right? depth " + std::to_string(f.depth) + ": " +
-             cert + ")";
+             f.not_before + "; is the clock right? depth " + std::to_string(f.depth) + ": " + cert +
+             ")";
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
@@ -302,13 +302,13 @@ std::string DescribeVerifyFailure(const VerifyFailure& f, const BrokerUri& uri,
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
       return std::string("TLS: server certificate verification failed: ") +
-             X509_verify_cert_error_string(f.error) + " (depth " + std::to_string(f.depth) +
-             ": " + cert + "); ca_file " + tls.ca_file +
+             X509_verify_cert_error_string(f.error) + " (depth " + std::to_string(f.depth) + ": " +
+             cert + "); ca_file " + tls.ca_file +
              " does not hold the CA that issued the broker's certificate";
     default:
       return std::string("TLS: server certificate verification failed: ") +
-             X509_verify_cert_error_string(f.error) + " (depth " + std::to_string(f.depth) +
-             ": " + cert + ")";
+             X509_verify_cert_error_string(f.error) + " (depth " + std::to_string(f.depth) + ": " +
+             cert + ")";
   }
 }
 
@@ -337,8 +337,7 @@ std::string DescribeTlsError(const std::string& reasons, int ssl_error, int save
   }
   const std::string alert = " (" + reasons + ")";
   if (Contains(reasons, "certificate required")) {
-    return "TLS: the broker requires a client certificate" + alert +
-           "; set cert_file and key_file";
+    return "TLS: the broker requires a client certificate" + alert + "; set cert_file and key_file";
   }
   if (Contains(reasons, "unknown ca") || Contains(reasons, "bad certificate") ||
       Contains(reasons, "certificate unknown") || Contains(reasons, "unsupported certificate") ||

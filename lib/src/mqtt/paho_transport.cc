@@ -60,8 +60,13 @@ using mqtt_internal::TlsSettings;
 constexpr std::chrono::seconds kSubscribeTimeout{10};
 // Granularity of abortable waits on Paho tokens.
 constexpr std::chrono::milliseconds kPollSlice{20};
-// How long a graceful Disconnect() lets in-flight messages finish.
-constexpr std::chrono::milliseconds kDisconnectGrace{500};
+// Paho's disconnect timeout: how long in-flight messages may finish before
+// DISCONNECT. Zero: Flush() is the way to wait for them, and with anything
+// unacknowledged Paho only notices the timeout at its 1 s tick (measured
+// 1.1-2.6 s with 500 ms).
+constexpr std::chrono::milliseconds kDisconnectGrace{0};
+// Upper bound on waiting for Paho's disconnect to complete.
+constexpr std::chrono::milliseconds kDisconnectWait{1000};
 // Our own deadline on a connect, beyond Paho's connect_timeout (which
 // normally fires first).
 constexpr std::chrono::seconds kConnectBackstop{5};
@@ -170,7 +175,7 @@ class PahoTransport final : public Transport {
               static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(this))) {}
 
   ~PahoTransport() override {
-    // A handler must not destroy its transport (see transport.h).
+    // A handler must not destroy its transport (paho_transport.h).
     assert(t_paho_callback_depth == 0 && t_handler_depth == 0);
     (void)Disconnect();
   }
@@ -242,16 +247,17 @@ class PahoTransport final : public Transport {
   bool Aborted(std::uint64_t life) const { return disconnect_requests_.load() != life; }
   std::unique_ptr<mqtt::async_client> CreateClient();
   mqtt::connect_options MakeConnectOptions() const;
-  WaitResult WaitToken(const mqtt::token_ptr& token, Clock::time_point deadline,
-                       std::uint64_t life, int* rc, std::string* message) const;
+  WaitResult WaitToken(const mqtt::token_ptr& token, Clock::time_point deadline, std::uint64_t life,
+                       int* rc, std::string* message) const;
   Status ConnectOnce(mqtt::async_client& client, std::uint64_t life, bool diagnose);
   std::string DescribeConnectFailure(int rc, const std::string& paho_message, bool diagnose) const;
   Status RenewSubscriptions(mqtt::async_client& client, std::uint64_t life);
-  void ResendFailed(mqtt::async_client& client);
+  bool ResendFailed(mqtt::async_client& client);
   void DisconnectQuietly(mqtt::async_client& client, std::chrono::milliseconds grace) const;
   void TearDown(mqtt::async_client* client, bool graceful);
   void SupervisorLoop(mqtt::async_client* client, std::uint64_t life);
-  bool Reconnect(mqtt::async_client& client, std::uint64_t life, Backoff& backoff);
+  bool Reconnect(mqtt::async_client& client, std::uint64_t life, Backoff& backoff,
+                 bool* resend_complete);
 
   const MqttOptions options_;
   const BrokerUri uri_;
@@ -274,23 +280,23 @@ class PahoTransport final : public Transport {
   std::mutex sub_mu_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;  // any change of the fields below
-  State state_ = State::kIdle;                       // GUARDED_BY(mu_)
-  std::unique_ptr<mqtt::async_client> client_;       // GUARDED_BY(mu_)
-  int client_users_ = 0;                             // GUARDED_BY(mu_)
-  std::thread supervisor_;                           // GUARDED_BY(mu_)
-  bool stop_ = false;                                // GUARDED_BY(mu_)
-  bool lost_pending_ = false;                        // GUARDED_BY(mu_)
-  bool resend_requested_ = false;                    // GUARDED_BY(mu_)
-  std::uint64_t lost_count_ = 0;                     // GUARDED_BY(mu_)
-  Status lost_cause_;                                // GUARDED_BY(mu_)
-  Status last_reconnect_error_;                      // GUARDED_BY(mu_)
-  std::uint64_t epoch_ = 0;                          // GUARDED_BY(mu_)
-  std::uint64_t next_seq_ = 0;                       // GUARDED_BY(mu_)
-  std::map<std::uint64_t, Outgoing> outgoing_;       // GUARDED_BY(mu_)
+  std::condition_variable cv_;                  // any change of the fields below
+  State state_ = State::kIdle;                  // GUARDED_BY(mu_)
+  std::unique_ptr<mqtt::async_client> client_;  // GUARDED_BY(mu_)
+  int client_users_ = 0;                        // GUARDED_BY(mu_)
+  std::thread supervisor_;                      // GUARDED_BY(mu_)
+  bool stop_ = false;                           // GUARDED_BY(mu_)
+  bool lost_pending_ = false;                   // GUARDED_BY(mu_)
+  bool resend_requested_ = false;               // GUARDED_BY(mu_)
+  std::uint64_t lost_count_ = 0;                // GUARDED_BY(mu_)
+  Status lost_cause_;                           // GUARDED_BY(mu_)
+  Status last_reconnect_error_;                 // GUARDED_BY(mu_)
+  std::uint64_t epoch_ = 0;                     // GUARDED_BY(mu_)
+  std::uint64_t next_seq_ = 0;                  // GUARDED_BY(mu_)
+  std::map<std::uint64_t, Outgoing> outgoing_;  // GUARDED_BY(mu_)
   // Bumped when Disconnect() begins: every waiting Flush() then fails.
-  std::uint64_t flush_generation_ = 0;               // GUARDED_BY(mu_)
-  std::vector<Subscription> subscriptions_;          // GUARDED_BY(mu_)
+  std::uint64_t flush_generation_ = 0;       // GUARDED_BY(mu_)
+  std::vector<Subscription> subscriptions_;  // GUARDED_BY(mu_)
 };
 
 // ---------------------------------------------------------------------------
@@ -372,13 +378,15 @@ std::unique_ptr<mqtt::async_client> PahoTransport::CreateClient() {
   // No persistence (nullptr): QoS 1 state lives in outgoing_.
   auto client = std::make_unique<mqtt::async_client>(uri_.paho_uri, options_.client_id, create);
   client->set_message_callback([this](mqtt::const_message_ptr m) { OnMessage(m); });
-  client->set_connection_lost_handler([this](const std::string& cause) { OnConnectionLost(cause); });
+  client->set_connection_lost_handler(
+      [this](const std::string& cause) { OnConnectionLost(cause); });
   return client;
 }
 
 mqtt::connect_options PahoTransport::MakeConnectOptions() const {
   mqtt::connect_options_builder builder;
-  builder.mqtt_version(MQTTVERSION_3_1_1)  // pitfall 10: no silent fallback to 3.1
+  builder
+      .mqtt_version(MQTTVERSION_3_1_1)  // pitfall 10: no silent fallback to 3.1
       .clean_session(options_.clean_session)
       .keep_alive_interval(options_.keep_alive)
       .connect_timeout(options_.connect_timeout)
@@ -406,9 +414,8 @@ mqtt::connect_options PahoTransport::MakeConnectOptions() const {
 }
 
 PahoTransport::WaitResult PahoTransport::WaitToken(const mqtt::token_ptr& token,
-                                                   Clock::time_point deadline,
-                                                   std::uint64_t life, int* rc,
-                                                   std::string* message) const {
+                                                   Clock::time_point deadline, std::uint64_t life,
+                                                   int* rc, std::string* message) const {
   for (;;) {
     try {
       if (token->wait_for(kPollSlice)) return WaitResult::kDone;
@@ -466,8 +473,8 @@ Status PahoTransport::ConnectOnce(mqtt::async_client& client, std::uint64_t life
     case WaitResult::kFailed:
       return Unavailable(DescribeConnectFailure(rc, message, diagnose));
     case WaitResult::kTimedOut:
-      return Unavailable(DescribeConnectFailure(-1, "no result from Paho within connect_timeout",
-                                                diagnose));
+      return Unavailable(
+          DescribeConnectFailure(-1, "no result from Paho within connect_timeout", diagnose));
     case WaitResult::kAborted:
       break;
   }
@@ -502,9 +509,8 @@ Status PahoTransport::RenewSubscriptions(mqtt::async_client& client, std::uint64
         break;
       case WaitResult::kFailed:
         if (rc == 0x80) {
-          return Status(StatusCode::kRejected,
-                        "the broker refused the renewed subscription to \"" + filters.front() +
-                            "\" (SUBACK 0x80)");
+          return Status(StatusCode::kRejected, "the broker refused the renewed subscription to \"" +
+                                                   filters.front() + "\" (SUBACK 0x80)");
         }
         return Unavailable("renewing subscriptions failed: " + message + " (rc " +
                            std::to_string(rc) + ")");
@@ -532,11 +538,15 @@ Status PahoTransport::RenewSubscriptions(mqtt::async_client& client, std::uint64
   return Status::Ok();
 }
 
-void PahoTransport::ResendFailed(mqtt::async_client& client) {
+// Hands the messages whose delivery failed to Paho again, oldest first.
+// False when Paho's buffer filled up on the way (the rest is retried
+// shortly); true when all went out or the connection is gone (the rest waits
+// for the next connection).
+bool PahoTransport::ResendFailed(mqtt::async_client& client) {
   std::vector<std::pair<std::uint64_t, mqtt::const_message_ptr>> todo;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (state_ != State::kConnected) return;
+    if (state_ != State::kConnected) return true;
     for (auto& [seq, out] : outgoing_) {
       if (out.in_flight) continue;
       out.in_flight = true;
@@ -545,19 +555,23 @@ void PahoTransport::ResendFailed(mqtt::async_client& client) {
     }
   }
   for (std::size_t i = 0; i < todo.size(); ++i) {
+    int rc = MQTTASYNC_FAILURE;
     try {
       client.publish(todo[i].second, SeqContext(todo[i].first), delivery_listener_);
+      continue;
+    } catch (const mqtt::exception& e) {
+      rc = e.get_return_code();
     } catch (const std::exception&) {
-      // Offline again or the buffer is full: the rest waits for the next
-      // connection (OnConnectionLost will start a reconnect).
-      std::lock_guard<std::mutex> lock(mu_);
-      for (std::size_t j = i; j < todo.size(); ++j) {
-        const auto it = outgoing_.find(todo[j].first);
-        if (it != outgoing_.end()) it->second.in_flight = false;
-      }
-      return;
     }
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::size_t j = i; j < todo.size(); ++j) {
+      const auto it = outgoing_.find(todo[j].first);
+      if (it != outgoing_.end()) it->second.in_flight = false;
+    }
+    return !(rc == MQTTASYNC_MAX_BUFFERED_MESSAGES || rc == MQTTASYNC_MAX_MESSAGES_INFLIGHT) ||
+           state_ != State::kConnected;
   }
+  return true;
 }
 
 void PahoTransport::DisconnectQuietly(mqtt::async_client& client,
@@ -565,7 +579,7 @@ void PahoTransport::DisconnectQuietly(mqtt::async_client& client,
   try {
     if (!client.is_connected()) return;
     mqtt::token_ptr token = client.disconnect(grace);
-    token->wait_for(grace + std::chrono::seconds(2));
+    token->wait_for(grace + kDisconnectWait);
   } catch (const std::exception&) {
     // Already gone: nothing to close.
   }
@@ -602,9 +616,16 @@ void PahoTransport::TearDown(mqtt::async_client* client, bool graceful) {
 
 void PahoTransport::SupervisorLoop(mqtt::async_client* client, std::uint64_t life) {
   Backoff backoff(options_.reconnect_min, options_.reconnect_max, seed_);
+  // Set when a re-send stopped at a full buffer: try again shortly.
+  bool resend_pending = false;
+  const auto woken = [this] { return stop_ || lost_pending_ || resend_requested_; };
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return stop_ || lost_pending_ || resend_requested_; });
+    if (resend_pending) {
+      cv_.wait_for(lock, std::chrono::milliseconds(100), woken);
+    } else {
+      cv_.wait(lock, woken);
+    }
     if (stop_) return;
     if (lost_pending_) {
       lost_pending_ = false;
@@ -613,20 +634,22 @@ void PahoTransport::SupervisorLoop(mqtt::async_client* client, std::uint64_t lif
       lock.unlock();
       NotifyConnection(ConnectionEvent::kConnectionLost, cause);
       backoff.Reset();
-      const bool reconnected = Reconnect(*client, life, backoff);
+      bool resend_complete = true;
+      const bool reconnected = Reconnect(*client, life, backoff, &resend_complete);
       lock.lock();
       if (!reconnected) return;
+      resend_pending = !resend_complete;
       continue;
     }
     resend_requested_ = false;
     lock.unlock();
-    ResendFailed(*client);
+    resend_pending = !ResendFailed(*client);
     lock.lock();
   }
 }
 
-bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life,
-                              Backoff& backoff) {
+bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life, Backoff& backoff,
+                              bool* resend_complete) {
   for (;;) {
     const std::chrono::milliseconds wait = backoff.Next();
     std::uint64_t lost_before = 0;
@@ -652,7 +675,9 @@ bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life,
       }
     }
     if (status.ok()) {
-      ResendFailed(client);
+      // Before kReconnected, so that what was queued before the loss goes
+      // out before what the application sends in reaction to the event.
+      *resend_complete = ResendFailed(client);
       NotifyConnection(ConnectionEvent::kReconnected, Status::Ok());
       return true;
     }
@@ -851,9 +876,9 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
   } catch (const mqtt::exception& e) {
     switch (e.get_return_code()) {
       case MQTTASYNC_MAX_BUFFERED_MESSAGES:
-        status = Unavailable("outgoing buffer full: " +
-                             std::to_string(options_.max_buffered_messages) +
-                             " messages are waiting to be sent (max_buffered_messages)");
+        status =
+            Unavailable("outgoing buffer full: " + std::to_string(options_.max_buffered_messages) +
+                        " messages are waiting to be sent (max_buffered_messages)");
         break;
       case MQTTASYNC_DISCONNECTED:
         status = Unavailable("cannot publish: not connected to " + options_.server_uri);
@@ -937,10 +962,9 @@ Status ValidateMqttOptions(const MqttOptions& options) {
   }
 
   if (!uri->tls) {
-    const std::pair<const char*, const std::string*> files[] = {
-        {"ca_file", &options.ca_file},
-        {"cert_file", &options.cert_file},
-        {"key_file", &options.key_file}};
+    const std::pair<const char*, const std::string*> files[] = {{"ca_file", &options.ca_file},
+                                                                {"cert_file", &options.cert_file},
+                                                                {"key_file", &options.key_file}};
     for (const auto& [field, value] : files) {
       if (!value->empty()) {
         return InvalidArgumentError(std::string(field) + " is set but server_uri is not ssl://");
