@@ -113,6 +113,14 @@ TEST(OptionsTest, EveryFlag) {
   EXPECT_EQ(line.log_level, LogLevel::kDebug);
 }
 
+TEST(OptionsTest, PersistentSessionTurnsCleanSessionOff) {
+  const CommandLine line = Parse({"--persistent-session", "--client-id", "emu-1", "--workers", "0"});
+  EXPECT_FALSE(line.mqtt.clean_session);
+  EXPECT_EQ(line.mqtt.client_id, "emu-1");
+  EXPECT_EQ(line.emulator.workers, 0);
+  EXPECT_EQ(Error({"--persistent-session=yes"}), "--persistent-session: takes no value");
+}
+
 TEST(OptionsTest, EqualsFormAndLastOneWins) {
   const CommandLine line =
       Parse({"--broker=tcp://127.0.0.1:18830", "--order=delta-first", "--workers=3", "--workers",

@@ -16,24 +16,27 @@
 // overlap is publishing, logging and queueing).
 //
 // What "never drops a request it has acknowledged" means here. Paho C
-// (1.3.11, MQTTProtocolClient.c) sends the PUBACK of an incoming QoS 1
-// PUBLISH *before* it queues the message for the callback thread, so the
-// broker considers a request delivered before our handler has even seen it.
-// What the emulator guarantees is therefore about the requests its handler
-// has accepted:
-//   - every request the handler accepted is handled and answered (or, when
-//     the broker is unreachable for longer than the retry window, handled and
-//     its response loss logged) before Stop() returns: Stop drains the queues;
-//   - an accepted update is durable in the Store before any of its responses
-//     is published, so a kill -9 after a client saw `accepted` loses nothing;
-//   - once Stop() has begun, newly delivered requests are not handled; each
-//     is logged at warn as `result=dropped`.
-// The remaining window is honest: a request whose PUBACK has gone out but
-// which the process never handled (kill -9 or crash between the PUBACK and
-// the Store commit, or a delivery after Stop() began) is lost, and its sender
-// gets no response. A clean session means the broker will not redeliver it.
-// Clients see the same thing as a request AWS lost: no answer, so they time
-// out and retry with their clientToken.
+// 1.3.11 sends the PUBACK of an incoming QoS 1 PUBLISH only after our
+// message handler returns (MQTTProtocol_handlePublishes calls the handler
+// through Protocol_processPublication, then sends the PUBACK; pinned by
+// PahoTransportHandlerTest.PubackIsSentOnlyAfterTheHandlerReturns).
+//   - workers == 0: the handler applies the request (the update is durable
+//     in the Store) and publishes its answers before returning, so the
+//     broker sees the PUBACK only for handled requests. With a persistent
+//     session (--persistent-session and a fixed --client-id) the broker
+//     redelivers a request whose PUBACK never went out (kill -9 mid-request)
+//     and keeps requests that arrive while the emulator is down: nothing
+//     acknowledged is lost, nothing unacknowledged is dropped.
+//   - workers > 0 (the default, for throughput): the handler only queues
+//     the request, so the PUBACK goes out before the Store commit. Every
+//     queued request is handled and answered before Stop() returns (Stop
+//     drains the queues); a kill -9 between the PUBACK and the commit loses
+//     the queued ones, and their senders get no answer (as when AWS loses a
+//     request: clients time out and retry with their clientToken).
+//   - In both modes an accepted update is durable before any of its
+//     responses is published, so a kill -9 after a client saw `accepted`
+//     loses nothing; requests delivered after Stop() began are logged at
+//     warn as `result=dropped`.
 //
 // 429 (spec L7). AWS counts requests in flight per client connection; the
 // broker hides which connection sent a request, so the emulator counts per

@@ -179,8 +179,12 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args, long 
       name = arg.substr(0, eq);
       value = arg.substr(eq + 1);
     }
-    if (name == "--help" || name == "--version") {
+    if (name == "--help" || name == "--version" || (name == "--persistent-session" && value)) {
       return InvalidArgumentError(name + ": takes no value");
+    }
+    if (name == "--persistent-session") {
+      line.mqtt.clean_session = false;
+      continue;
     }
     const std::optional<Flag> flag = LookUp(name);
     if (!flag) return InvalidArgumentError("unknown flag '" + name + "' (see --help)");
@@ -370,6 +374,10 @@ Broker:
   --alpn P[,P...]       ALPN protocols to offer, e.g. x-amzn-mqtt-ca
                         (ssl:// only; repeatable)
   --client-id ID        MQTT client id (default shadowsync-emulator-<pid>)
+  --persistent-session  connect with clean session off, so the broker keeps
+                        requests that arrive while the emulator is down and
+                        redelivers unacknowledged ones (give a fixed
+                        --client-id; see "never drops" in docs/emulator.md)
 
 State:
   --store PATH          keep shadows, versions and tombstones in this SQLite
