@@ -5,14 +5,22 @@
 //
 //   shadowsync-conformance [--vectors FILE]... [--topics FILE]...
 //                          [--verbose] [--filter SUBSTRING]
+//                          [--broker URI [--ca F --cert F --key F]
+//                           --emulator PATH [--emulator-arg ARG]...]
+//
+// With --broker and --emulator (the wire mode, wire_runner.h) each shadow
+// vector runs against a freshly seeded shadowsync-emulator over MQTT;
+// topic vectors need no broker and run in-process either way.
 //
 // The last line of the output is always "N passed, M failed" when vectors
 // ran. Exit status: 0 when every vector passed, 1 when one failed, 2 for bad
-// usage or a vector file that cannot be read or parsed.
+// usage or a vector file that cannot be read or parsed (or, in wire mode,
+// when the runner cannot connect to the broker or find the emulator).
 
 #include <cstddef>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +30,7 @@
 #include "conformance/topic_vector.h"
 #include "conformance/vector_file.h"
 #include "conformance/vector_result.h"
+#include "conformance/wire_runner.h"
 
 namespace shadowsync::conformance {
 namespace {
@@ -32,6 +41,8 @@ constexpr int kExitUsage = 2;
 constexpr const char* kUsage =
     "usage: shadowsync-conformance [--vectors FILE]... [--topics FILE]...\n"
     "                              [--verbose] [--filter SUBSTRING]\n"
+    "                              [--broker URI [--ca F --cert F --key F]\n"
+    "                               --emulator PATH [--emulator-arg ARG]...]\n"
     "\n"
     "Runs conformance vectors (format: shadow-service spec, section 13) through\n"
     "the shadowsync library and reports every mismatch.\n"
@@ -44,8 +55,22 @@ constexpr const char* kUsage =
     "                      topic parse errors\n"
     "  --help              show this text\n"
     "\n"
-    "Both options may be repeated. Ends with the line \"N passed, M failed\".\n"
-    "Exit status: 0 all passed, 1 a vector failed, 2 bad usage or bad file.\n";
+    "Wire mode (both --broker and --emulator): every request/response vector\n"
+    "runs over MQTT against a shadowsync-emulator started for it, seeded with\n"
+    "the vector's initial shadow; topic vectors still run in-process.\n"
+    "  --broker URI        tcp://HOST:PORT or ssl://HOST:PORT\n"
+    "  --ca F, --cert F, --key F\n"
+    "                      TLS files for ssl://, used by the runner and the\n"
+    "                      emulator alike\n"
+    "  --emulator PATH     the shadowsync-emulator binary; it gets --broker,\n"
+    "                      the TLS files, --workers 0 and --seed-file\n"
+    "  --emulator-arg ARG  one more emulator argument, after those (repeat it;\n"
+    "                      e.g. --emulator-arg --workers=2)\n"
+    "\n"
+    "--vectors, --topics and --emulator-arg may be repeated. Ends with the line\n"
+    "\"N passed, M failed\" (in wire mode after a line of timings).\n"
+    "Exit status: 0 all passed, 1 a vector failed, 2 bad usage or bad file (or\n"
+    "the wire mode could not connect or find the emulator).\n";
 
 enum class FileKind { kShadow, kTopic };
 
@@ -59,7 +84,12 @@ struct Options {
   std::vector<std::pair<FileKind, std::string>> files;
   bool verbose = false;
   std::string filter;
+  WireOptions wire;  // wire mode when wire.broker or wire.emulator is set
 };
+
+bool WireMode(const Options& options) {
+  return !options.wire.broker.empty() || !options.wire.emulator.empty();
+}
 
 // Returns the exit status to stop with, or -1 to go on.
 int ParseArgs(int argc, char** argv, Options* options) {
@@ -73,7 +103,9 @@ int ParseArgs(int argc, char** argv, Options* options) {
       options->verbose = true;
       continue;
     }
-    if (arg == "--vectors" || arg == "--topics" || arg == "--filter") {
+    if (arg == "--vectors" || arg == "--topics" || arg == "--filter" || arg == "--broker" ||
+        arg == "--ca" || arg == "--cert" || arg == "--key" || arg == "--emulator" ||
+        arg == "--emulator-arg") {
       if (i + 1 >= argc) {
         std::cerr << "shadowsync-conformance: " << arg << " needs an argument\n" << kUsage;
         return kExitUsage;
@@ -81,6 +113,18 @@ int ParseArgs(int argc, char** argv, Options* options) {
       const std::string value = argv[++i];
       if (arg == "--filter") {
         options->filter = value;
+      } else if (arg == "--broker") {
+        options->wire.broker = value;
+      } else if (arg == "--ca") {
+        options->wire.ca_file = value;
+      } else if (arg == "--cert") {
+        options->wire.cert_file = value;
+      } else if (arg == "--key") {
+        options->wire.key_file = value;
+      } else if (arg == "--emulator") {
+        options->wire.emulator = value;
+      } else if (arg == "--emulator-arg") {
+        options->wire.emulator_args.push_back(value);
       } else {
         options->files.emplace_back(arg == "--vectors" ? FileKind::kShadow : FileKind::kTopic,
                                     value);
@@ -92,6 +136,19 @@ int ParseArgs(int argc, char** argv, Options* options) {
   }
   if (options->files.empty()) {
     std::cerr << "shadowsync-conformance: nothing to run; give --vectors or --topics\n" << kUsage;
+    return kExitUsage;
+  }
+  const WireOptions& wire = options->wire;
+  const bool tls_files = !wire.ca_file.empty() || !wire.cert_file.empty() || !wire.key_file.empty();
+  if (WireMode(*options) && (wire.broker.empty() || wire.emulator.empty())) {
+    std::cerr << "shadowsync-conformance: the wire mode needs both --broker and --emulator\n"
+              << kUsage;
+    return kExitUsage;
+  }
+  if (!WireMode(*options) && (tls_files || !wire.emulator_args.empty())) {
+    std::cerr << "shadowsync-conformance: --ca, --cert, --key and --emulator-arg need "
+                 "--broker and --emulator\n"
+              << kUsage;
     return kExitUsage;
   }
   return -1;
@@ -117,6 +174,16 @@ int Main(int argc, char** argv) {
     files.push_back({kind, path, std::move(doc).value()});
   }
 
+  // The wire mode's MQTT client, connected once for the whole run.
+  std::unique_ptr<WireRunner> wire;
+  if (WireMode(options)) {
+    wire = std::make_unique<WireRunner>(options.wire);
+    if (Status started = wire->Start(); !started.ok()) {
+      std::cerr << "shadowsync-conformance: wire mode: " << started.message() << '\n';
+      return kExitUsage;
+    }
+  }
+
   std::size_t passed = 0;
   std::size_t failed = 0;
   for (const VectorFile& file : files) {
@@ -126,8 +193,9 @@ int Main(int argc, char** argv) {
                                                               : TopicVectorName(vector, index);
       ++index;
       if (!options.filter.empty() && name.find(options.filter) == std::string::npos) continue;
-      const VectorResult result =
-          file.kind == FileKind::kShadow ? RunShadowVector(vector) : RunTopicVector(vector);
+      const VectorResult result = file.kind == FileKind::kTopic ? RunTopicVector(vector)
+                                  : wire                        ? wire->Run(vector)
+                                                                : RunShadowVector(vector);
       if (result.passed()) {
         ++passed;
         if (options.verbose) {
@@ -141,6 +209,10 @@ int Main(int argc, char** argv) {
       PrintLines("  ", result.failures);
       if (options.verbose) PrintLines("  note: ", result.notes);
     }
+  }
+  if (wire) {
+    wire->Stop();
+    std::cout << wire->StatsLine() << '\n';
   }
   std::cout << passed << " passed, " << failed << " failed\n" << std::flush;
   return failed == 0 ? 0 : kExitFailed;

@@ -41,19 +41,6 @@ const JsonValue* Member(const JsonValue& object, const char* key) {
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
-// Everything a vector says, checked for shape before anything runs.
-struct ShadowVector {
-  ShadowId id;
-  const JsonValue* initial = nullptr;  // null value: no shadow
-  std::optional<std::uint64_t> initial_deleted_version;
-  std::string topic;
-  std::string payload;
-  const JsonValue* expect = nullptr;
-  std::set<std::string, std::less<>> expect_not_published;
-  const JsonValue* state_after = nullptr;
-  MatchRules match;
-};
-
 // Reads the vector's fields; every problem becomes a "bad vector:" failure.
 std::optional<ShadowVector> ReadVector(const JsonValue& v, VectorResult* result) {
   auto bad = [result](const std::string& why) { result->failures.push_back("bad vector: " + why); };
@@ -234,10 +221,7 @@ void CheckStateAfter(const ShadowVector& v, Store& store, JsonComparator& compar
                                actual.status().message() + "): " + stored);
     return;
   }
-  std::vector<Mismatch> mismatches = comparator.Compare(*v.state_after, *actual);
-  if (mismatches.empty()) return;
-  for (const Mismatch& m : mismatches) result->failures.push_back("state_after: " + m.ToString());
-  result->failures.push_back("state_after: actual stored document: " + stored);
+  CheckStateAfterDocument(v, *actual, stored, "stored document", comparator, result);
 }
 
 }  // namespace
@@ -252,15 +236,77 @@ std::string ShadowVectorName(const JsonValue& vector, std::size_t index) {
   return "#" + std::to_string(index);
 }
 
-VectorResult RunShadowVector(const JsonValue& vector, Timestamp now) {
-  VectorResult result;
+std::optional<ShadowVector> ParseShadowVector(const JsonValue& vector, VectorResult* result) {
   if (vector.IsObject()) {
     const JsonValue* name = Member(vector, "name");
     if (!name || !name->IsString() || name->GetStringLength() == 0) {
-      result.failures.push_back("bad vector: `name` must be a non-empty string");
+      result->failures.push_back("bad vector: `name` must be a non-empty string");
     }
   }
-  std::optional<ShadowVector> v = ReadVector(vector, &result);
+  return ReadVector(vector, result);
+}
+
+void CheckPublished(const ShadowVector& v, const std::vector<ServiceMessage>& published,
+                    JsonComparator& comparator, VectorResult* result) {
+  // Sort the messages by the response topic they went to.
+  std::map<std::string, std::vector<const ServiceMessage*>, std::less<>> by_kind;
+  for (const ServiceMessage& m : published) {
+    result->notes.push_back("published " + m.topic + " " + m.payload);
+    std::string kind;
+    for (std::string_view k : kKinds) {
+      if (m.topic.size() == v.topic.size() + 1 + k.size() &&
+          m.topic.compare(0, v.topic.size(), v.topic) == 0 && m.topic[v.topic.size()] == '/' &&
+          m.topic.compare(v.topic.size() + 1, k.size(), k) == 0) {
+        kind = std::string(k);
+      }
+    }
+    if (kind.empty()) {
+      result->failures.push_back("unexpected publish on " + m.topic + ": " + m.payload);
+      continue;
+    }
+    by_kind[kind].push_back(&m);
+  }
+
+  for (const auto& e : v.expect->GetObject()) {
+    const std::string kind(StringOf(e.name));
+    const std::string topic = v.topic + "/" + kind;
+    auto it = by_kind.find(kind);
+    if (it == by_kind.end()) {
+      result->failures.push_back(kind + ": expected a publish on " + topic + ", got none");
+      continue;
+    }
+    if (it->second.size() > 1) {
+      result->failures.push_back(kind + ": published " + std::to_string(it->second.size()) +
+                                 " times on " + topic + ", expected once");
+    }
+    CheckPayload(kind, e.value, it->second.front()->payload, v.match, comparator, result);
+  }
+  for (const auto& [kind, messages] : by_kind) {
+    if (v.expect->HasMember(kind.c_str())) continue;
+    const std::string topic = v.topic + "/" + kind;
+    for (const ServiceMessage* m : messages) {
+      if (v.expect_not_published.count(kind) > 0) {
+        result->failures.push_back(kind + ": published on " + topic +
+                                   " although expect_not_published lists it: " + m->payload);
+      } else {
+        result->failures.push_back("unexpected publish on " + topic + ": " + m->payload);
+      }
+    }
+  }
+}
+
+void CheckStateAfterDocument(const ShadowVector& v, const JsonValue& actual,
+                             const std::string& actual_text, const std::string& what,
+                             JsonComparator& comparator, VectorResult* result) {
+  std::vector<Mismatch> mismatches = comparator.Compare(*v.state_after, actual);
+  if (mismatches.empty()) return;
+  for (const Mismatch& m : mismatches) result->failures.push_back("state_after: " + m.ToString());
+  result->failures.push_back("state_after: actual " + what + ": " + actual_text);
+}
+
+VectorResult RunShadowVector(const JsonValue& vector, Timestamp now) {
+  VectorResult result;
+  std::optional<ShadowVector> v = ParseShadowVector(vector, &result);
   if (!v) return result;
 
   MemoryStore store;
@@ -284,53 +330,8 @@ VectorResult RunShadowVector(const JsonValue& vector, Timestamp now) {
     return result;
   }
 
-  // Sort the messages by the response topic they went to.
-  std::map<std::string, std::vector<const ServiceMessage*>, std::less<>> by_kind;
-  for (const ServiceMessage& m : published) {
-    result.notes.push_back("published " + m.topic + " " + m.payload);
-    std::string kind;
-    for (std::string_view k : kKinds) {
-      if (m.topic.size() == v->topic.size() + 1 + k.size() &&
-          m.topic.compare(0, v->topic.size(), v->topic) == 0 && m.topic[v->topic.size()] == '/' &&
-          m.topic.compare(v->topic.size() + 1, k.size(), k) == 0) {
-        kind = std::string(k);
-      }
-    }
-    if (kind.empty()) {
-      result.failures.push_back("unexpected publish on " + m.topic + ": " + m.payload);
-      continue;
-    }
-    by_kind[kind].push_back(&m);
-  }
-
   JsonComparator comparator;
-  for (const auto& e : v->expect->GetObject()) {
-    const std::string kind(StringOf(e.name));
-    const std::string topic = v->topic + "/" + kind;
-    auto it = by_kind.find(kind);
-    if (it == by_kind.end()) {
-      result.failures.push_back(kind + ": expected a publish on " + topic + ", got none");
-      continue;
-    }
-    if (it->second.size() > 1) {
-      result.failures.push_back(kind + ": published " + std::to_string(it->second.size()) +
-                                " times on " + topic + ", expected once");
-    }
-    CheckPayload(kind, e.value, it->second.front()->payload, v->match, comparator, &result);
-  }
-  for (const auto& [kind, messages] : by_kind) {
-    if (v->expect->HasMember(kind.c_str())) continue;
-    const std::string topic = v->topic + "/" + kind;
-    for (const ServiceMessage* m : messages) {
-      if (v->expect_not_published.count(kind) > 0) {
-        result.failures.push_back(kind + ": published on " + topic +
-                                  " although expect_not_published lists it: " + m->payload);
-      } else {
-        result.failures.push_back("unexpected publish on " + topic + ": " + m->payload);
-      }
-    }
-  }
-
+  CheckPublished(*v, published, comparator, &result);
   CheckStateAfter(*v, store, comparator, &result);
 
   if (comparator.timestamp()) {

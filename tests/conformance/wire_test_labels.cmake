@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: Apache-2.0
+# A ctest include file (TEST_INCLUDE_FILES of tests/integration, read after
+# the discovered gtests are defined): the wire-mode conformance tests of
+# tests/integration/conformance_wire_test.cc need a broker, so they live in
+# the integration binary, but they are conformance tests too.
+foreach(wire_test IN LISTS shadowsync_integration_tests_TESTS)
+  if(wire_test MATCHES "^ConformanceWire")
+    set_tests_properties("${wire_test}" PROPERTIES LABELS "integration;conformance")
+  endif()
+endforeach()
