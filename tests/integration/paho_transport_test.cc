@@ -17,6 +17,7 @@
 #include "shadowsync/paho_transport.h"
 
 #include <gmock/gmock.h>
+#include <netinet/tcp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -514,6 +515,38 @@ TEST_F(ValidateMqttOptionsTest, RejectsOtherBadFields) {
 
 // ===========================================================================
 // Connecting, publishing, subscribing
+
+// Counts this process's TCP sockets to `port`, and how many have TCP_NODELAY.
+std::pair<int, int> SocketsToPort(int port) {
+  int sockets = 0;
+  int nodelay = 0;
+  for (int fd = 0; fd < 1024; ++fd) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
+    if (peer.ss_family != AF_INET) continue;
+    if (ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port) != port) continue;
+    ++sockets;
+    int on = 0;
+    socklen_t on_length = sizeof(on);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &on_length) == 0 && on) ++nodelay;
+  }
+  return {sockets, nodelay};
+}
+
+TEST(PahoTransportTest, SocketToTheBrokerHasNagleOff) {
+  // Paho never sets TCP_NODELAY; without it each PUBACK-then-response
+  // exchange waits ~40 ms for a delayed ACK.
+  MosquittoBroker* broker = Shared();
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "nodelay"));
+  ASSERT_NE(transport, nullptr);
+  ASSERT_TRUE(transport->Connect().ok());
+  const auto [sockets, nodelay] = SocketsToPort(broker->plain_port());
+  EXPECT_GE(sockets, 1);
+  EXPECT_EQ(nodelay, sockets);
+  EXPECT_TRUE(transport->Disconnect().ok());
+}
 
 TEST(PahoTransportTest, PlainRoundTripOnShadowTopicsAtQos1) {
   MosquittoBroker* broker = Shared();
