@@ -114,7 +114,8 @@ TEST(OptionsTest, EveryFlag) {
 }
 
 TEST(OptionsTest, PersistentSessionTurnsCleanSessionOff) {
-  const CommandLine line = Parse({"--persistent-session", "--client-id", "emu-1", "--workers", "0"});
+  const CommandLine line =
+      Parse({"--persistent-session", "--client-id", "emu-1", "--workers", "0"});
   EXPECT_FALSE(line.mqtt.clean_session);
   EXPECT_EQ(line.mqtt.client_id, "emu-1");
   EXPECT_EQ(line.emulator.workers, 0);

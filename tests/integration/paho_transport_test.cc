@@ -17,9 +17,9 @@
 #include "shadowsync/paho_transport.h"
 
 #include <gmock/gmock.h>
-#include <netinet/tcp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>

@@ -46,8 +46,8 @@
 
 #include "mqtt/backoff.h"
 #include "mqtt/broker_uri.h"
-#include "mqtt/tcp_nodelay.h"
 #include "mqtt/connect_diagnosis.h"
+#include "mqtt/tcp_nodelay.h"
 #include "mqtt/tls_files.h"
 
 namespace shadowsync {
