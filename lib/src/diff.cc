@@ -140,7 +140,6 @@ bool IsNullOnly(const JsonValue& value) {
   return true;
 }
 
-
 const JsonValue& EmptyObject() {
   static const JsonValue empty(rapidjson::kObjectType);
   return empty;
@@ -197,32 +196,7 @@ void DiffObjects(const JsonValue& from, const JsonValue& to, JsonValue& out,
   }
 }
 
-// Forwards SAX events to a document, always copying strings, so that the
-// result owns all of its text even when an input holds constant-string
-// references.
-class OwningHandler {
- public:
-  explicit OwningHandler(JsonDocument& document) : document_(document) {}
-  bool Null() { return document_.Null(); }
-  bool Bool(bool b) { return document_.Bool(b); }
-  bool Int(int i) { return document_.Int(i); }
-  bool Uint(unsigned u) { return document_.Uint(u); }
-  bool Int64(std::int64_t i) { return document_.Int64(i); }
-  bool Uint64(std::uint64_t u) { return document_.Uint64(u); }
-  bool Double(double d) { return document_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    return document_.RawNumber(s, n, true);
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return document_.String(s, n, true); }
-  bool StartObject() { return document_.StartObject(); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) { return document_.Key(s, n, true); }
-  bool EndObject(rapidjson::SizeType members) { return document_.EndObject(members); }
-  bool StartArray() { return document_.StartArray(); }
-  bool EndArray(rapidjson::SizeType elements) { return document_.EndArray(elements); }
-
- private:
-  JsonDocument& document_;
-};
+using OwningHandler = internal::OwningHandler<JsonDocument>;
 
 // Writes Merge(first, second) as SAX events into a document (through
 // JsonDocument::Populate, which sizes every object and array exactly; values

@@ -2,8 +2,6 @@
 
 #include "json_copy.h"
 
-#include <cstdint>
-
 namespace shadowsync {
 namespace internal {
 namespace {
@@ -12,33 +10,10 @@ namespace {
 // second pool (backed by a local buffer, so small copies never call malloc).
 using CopyDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, JsonAllocator, JsonAllocator>;
 
-// Forwards SAX events to the document, forcing every string to be copied.
-class OwningHandler {
- public:
-  explicit OwningHandler(CopyDocument& doc) : doc_(doc) {}
-  bool Null() { return doc_.Null(); }
-  bool Bool(bool b) { return doc_.Bool(b); }
-  bool Int(int i) { return doc_.Int(i); }
-  bool Uint(unsigned u) { return doc_.Uint(u); }
-  bool Int64(std::int64_t i) { return doc_.Int64(i); }
-  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return doc_.RawNumber(s, n, true); }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return doc_.String(s, n, true); }
-  bool StartObject() { return doc_.StartObject(); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) { return doc_.Key(s, n, true); }
-  bool EndObject(rapidjson::SizeType n) { return doc_.EndObject(n); }
-  bool StartArray() { return doc_.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { return doc_.EndArray(n); }
-
- private:
-  CopyDocument& doc_;
-};
-
 struct CopyGenerator {
   const JsonValue& source;
   bool operator()(CopyDocument& doc) {
-    OwningHandler handler(doc);
+    OwningHandler<CopyDocument> handler(doc);
     return source.Accept(handler);
   }
 };

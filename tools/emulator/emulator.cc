@@ -150,6 +150,20 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name) {
   return std::nullopt;
 }
 
+void WriteToStderr(std::string_view text) {
+  const char* data = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, data, left);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return;
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
 Logger::Logger(LogLevel level, LogSink sink) : level_(level), sink_(std::move(sink)) {}
 
 void Logger::Log(LogLevel level, std::string_view text) const {
@@ -162,20 +176,8 @@ void Logger::Log(LogLevel level, std::string_view text) const {
     sink_(level, line);
     return;
   }
-  // One write() per line: lines from different threads never interleave
-  // (stderr is unbuffered, but fprintf may split a line into several writes).
   line.push_back('\n');
-  const char* data = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, data, left);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      return;
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  WriteToStderr(line);
 }
 
 const char* PublishOrderName(PublishOrder order) {

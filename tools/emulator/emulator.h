@@ -89,6 +89,11 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name);
 /// Receives one finished log line (no trailing newline).
 using LogSink = std::function<void(LogLevel level, const std::string& line)>;
 
+/// Writes all of `text` to stderr with as few write() calls as the kernel
+/// allows (one for a line), retrying on EINTR; lines from different threads
+/// never interleave, which fprintf does not promise.
+void WriteToStderr(std::string_view text);
+
 /// Writes `shadowsync-emulator: <level>: <text>` lines to stderr with one
 /// write() each, so lines from different threads never interleave.
 /// Thread safety: safe for concurrent use.

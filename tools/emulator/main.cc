@@ -60,20 +60,6 @@ class SignalEvents {
   std::deque<int> signals_;
 };
 
-void WriteStderr(const std::string& text) {
-  const char* data = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, data, left);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      return;
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
-  }
-}
-
 class Daemon {
  public:
   Daemon(const CommandLine& line, const Logger& logger) : line_(line), logger_(logger) {}
@@ -233,7 +219,7 @@ int Daemon::Run(const sigset_t& signals) {
   }
 
   if (!stop) {
-    WriteStderr("shadowsync-emulator: ready on " + mqtt.server_uri + "\n");
+    WriteToStderr("shadowsync-emulator: ready on " + mqtt.server_uri + "\n");
     while (!HandleSignals(std::chrono::hours(1))) {
     }
   }
@@ -269,8 +255,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   shadowsync::Result<CommandLine> line = ParseCommandLine(args, static_cast<long>(getpid()));
   if (!line.ok()) {
-    WriteStderr("shadowsync-emulator: " + line.status().message() +
-                "\nTry 'shadowsync-emulator --help'.\n");
+    WriteToStderr("shadowsync-emulator: " + line.status().message() +
+                  "\nTry 'shadowsync-emulator --help'.\n");
     return kExitUsage;
   }
   if (line->action == CommandLine::Action::kHelp) {
