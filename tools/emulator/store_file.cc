@@ -2,18 +2,13 @@
 
 #include "store_file.h"
 
-#include <fcntl.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <map>
 #include <utility>
 
+#include "atomic_file.h"  // lib/src: durable whole-file writes
 #include "shadowsync/json.h"
 #include "sqlite_store.h"
 
@@ -181,21 +176,6 @@ Status CheckExportable(const ShadowId& id, const StoredShadow& entry) {
   return Status::Ok();
 }
 
-std::string ErrnoText(int error) { return std::strerror(error); }
-
-// write() all of `data`, retrying short writes and EINTR.
-bool WriteAllBytes(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<std::vector<StoreFileEntry>> ParseStoreFile(std::string_view text, std::string_view name,
@@ -239,22 +219,9 @@ Result<std::vector<StoreFileEntry>> ParseStoreFile(std::string_view text, std::s
 }
 
 Result<std::vector<StoreFileEntry>> ReadStoreFile(const std::string& path, Timestamp now) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    const int error = errno;
-    std::string message = path + ": cannot open: " + ErrnoText(error);
-    if (error == ENOENT) return NotFoundError(std::move(message));
-    return FailedPreconditionError(std::move(message));
-  }
-  std::string text;
-  char buffer[65536];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) text.append(buffer, n);
-  const bool failed = std::ferror(file) != 0;
-  const int error = errno;
-  std::fclose(file);
-  if (failed) return FailedPreconditionError(path + ": cannot read: " + ErrnoText(error));
-  return ParseStoreFile(text, path, now);
+  Result<std::string> text = internal::ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  return ParseStoreFile(*text, path, now);
 }
 
 Status LoadStoreFile(const std::string& path, Store& store, Timestamp now) {
@@ -336,43 +303,7 @@ Result<std::string> StoreFileText(Store& store) {
 Status ExportStoreFile(Store& store, const std::string& path) {
   Result<std::string> text = StoreFileText(store);
   if (!text.ok()) return Status(text.status().code(), path + ": " + text.status().message());
-
-  const std::string tmp = path + ".tmp";
-  const auto fail = [&](const std::string& step, int error) {
-    ::unlink(tmp.c_str());
-    return FailedPreconditionError(path + ": " + step + ": " + ErrnoText(error));
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return FailedPreconditionError(path + ": cannot create " + tmp + ": " + ErrnoText(errno));
-  if (!WriteAllBytes(fd, *text)) {
-    const int error = errno;
-    ::close(fd);
-    return fail("cannot write " + tmp, error);
-  }
-  if (::fsync(fd) != 0) {
-    const int error = errno;
-    ::close(fd);
-    return fail("cannot fsync " + tmp, error);
-  }
-  if (::close(fd) != 0) return fail("cannot close " + tmp, errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename " + tmp, errno);
-
-  // The rename is durable only once the directory entry is.
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0)
-    return FailedPreconditionError(path + ": cannot open directory " + dir + ": " +
-                                   ErrnoText(errno));
-  const int synced = ::fsync(dir_fd);
-  const int error = errno;
-  ::close(dir_fd);
-  if (synced != 0) {
-    return FailedPreconditionError(path + ": cannot fsync directory " + dir + ": " +
-                                   ErrnoText(error));
-  }
-  return Status::Ok();
+  return internal::WriteFileAtomically(path, *text);
 }
 
 }  // namespace shadowsync::emulator
