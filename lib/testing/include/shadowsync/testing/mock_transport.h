@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// MockTransport: a gmock Transport for unit tests of code that talks MQTT
+// through the Transport seam (transport.h), such as ShadowClient: capture
+// the handlers, inject a message or a connection event, and expect the
+// Publish() and Subscribe() calls.
+//
+//   ::testing::NiceMock<MockTransport> transport;
+//   EXPECT_CALL(transport, Publish("$aws/things/lamp/shadow/update", _, 1));
+//   // ... code under test calls SetHandlers(), Connect(), ...
+//   transport.Deliver("$aws/things/lamp/shadow/update/delta", R"({"state":{...}})");
+//
+// Publish() and Subscribe() take std::string_view: matchers see the values
+// during the call, but an action that keeps them (SaveArg) keeps a view of
+// the caller's buffer; copy into a std::string instead (Published() does).
+//
+// Note on names: this header declares the namespace shadowsync::testing, so
+// code inside namespace shadowsync that includes it must spell googletest's
+// namespace as ::testing.
+
+#ifndef SHADOWSYNC_TESTING_MOCK_TRANSPORT_H_
+#define SHADOWSYNC_TESTING_MOCK_TRANSPORT_H_
+
+#include <gmock/gmock.h>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shadowsync/status.h"
+#include "shadowsync/transport.h"
+
+namespace shadowsync {
+namespace testing {
+
+/// A Transport whose every method is a gmock mock. The constructor installs
+/// these defaults (ON_CALL; replace them with your own ON_CALL or
+/// EXPECT_CALL actions): SetHandlers() captures the handlers for Deliver()
+/// and Emit(); Connect(), Disconnect(), Subscribe() and Flush() return OK;
+/// Publish() records the message (see Published()) and returns OK;
+/// IsConnected() returns true. Use `::testing::NiceMock<MockTransport>` to
+/// silence warnings about calls you did not expect explicitly.
+///
+/// Thread safety: safe for concurrent use once the expectations are set
+/// (a gmock rule: set them before other threads call the mock). Deliver()
+/// and Emit() run the handlers on the calling thread, without any lock of
+/// the mock held.
+class MockTransport : public Transport {
+ public:
+  MockTransport();
+  ~MockTransport() override;
+
+  MockTransport(const MockTransport&) = delete;
+  MockTransport& operator=(const MockTransport&) = delete;
+
+  MOCK_METHOD(void, SetHandlers, (MessageHandler on_message, ConnectionHandler on_connection),
+              (override));
+  MOCK_METHOD(Status, Connect, (), (override));
+  MOCK_METHOD(Status, Disconnect, (), (override));
+  MOCK_METHOD(bool, IsConnected, (), (const, override));
+  MOCK_METHOD(Status, Subscribe, (std::string_view filter, int qos), (override));
+  MOCK_METHOD(Status, Publish, (std::string_view topic, std::string_view payload, int qos),
+              (override));
+  MOCK_METHOD(Status, Flush, (std::chrono::milliseconds timeout), (override));
+
+  /// Calls the captured message handler with {topic, payload, qos,
+  /// retained = false}, on the calling thread. Adds a googletest failure
+  /// when no handler was captured (SetHandlers() not called, or its default
+  /// action replaced).
+  void Deliver(std::string topic, std::string payload, int qos = 1);
+  /// Calls the captured message handler with `message`.
+  void Deliver(const MqttMessage& message);
+
+  /// Calls the captured connection handler with `event` and `cause`, on the
+  /// calling thread. Adds a googletest failure when none was captured.
+  void Emit(ConnectionEvent event, Status cause = {});
+
+  /// Whether SetHandlers()'s default action captured a message handler.
+  bool has_handlers() const;
+
+  /// The messages passed to Publish() while its default action was in
+  /// effect (that is, unless replaced by your own action), in call order.
+  std::vector<MqttMessage> Published() const;
+  /// Clears Published().
+  void ClearPublished();
+
+ private:
+  void CaptureHandlers(MessageHandler on_message, ConnectionHandler on_connection);
+  Status RecordPublish(std::string_view topic, std::string_view payload, int qos);
+
+  mutable std::mutex mu_;
+  MessageHandler on_message_;           // GUARDED_BY(mu_)
+  ConnectionHandler on_connection_;     // GUARDED_BY(mu_)
+  std::vector<MqttMessage> published_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace testing
+}  // namespace shadowsync
+
+#endif  // SHADOWSYNC_TESTING_MOCK_TRANSPORT_H_

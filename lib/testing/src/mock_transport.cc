@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// MockTransport: see mock_transport.h. The constructor and destructor live
+// here, not in the header, because gmock's generated code is large and
+// every test that includes the header would otherwise compile it again.
+
+#include "shadowsync/testing/mock_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <utility>
+
+namespace shadowsync {
+namespace testing {
+
+MockTransport::MockTransport() {
+  using ::testing::_;
+  using ::testing::Return;
+  ON_CALL(*this, SetHandlers(_, _))
+      .WillByDefault([this](MessageHandler on_message, ConnectionHandler on_connection) {
+        CaptureHandlers(std::move(on_message), std::move(on_connection));
+      });
+  ON_CALL(*this, Connect()).WillByDefault(Return(Status::Ok()));
+  ON_CALL(*this, Disconnect()).WillByDefault(Return(Status::Ok()));
+  ON_CALL(*this, IsConnected()).WillByDefault(Return(true));
+  ON_CALL(*this, Subscribe(_, _)).WillByDefault(Return(Status::Ok()));
+  ON_CALL(*this, Publish(_, _, _))
+      .WillByDefault([this](std::string_view topic, std::string_view payload, int qos) {
+        return RecordPublish(topic, payload, qos);
+      });
+  ON_CALL(*this, Flush(_)).WillByDefault(Return(Status::Ok()));
+}
+
+MockTransport::~MockTransport() = default;
+
+void MockTransport::CaptureHandlers(MessageHandler on_message, ConnectionHandler on_connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_message_ = std::move(on_message);
+  on_connection_ = std::move(on_connection);
+}
+
+Status MockTransport::RecordPublish(std::string_view topic, std::string_view payload, int qos) {
+  std::lock_guard<std::mutex> lock(mu_);
+  published_.push_back(MqttMessage{std::string(topic), std::string(payload), qos, false});
+  return Status::Ok();
+}
+
+void MockTransport::Deliver(std::string topic, std::string payload, int qos) {
+  Deliver(MqttMessage{std::move(topic), std::move(payload), qos, false});
+}
+
+void MockTransport::Deliver(const MqttMessage& message) {
+  MessageHandler handler;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    handler = on_message_;
+  }
+  if (!handler) {
+    ADD_FAILURE() << "MockTransport::Deliver(\"" << message.topic
+                  << "\") but no message handler was captured (SetHandlers() not called?)";
+    return;
+  }
+  handler(message);  // no lock held: the handler may call back into the mock
+}
+
+void MockTransport::Emit(ConnectionEvent event, Status cause) {
+  ConnectionHandler handler;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    handler = on_connection_;
+  }
+  if (!handler) {
+    ADD_FAILURE() << "MockTransport::Emit() but no connection handler was captured "
+                     "(SetHandlers() not called?)";
+    return;
+  }
+  handler(event, cause);
+}
+
+bool MockTransport::has_handlers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<bool>(on_message_);
+}
+
+std::vector<MqttMessage> MockTransport::Published() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return published_;
+}
+
+void MockTransport::ClearPublished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  published_.clear();
+}
+
+}  // namespace testing
+}  // namespace shadowsync
