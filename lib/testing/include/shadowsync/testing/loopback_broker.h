@@ -233,6 +233,7 @@ class LoopbackBroker {
 
   /// The clock that stamps service requests.
   ManualClock& clock() { return *clock_; }
+  const ManualClock& clock() const { return *clock_; }
 
   // ---- Cloud side --------------------------------------------------------
 
