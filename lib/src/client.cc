@@ -98,23 +98,25 @@ bool IsTransient(const Status& rejection) {
          (m.rfind("429:", 0) == 0 || m.rfind("500:", 0) == 0 || m.rfind("503:", 0) == 0);
 }
 
-// Removes from `delta` every leaf whose value equals the one at the same
-// place in `delivered`; drops objects left empty. Returns true if anything
-// is left.
-bool SubtractDelivered(JsonValue& delta, const JsonValue& delivered) {
-  for (auto it = delta.MemberBegin(); it != delta.MemberEnd();) {
-    const JsonValue* seen = Member(delivered, it->name.GetString());
-    bool keep = true;
-    if (seen != nullptr) {
-      if (it->value.IsObject() && seen->IsObject()) {
-        keep = SubtractDelivered(it->value, *seen);
+// The newest "timestamp" in a metadata subtree (a leaf's {"timestamp": t},
+// or an array's per-element metadata), or -1 when there is none.
+std::int64_t NewestTimestamp(const JsonValue* metadata) {
+  if (metadata == nullptr) return -1;
+  std::int64_t newest = -1;
+  if (metadata->IsObject()) {
+    for (const auto& member : metadata->GetObject()) {
+      if (std::string_view(member.name.GetString()) == "timestamp" && member.value.IsInt64()) {
+        newest = std::max(newest, member.value.GetInt64());
       } else {
-        keep = !JsonEquals(it->value, *seen);
+        newest = std::max(newest, NewestTimestamp(&member.value));
       }
     }
-    it = keep ? it + 1 : delta.EraseMember(it);
+  } else if (metadata->IsArray()) {
+    for (const auto& element : metadata->GetArray()) {
+      newest = std::max(newest, NewestTimestamp(&element));
+    }
   }
-  return delta.MemberCount() > 0;
+  return newest;
 }
 
 // RFC 6901 tokens of a JSON pointer such as "/light/color".
@@ -580,13 +582,40 @@ class ShadowClient::Impl {
     Delta delta;
     delta.version = version;
     delta.state.CopyFrom(*state, delta.state.GetAllocator());
-    Deliver(std::move(delta));
+    Deliver(std::move(delta), Member(payload, "metadata"));
   }
 
-  void Deliver(Delta delta) {
+  // Hands the device the part of `delta` it has not seen. The service sends
+  // a delta after every update while desired and reported differ (D5), so
+  // one desired value arrives again with each report until the device
+  // reports it; a desired leaf is new when its value or its desired
+  // timestamp (the delta's metadata, D4) differs from what was delivered.
+  // A value written again by the cloud has a new timestamp and is delivered
+  // again; a stale one is not repeated.
+  void Deliver(Delta delta, const JsonValue* metadata) {
     delivered_version_ = delta.version;
-    ApplyPatch(delivered_desired_, delta.state, delivered_desired_.GetAllocator());
+    if (!TakeNewLeaves(delta.state, metadata, "")) return;
     if (on_delta_) on_delta_(delta);
+  }
+
+  // Removes the leaves of `delta` already delivered, records the others;
+  // returns true if any is left. `metadata` mirrors `delta`'s shape.
+  bool TakeNewLeaves(JsonValue& delta, const JsonValue* metadata, const std::string& pointer) {
+    for (auto it = delta.MemberBegin(); it != delta.MemberEnd();) {
+      const std::string path = JsonPointerAppend(pointer, it->name.GetString());
+      const JsonValue* child_metadata = metadata ? Member(*metadata, it->name.GetString()) : nullptr;
+      bool keep;
+      if (it->value.IsObject() && it->value.MemberCount() > 0) {
+        keep = TakeNewLeaves(it->value, child_metadata, path);
+      } else {
+        DeliveredLeaf leaf{ToCompactJson(it->value), NewestTimestamp(child_metadata)};
+        auto [seen, inserted] = delivered_leaves_.try_emplace(path, leaf);
+        keep = inserted || seen->second != leaf;
+        seen->second = std::move(leaf);
+      }
+      it = keep ? it + 1 : delta.EraseMember(it);
+    }
+    return delta.MemberCount() > 0;
   }
 
   // Someone deleted the shadow: the service has nothing reported, and
@@ -594,7 +623,7 @@ class ShadowClient::Impl {
   void ForgetShadow() {
     acked_ = EmptyObject();
     delivered_version_ = 0;
-    delivered_desired_ = EmptyObject();
+    delivered_leaves_.clear();
     desired_bytes_ = 0;
   }
 
@@ -699,11 +728,8 @@ class ShadowClient::Impl {
       delta.version = version;
       delta.from_resync = true;
       delta.state = LocalDelta(*desired);
-      if (SubtractDelivered(delta.state, delivered_desired_)) {
-        Deliver(std::move(delta));
-      } else {
-        delivered_version_ = version;
-      }
+      const JsonValue* metadata = Member(*document, "metadata");
+      Deliver(std::move(delta), metadata ? Member(*metadata, "desired") : nullptr);
     }
     SaveJournal();
     MaybeSendReport();
@@ -795,8 +821,15 @@ class ShadowClient::Impl {
   std::optional<InFlightReport> in_flight_;
   std::size_t desired_bytes_ = 0;
 
+  struct DeliveredLeaf {
+    std::string value;       // compact JSON
+    std::int64_t timestamp;  // its desired timestamp (-1: unknown)
+    bool operator!=(const DeliveredLeaf& o) const {
+      return value != o.value || timestamp != o.timestamp;
+    }
+  };
   std::uint64_t delivered_version_ = 0;
-  JsonDocument delivered_desired_ = EmptyObject();
+  std::map<std::string, DeliveredLeaf> delivered_leaves_;  // by JSON pointer
 
   std::map<std::string, PendingRequest> pending_;  // by clientToken
   std::optional<Clock::time_point> resync_retry_at_;
