@@ -1,3 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Placeholder so the sensors library has a source until the first sensor lands.
-namespace shadowsync::agent {}
+
+#include "sensors/sensor.h"
+
+namespace shadowsync::agent {
+
+// Out of line so the vtable has one home (this library).
+Sensor::~Sensor() = default;
+
+}  // namespace shadowsync::agent
