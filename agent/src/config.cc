@@ -387,7 +387,6 @@ Status ReadReporting(const JsonValue& block, AgentConfig* config) {
   if (const JsonValue* t = Find(block, "thresholds")) {
     for (const auto& m : t->GetObject()) {
       const std::string key(Str(m.name));
-      if (key[0] == '_') continue;
       Threshold threshold;
       if (const JsonValue* v = Find(m.value, "min_change")) threshold.min_change = v->GetDouble();
       if (const JsonValue* v = Find(m.value, "heartbeat_seconds")) {
@@ -458,6 +457,12 @@ Status CheckThresholdKeys(const AgentConfig& config) {
     const std::string sensor = key.substr(0, slash);
     const std::string param = key.substr(slash + 1);
     const std::string where = JsonPointerAppend("/reporting/thresholds", key);
+    const JsonValue key_value(rapidjson::StringRef(key.data(), key.size()));
+    if (Status s =
+            internal::ValidateWithSchema(key_value, internal::SchemaPart::kThresholdKey, where);
+        !s.ok()) {
+      return s;
+    }
     if (sensor == "*") {
       if (param != "*") {
         return InvalidArgumentError(where +
@@ -479,18 +484,14 @@ Status CheckThresholdKeys(const AgentConfig& config) {
   return Status::Ok();
 }
 
-Result<AgentConfig> Build(const JsonValue& doc, const std::string& source) {
+Result<AgentConfig> Build(const JsonValue& doc, const JsonValue* aws_block,
+                          const std::string& source, std::vector<std::string> notes) {
   AgentConfig config;
+  config.notes = std::move(notes);
   config.source = source;
   RawConnection raw;
-  for (const auto& m : doc.GetObject()) {
-    const std::string_view key = Str(m.name);
-    if (!key.empty() && key[0] >= 'A' && key[0] <= 'Z' && key != kAwsBlock) {
-      config.notes.push_back("ignoring the DataLogger settings block " + Quote(key));
-    }
-  }
-  if (const JsonValue* v = Find(doc, kAwsBlock)) {
-    if (Status s = ReadAwsBlock(*v, source, &config, &raw); !s.ok()) return s;
+  if (aws_block != nullptr) {
+    if (Status s = ReadAwsBlock(*aws_block, source, &config, &raw); !s.ok()) return s;
   }
   if (const JsonValue* v = Find(doc, "connection")) {
     if (Status s = ReadConnection(*v, source, &config, &raw); !s.ok()) return s;
@@ -513,6 +514,54 @@ Result<AgentConfig> Build(const JsonValue& doc, const std::string& source) {
   }
   if (Status s = CheckThresholdKeys(config); !s.ok()) return s;
   return config;
+}
+
+bool IsComment(std::string_view key) { return !key.empty() && key[0] == '_'; }
+
+bool IsDataLoggerBlock(std::string_view key) {
+  return !key.empty() && key[0] >= 'A' && key[0] <= 'Z';
+}
+
+// Removes comment keys from `object` and, when `deep`, from every object
+// below it.
+void StripComments(JsonValue& object, bool deep) {
+  if (!object.IsObject()) return;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd();) {
+    if (IsComment(Str(it->name))) {
+      it = object.EraseMember(it);
+      continue;
+    }
+    if (deep && it->value.IsObject()) StripComments(it->value, true);
+    ++it;
+  }
+}
+
+// Prepares the parsed file for the schema and the loader: comments go
+// everywhere in our own sections and at the top level of each sensor entry
+// (deeper sensor keys belong to the sensor), and DataLogger blocks other
+// than "AWS IoT" go with a note. RapidJSON 1.1 validates a member matched
+// only by patternProperties against a stale schema when
+// additionalProperties is false, so these must not reach the validator.
+void Normalize(JsonDocument& doc, std::vector<std::string>* notes) {
+  if (!doc.IsObject()) return;
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd();) {
+    const std::string_view key = Str(it->name);
+    if (IsComment(key)) {
+      it = doc.EraseMember(it);
+      continue;
+    }
+    if (IsDataLoggerBlock(key) && key != kAwsBlock) {
+      notes->push_back("ignoring the DataLogger settings block " + Quote(key));
+      it = doc.EraseMember(it);
+      continue;
+    }
+    if (key == "sensors" && it->value.IsArray()) {
+      for (auto& item : it->value.GetArray()) StripComments(item, false);
+    } else if (it->value.IsObject()) {
+      StripComments(it->value, true);
+    }
+    ++it;
+  }
 }
 
 Status Prefixed(const std::string& source, const Status& status) {
@@ -576,13 +625,32 @@ Result<AgentConfig> ParseConfig(std::string_view text, const std::string& source
     return InvalidArgumentError(source_name + ": " +
                                 ParseErrorWithLine(text, doc.status().message()));
   }
+  std::vector<std::string> notes;
+  Normalize(*doc, &notes);
+  // "AWS IoT" matches both its property and the "^[A-Z]" pattern, which
+  // RapidJSON 1.1 reports only as "patternProperties" at the block: so the
+  // block is validated on its own, against its definition.
+  JsonDocument aws_block;
+  const bool has_aws_block = doc->IsObject() && doc->HasMember(kAwsBlock);
+  if (has_aws_block) {
+    aws_block.CopyFrom((*doc)[kAwsBlock], aws_block.GetAllocator());
+    doc->RemoveMember(kAwsBlock);
+  }
   if (Status s = internal::ValidateWithSchema(*doc, internal::SchemaPart::kRoot, ""); !s.ok()) {
     // The root pointer is "": say "/" so the message still has a pointer.
     std::string message = s.message();
     if (message.rfind(": ", 0) == 0) message = "/" + message;
     return InvalidArgumentError(source_name + ": " + message);
   }
-  Result<AgentConfig> config = Build(*doc, source_name);
+  if (has_aws_block) {
+    if (Status s = internal::ValidateWithSchema(aws_block, internal::SchemaPart::kDataLoggerAwsIot,
+                                                std::string("/") + kAwsBlock);
+        !s.ok()) {
+      return InvalidArgumentError(source_name + ": " + s.message());
+    }
+  }
+  Result<AgentConfig> config =
+      Build(*doc, has_aws_block ? &aws_block : nullptr, source_name, std::move(notes));
   if (!config.ok()) return Prefixed(source_name, config.status());
   return config;
 }

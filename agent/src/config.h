@@ -129,8 +129,9 @@ struct SensorConfig {
   /// JSON pointer of the entry in its file, e.g. "/sensors/2", for the
   /// factory's error messages.
   std::string pointer;
-  /// A copy of the whole entry. Immutable and shared between copies of the
-  /// AgentConfig (remote configuration works on copies).
+  /// A copy of the whole entry without its top-level comment keys ('_...').
+  /// Immutable and shared between copies of the AgentConfig (remote
+  /// configuration works on copies).
   std::shared_ptr<const JsonDocument> settings;
 };
 

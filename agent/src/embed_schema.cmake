@@ -26,9 +26,7 @@ namespace {
 constexpr char kSchema[] = R\"schema_json(${schema_text})schema_json\";
 }  // namespace
 
-std::string_view AgentConfigSchemaText() {
-  return std::string_view(kSchema, sizeof(kSchema) - 1);
-}
+std::string_view AgentConfigSchemaText() { return std::string_view(kSchema, sizeof(kSchema) - 1); }
 
 }  // namespace shadowsync::agent
 ")

@@ -85,7 +85,17 @@ JsonValue AckThresholds(const JsonValue& asked, AgentConfig& config, Acker& acke
       }
     }
     if (status.ok()) {
-      status = internal::ValidateWithSchema(m.value, internal::SchemaPart::kThreshold, pointer);
+      // Comments are allowed as in the file; like the file loader, remove
+      // them before validating (RapidJSON 1.1 mishandles members matched
+      // only by patternProperties).
+      JsonDocument entry;
+      entry.CopyFrom(m.value, entry.GetAllocator());
+      if (entry.IsObject()) {
+        for (auto it = entry.MemberBegin(); it != entry.MemberEnd();) {
+          it = Name(it->name).substr(0, 1) == "_" ? entry.EraseMember(it) : it + 1;
+        }
+      }
+      status = internal::ValidateWithSchema(entry, internal::SchemaPart::kThreshold, pointer);
     }
     if (!status.ok()) {
       acker.Add(ack, key, acker.Rejected(m.value, status.message()));

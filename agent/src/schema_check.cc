@@ -39,6 +39,8 @@ const char* DefinitionRef(SchemaPart part) {
       return "#/definitions/thresholdKey";
     case SchemaPart::kLogLevel:
       return "#/definitions/logLevel";
+    case SchemaPart::kDataLoggerAwsIot:
+      return "#/definitions/dataLoggerAwsIot";
   }
   return nullptr;
 }
@@ -61,9 +63,10 @@ std::unique_ptr<CompiledSchema> Compile(SchemaPart part) {
 const CompiledSchema& Schema(SchemaPart part) {
   // Built once; function-local statics are initialised thread-safely and the
   // SchemaDocuments are only read afterwards.
-  static const std::array<std::unique_ptr<CompiledSchema>, 5> kSchemas = {
-      Compile(SchemaPart::kRoot), Compile(SchemaPart::kInterval), Compile(SchemaPart::kThreshold),
-      Compile(SchemaPart::kThresholdKey), Compile(SchemaPart::kLogLevel)};
+  static const std::array<std::unique_ptr<CompiledSchema>, 6> kSchemas = {
+      Compile(SchemaPart::kRoot),      Compile(SchemaPart::kInterval),
+      Compile(SchemaPart::kThreshold), Compile(SchemaPart::kThresholdKey),
+      Compile(SchemaPart::kLogLevel),  Compile(SchemaPart::kDataLoggerAwsIot)};
   return *kSchemas[static_cast<std::size_t>(part)];
 }
 

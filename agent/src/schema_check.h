@@ -26,8 +26,16 @@
 namespace shadowsync::agent::internal {
 
 /// Which part of the schema to validate against: the whole file, or one
-/// definition used by remote configuration.
-enum class SchemaPart { kRoot, kInterval, kThreshold, kThresholdKey, kLogLevel };
+/// definition (the DataLogger block, and those used by remote
+/// configuration).
+enum class SchemaPart {
+  kRoot,
+  kInterval,
+  kThreshold,
+  kThresholdKey,
+  kLogLevel,
+  kDataLoggerAwsIot,
+};
 
 /// Validates `value` against `part`. On failure: kInvalidArgument with
 /// "<base_pointer><pointer in value>: expected ..., found ...". The compiled
