@@ -169,7 +169,8 @@ Result<const JsonValue*> ConfigReader::Object(const std::string& key, bool requi
 Status ConfigReader::CheckNoUnknownKeys(const std::string& kind) const {
   for (auto it = object_->MemberBegin(); it != object_->MemberEnd(); ++it) {
     const std::string key(it->name.GetString(), it->name.GetStringLength());
-    if (known_.count(key) != 0) continue;
+    // "_..." keys are comments everywhere in the agent's configuration.
+    if (known_.count(key) != 0 || (!key.empty() && key[0] == '_')) continue;
     std::string accepted;
     for (const std::string& known : known_) {
       accepted += (accepted.empty() ? "\"" : ", \"") + known + "\"";

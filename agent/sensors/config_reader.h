@@ -71,7 +71,8 @@ class ConfigReader {
   Result<const JsonValue*> Object(const std::string& key, bool required);
 
   /// kInvalidArgument naming the first key that no accessor above read,
-  /// and listing the keys that a `kind` sensor accepts.
+  /// and listing the keys that a `kind` sensor accepts. Keys starting with
+  /// '_' are comments (the agent configuration's convention) and pass.
   Status CheckNoUnknownKeys(const std::string& kind) const;
 
  private:

@@ -233,6 +233,11 @@ Result<std::unique_ptr<Sensor>> MakeSensor(const JsonValue& config, const std::s
   }
   Result<std::string> name = reader.NonEmptyString("name", *type);
   if (!name.ok()) return name.status();
+  // Whether to build the sensor at all is the agent's decision; the key is
+  // only type-checked here so that the whole object can be passed in.
+  if (Result<bool> enabled = reader.Bool("enabled", true); !enabled.ok()) {
+    return enabled.status();
+  }
 
   if (*type == "system") return MakeSystem(reader, std::move(name).value(), env);
   if (*type == "hwmon") return MakeHwmon(reader, std::move(name).value(), env);

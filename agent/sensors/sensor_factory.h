@@ -21,7 +21,10 @@ const std::vector<std::string>& SensorTypes();
 /// Builds the sensor described by `config`, an object
 /// {"type": "...", "name": "...", ...type-specific keys}, found at
 /// `json_pointer` in the agent's configuration (e.g. "/sensors/2"). "name"
-/// defaults to the type. Unknown keys are refused, so a typo is not
+/// defaults to the type (the agent's configuration requires it and checks
+/// that names are unique). "enabled" (a boolean) is accepted and ignored:
+/// the caller decides whether to build a disabled sensor. Keys starting with
+/// '_' are comments. Any other unknown key is refused, so a typo is not
 /// silently ignored.
 ///
 /// Errors are kInvalidArgument with a message that starts with the pointer

@@ -119,6 +119,8 @@ const BadConfig kBadConfigs[] = {
      "expected a non-empty string, found string \"\""},
     {R"({"type":"system","name":3})", "/sensors/2/name",
      "expected a non-empty string, found number 3"},
+    {R"({"type":"system","enabled":"no"})", "/sensors/2/enabled",
+     "expected true or false, found string \"no\""},
     {R"({"type":"system","mount":["/"]})", "/sensors/2/mount",
      "unknown key for a \"system\" sensor; expected one of"},
     {R"({"type":"system","mounts":"/"})", "/sensors/2/mounts",
@@ -199,6 +201,13 @@ TEST_F(SensorFactoryTest, BadConfigsNameThePointerTheExpectedAndTheFound) {
         << "\n  config:   " << bad.config << "\n  message:  " << message
         << "\n  expected: " << bad.expected;
   }
+}
+
+TEST_F(SensorFactoryTest, AcceptsEnabledAndCommentKeysAsTheAgentConfigHasThem) {
+  auto sensor = Make(R"({"type":"simulated","name":"demo","enabled":false,"_note":"lab bench",
+                         "signals":{"t":{"waveform":"sine","_why":"demo"}}})");
+  ASSERT_TRUE(sensor.ok()) << sensor.status().ToString();
+  EXPECT_EQ((*sensor)->name(), "demo");
 }
 
 TEST_F(SensorFactoryTest, PointerIsTheCallersNotAFixedOne) {
