@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Set up and run: installs the dependencies, builds shadowsync-demo and runs
-# it on examples/demo/ (a stored light bulb shadow and three updates), which
-# prints what AWS IoT would publish: update/accepted, update/documents,
-# update/delta, a rejection, and the final get/accepted.
+# The README's first command: installs the dependencies, builds
+# shadowsync-agent and runs it on its embedded default, `--demo`: the agent
+# samples this machine (system, hwmon) and a simulated greenhouse, reports
+# to an in-process shadow service (no broker, no AWS account), prints each
+# report and delta as it travels, takes a configuration change from
+# desired.agent halfway through and shows the final shadow. It stops by
+# itself after 12 s, or on Ctrl-C.
 #
-# Usage: scripts/demo.sh [shadowsync-demo arguments...]
-#   With arguments they are passed to the demo instead of the example files
-#   (e.g. `scripts/demo.sh --help`, or no files at all: see --help).
+# Usage: scripts/demo.sh [shadowsync-agent arguments...]
+#   With arguments they are passed to the agent instead of --demo
+#   (e.g. `scripts/demo.sh --demo --demo-seconds 30`, `scripts/demo.sh --help`).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,14 +22,12 @@ jobs=${SHADOWSYNC_JOBS:-2}
 
 scripts/install-deps.sh
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build_dir" --target shadowsync-demo -j"$jobs"
+cmake --build "$build_dir" --target shadowsync-agent -j"$jobs"
 
-demo="$build_dir/tools/demo/shadowsync-demo"
+agent="$build_dir/agent/shadowsync-agent"
 echo
 if [[ $# -gt 0 ]]; then
-  exec "$demo" "$@"
+  exec "$agent" "$@"
 fi
-shopt -s nullglob
-updates=(examples/demo/update-*.json)
-echo "+ $demo examples/demo/shadow.json ${updates[*]}"
-exec "$demo" examples/demo/shadow.json "${updates[@]}"
+echo "+ $agent --demo"
+exec "$agent" --demo
