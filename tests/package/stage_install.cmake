@@ -24,4 +24,13 @@ file(GLOB_RECURSE config_file "${STAGE_DIR}/*/shadowsyncConfig.cmake")
 if(NOT config_file)
   message(FATAL_ERROR "no shadowsyncConfig.cmake under ${STAGE_DIR}")
 endif()
+# The testing library (LoopbackBroker, MockTransport) is installed in its
+# own export set; the package tests are built with googletest, so it must be
+# there.
+get_filename_component(config_dir "${config_file}" DIRECTORY)
+file(GLOB testing_header "${STAGE_DIR}/include/shadowsync/testing/loopback_broker.h")
+if(NOT EXISTS "${config_dir}/shadowsyncTestingTargets.cmake" OR NOT testing_header)
+  message(FATAL_ERROR "the staged install lacks shadowsync::testing "
+                      "(shadowsyncTestingTargets.cmake or include/shadowsync/testing)")
+endif()
 message(STATUS "staged install: ${config_file}")
