@@ -61,6 +61,7 @@
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
 #include "support/temp_dir.h"
+#include "support/shared_certificates.h"
 #include "support/tls_certificates.h"
 
 namespace shadowsync {
@@ -88,19 +89,7 @@ constexpr char kDevice[] = "test-client";
 // One certificate set for every broker of this binary: generating it (RSA
 // keys above all) is the slow part of starting a broker.
 std::shared_ptr<const TestCertificates> Certificates() {
-  static const std::shared_ptr<const TestCertificates> certs =
-      []() -> std::shared_ptr<const TestCertificates> {
-    testing_support::TestCertificateOptions options;
-    // Only what every test needs: each client name costs an RSA key.
-    options.client_names = {kDevice, kEmulatorIdentity};
-    Result<TestCertificates> made = testing_support::GenerateTestCertificates(options);
-    if (!made.ok()) {
-      ADD_FAILURE() << "GenerateTestCertificates: " << made.status().ToString();
-      return nullptr;
-    }
-    return std::make_shared<const TestCertificates>(std::move(made).value());
-  }();
-  return certs;
+  return testing_support::SharedCertificates({kDevice, kEmulatorIdentity});
 }
 
 // "$aws/things/T/shadow" or "$aws/things/T/shadow/name/S".

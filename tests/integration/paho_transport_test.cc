@@ -41,6 +41,7 @@
 
 #include "mqtt/backoff.h"
 #include "shadowsync/transport.h"
+#include "support/client_options.h"
 #include "support/child_process.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
@@ -71,8 +72,7 @@ constexpr auto kWait = 10s;  // generous deadline for things that must happen
 constexpr auto kQuickTeardown = 4s;
 
 std::string UniqueId(const std::string& what) {
-  static std::atomic<int> counter{0};
-  return "ptx-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  return testing_support::UniqueClientId("ptx-" + what);
 }
 
 template <typename Pred>
@@ -175,16 +175,7 @@ MqttOptions PlainOptions(const MosquittoBroker& broker, const std::string& id) {
 
 MqttOptions TlsOptions(const std::string& uri, const TestCertificates& certs,
                        const CertKeyPair& client, const std::string& id) {
-  MqttOptions options;
-  options.server_uri = uri;
-  options.client_id = UniqueId(id);
-  options.ca_file = certs.ca_cert;
-  options.cert_file = client.cert;
-  options.key_file = client.key;
-  options.connect_timeout = 5s;
-  options.reconnect_min = 100ms;
-  options.reconnect_max = 1s;
-  return options;
+  return testing_support::TlsClientOptions(uri, certs, client, "ptx-" + id);
 }
 
 std::unique_ptr<Transport> MakeOrDie(const MqttOptions& options) {

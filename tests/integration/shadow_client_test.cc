@@ -35,6 +35,7 @@
 #include "support/json_expect.h"
 #include "support/mosquitto_fixture.h"
 #include "support/temp_dir.h"
+#include "support/shared_certificates.h"
 #include "support/tls_certificates.h"
 
 namespace shadowsync {
@@ -60,18 +61,7 @@ constexpr char kDevice[] = "test-client";
 constexpr char kEmulatorIdentity[] = "shadowsync-emulator";
 
 std::shared_ptr<const TestCertificates> Certificates() {
-  static const std::shared_ptr<const TestCertificates> certs =
-      []() -> std::shared_ptr<const TestCertificates> {
-    testing_support::TestCertificateOptions options;
-    options.client_names = {kDevice, kEmulatorIdentity};
-    Result<TestCertificates> made = testing_support::GenerateTestCertificates(options);
-    if (!made.ok()) {
-      ADD_FAILURE() << "GenerateTestCertificates: " << made.status().ToString();
-      return nullptr;
-    }
-    return std::make_shared<const TestCertificates>(std::move(made).value());
-  }();
-  return certs;
+  return testing_support::SharedCertificates({kDevice, kEmulatorIdentity});
 }
 
 JsonDocument Json(const std::string& text) { return testing_support::MustParse(text); }
