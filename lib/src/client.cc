@@ -553,7 +553,14 @@ class ShadowClient::Impl {
       if (on_documents_) on_documents_(payload);
       return;
     }
-    if (rest == "delete/accepted") ForgetShadow();
+    if (rest == "delete/accepted") {
+      // Someone deleted the shadow: what the device reported is gone, and
+      // re-creating it at once would undo the delete. The next Report()
+      // sends the device's state whole.
+      ForgetShadow();
+      target_.reset();
+      if (journal_) (void)journal_->Clear();
+    }
     const bool accepted = rest.size() > 9 && rest.substr(rest.size() - 9) == "/accepted";
     const bool rejected = rest.size() > 9 && rest.substr(rest.size() - 9) == "/rejected";
     if (!accepted && !rejected) return;

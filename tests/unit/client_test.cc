@@ -413,6 +413,23 @@ TEST_F(ClientTest, AfterADeleteTheNextDeltaIsDeliveredWhateverItsVersion) {
   EXPECT_EQ(deltas_.back(), R"({"n":2})");
 }
 
+// A delete is not undone by the device's client; its next Report() sends the
+// whole state again (not a diff against what the deleted shadow had).
+TEST_F(ClientTest, AfterADeleteTheNextReportSendsTheWholeState) {
+  auto device = StartDevice();
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1,"b":2})")).ok());
+  Settle(*device);
+  ASSERT_TRUE(broker_.DeleteShadow(kLamp).ok());
+  Settle(*device);
+  EXPECT_FALSE(device->HasPendingReport());
+  EXPECT_EQ(broker_.GetDocumentJson(kLamp).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1,"b":3})")).ok());
+  Settle(*device);
+  const auto updates = UpdatesFrom("device");
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_TRUE(SameJson(MustParse(updates[1])["state"]["reported"], R"({"a":1,"b":3})"));
+}
+
 // ---- App side ----
 
 TEST_F(ClientTest, UpdateDesiredGetAndDeleteReturnTheirAnswers) {
