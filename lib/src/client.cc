@@ -241,9 +241,9 @@ class ShadowClient::Impl {
     if (online_) {
       settled = RunUntil([this] { return !HasPendingReport() && pending_.empty(); }, timeout);
     }
-    const auto left = std::max(std::chrono::milliseconds(0),
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   end - Clock::now()));
+    const auto left =
+        std::max(std::chrono::milliseconds(0),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
     Status flushed = transport_->Flush(left);
     (void)transport_->Disconnect();
     online_ = false;
@@ -260,8 +260,9 @@ class ShadowClient::Impl {
 
   Status Report(const JsonValue& reported) {
     if (!reported.IsObject()) {
-      return InvalidArgumentError(std::string("Report: the reported state must be an object, not ") +
-                                  JsonTypeName(reported));
+      return InvalidArgumentError(
+          std::string("Report: the reported state must be an object, not ") +
+          JsonTypeName(reported));
     }
     if (Status checked = CheckSectionLimits("reported", reported, desired_bytes_); !checked.ok()) {
       return checked;
@@ -610,7 +611,8 @@ class ShadowClient::Impl {
   bool TakeNewLeaves(JsonValue& delta, const JsonValue* metadata, const std::string& pointer) {
     for (auto it = delta.MemberBegin(); it != delta.MemberEnd();) {
       const std::string path = JsonPointerAppend(pointer, it->name.GetString());
-      const JsonValue* child_metadata = metadata ? Member(*metadata, it->name.GetString()) : nullptr;
+      const JsonValue* child_metadata =
+          metadata ? Member(*metadata, it->name.GetString()) : nullptr;
       bool keep;
       if (it->value.IsObject() && it->value.MemberCount() > 0) {
         keep = TakeNewLeaves(it->value, child_metadata, path);
@@ -677,10 +679,10 @@ class ShadowClient::Impl {
       case Kind::kUpdateDesired:
         if (rejection.code() == StatusCode::kConflict && request.expected_version) {
           if (request.conflict_rounds >= options_.max_conflict_retries) {
-            return Finish(request, Status(StatusCode::kConflict,
-                                          rejection.message() + " (still after " +
-                                              std::to_string(request.conflict_rounds) +
-                                              " GET-rebase-retry rounds)"));
+            return Finish(
+                request, Status(StatusCode::kConflict, rejection.message() + " (still after " +
+                                                           std::to_string(request.conflict_rounds) +
+                                                           " GET-rebase-retry rounds)"));
           }
           ++request.conflict_rounds;
           request.kind = Kind::kConflictGet;

@@ -54,9 +54,7 @@ Result<ReportJournal> ReportJournal::Open(std::string path, ShadowId id) {
   return journal;
 }
 
-const JsonValue* ReportJournal::recovered() const {
-  return recovered_ ? &*recovered_ : nullptr;
-}
+const JsonValue* ReportJournal::recovered() const { return recovered_ ? &*recovered_ : nullptr; }
 
 void ReportJournal::DropRecovered() { recovered_.reset(); }
 

@@ -29,16 +29,16 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using ::testing::NiceMock;
 using testing::LoopbackBroker;
 using testing::MockTransport;
+using ::testing::NiceMock;
 using testing_support::MustParse;
 
 ::testing::AssertionResult SameJson(const JsonValue& actual, const std::string& expected) {
   JsonDocument want = MustParse(expected);
   if (JsonEquals(actual, want)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\n  actual:   " << ToCompactJson(actual)
-                                       << "\n  expected: " << expected;
+  return ::testing::AssertionFailure()
+         << "\n  actual:   " << ToCompactJson(actual) << "\n  expected: " << expected;
 }
 
 const ShadowId kLamp{"lamp", std::nullopt};
@@ -150,11 +150,10 @@ TEST_F(ClientTest, StartSubscribesToExactlyTheResponseTopicsThenGets) {
   auto client = ShadowClient::Create(options, std::move(transport));
   ASSERT_TRUE(client.ok());
   std::vector<std::string> subscribed;
-  EXPECT_CALL(*mock, Subscribe(::testing::_, 1))
-      .WillRepeatedly([&](std::string_view filter, int) {
-        subscribed.emplace_back(filter);
-        return Status::Ok();
-      });
+  EXPECT_CALL(*mock, Subscribe(::testing::_, 1)).WillRepeatedly([&](std::string_view filter, int) {
+    subscribed.emplace_back(filter);
+    return Status::Ok();
+  });
   ASSERT_TRUE((*client)->Start().ok());
   Settle(**client);
   const std::string p = "$aws/things/lamp/shadow/name/cfg/";
@@ -193,7 +192,8 @@ TEST_F(ClientTest, ReportSendsOnlyTheDifferenceAndNullForRemovedKeys) {
   Settle(*device);
   const auto updates = UpdatesFrom("device");
   ASSERT_EQ(updates.size(), 2u);
-  EXPECT_TRUE(SameJson(MustParse(updates[0])["state"], R"({"reported":{"t":20,"h":50,"fan":{"rpm":900}}})"));
+  EXPECT_TRUE(SameJson(MustParse(updates[0])["state"],
+                       R"({"reported":{"t":20,"h":50,"fan":{"rpm":900}}})"));
   EXPECT_TRUE(SameJson(MustParse(updates[1])["state"], R"({"reported":{"t":21,"fan":null}})"));
   EXPECT_TRUE(SameJson(Stored()["state"]["reported"], R"({"t":21,"h":50})"));
   EXPECT_FALSE(device->HasPendingReport());
@@ -218,7 +218,8 @@ TEST_F(ClientTest, ReportsWhileOfflineCoalesceIntoOnePatchSentAfterTheResyncGet)
   Settle(*device);
   const auto updates = UpdatesFrom("device");
   ASSERT_EQ(updates.size(), 2u);
-  EXPECT_TRUE(SameJson(MustParse(updates[1])["state"]["reported"], R"({"a":4,"b":null,"c":{"d":1}})"));
+  EXPECT_TRUE(
+      SameJson(MustParse(updates[1])["state"]["reported"], R"({"a":4,"b":null,"c":{"d":1}})"));
   EXPECT_FALSE(device->HasPendingReport());
   EXPECT_TRUE(SameJson(Stored()["state"]["reported"], R"({"a":4,"c":{"d":1}})"));
 }
@@ -313,8 +314,9 @@ TEST_F(ClientTest, ADeltaWithTheVersionOfAnAcceptedIsDelivered) {
   std::vector<std::uint64_t> delivered;
   (*client)->OnDelta([&](const Delta& delta) { delivered.push_back(delta.version); });
   ASSERT_TRUE((*client)->Start().ok());
-  mock->Deliver("$aws/things/lamp/shadow/update/accepted",
-                R"({"state":{"desired":{"x":1}},"metadata":{},"version":5,"timestamp":1,"clientToken":"other"})");
+  mock->Deliver(
+      "$aws/things/lamp/shadow/update/accepted",
+      R"({"state":{"desired":{"x":1}},"metadata":{},"version":5,"timestamp":1,"clientToken":"other"})");
   mock->Deliver("$aws/things/lamp/shadow/update/delta",
                 R"({"state":{"x":1},"metadata":{"x":{"timestamp":1}},"version":5,"timestamp":1})");
   // A duplicate (QoS 1 redelivery) and a stale one are dropped.
@@ -352,7 +354,7 @@ TEST_F(ClientTest, DeltaFirstOrderDeliversEveryChangeOnceInOrder) {
     Settle(**device);
   }
   EXPECT_THAT(seen, ::testing::ElementsAre(R"({"level":1})", R"({"level":2})", R"({"level":3})",
-                                            R"({"level":4})", R"({"level":5})"));
+                                           R"({"level":4})", R"({"level":5})"));
 }
 
 // Peers 3.1: deltas missed while offline are delivered after the reconnect,
@@ -447,7 +449,8 @@ TEST_F(ClientTest, UpdateDesiredGetAndDeleteReturnTheirAnswers) {
   ASSERT_TRUE(update && update->ok());
   EXPECT_EQ(update->value().version, 1u);
   ASSERT_TRUE(get && get->ok());
-  EXPECT_TRUE(SameJson(get->value().payload["state"], R"({"desired":{"color":"red"},"delta":{"color":"red"}})"));
+  EXPECT_TRUE(SameJson(get->value().payload["state"],
+                       R"({"desired":{"color":"red"},"delta":{"color":"red"}})"));
   ASSERT_TRUE(del && del->ok());
   ASSERT_TRUE(get_after.has_value());
   EXPECT_EQ(get_after->status().code(), StatusCode::kNotFound);
@@ -470,9 +473,10 @@ TEST_F(ClientTest, AConditionalUpdateThatConflictsIsRebasedAndRetried) {
     const int count = document["state"]["desired"]["count"].GetInt();
     return MustParse("{\"count\":" + std::to_string(count + 1) + "}");
   };
-  ASSERT_TRUE(app->UpdateDesired(MustParse(R"({"count":2})"),
-                                 [&](RequestResult r) { result = std::move(r); }, options)
-                  .ok());
+  ASSERT_TRUE(
+      app->UpdateDesired(
+             MustParse(R"({"count":2})"), [&](RequestResult r) { result = std::move(r); }, options)
+          .ok());
   Settle(*app);
   ASSERT_TRUE(result && result->ok()) << (result ? result->status().ToString() : "no answer");
   EXPECT_EQ(seen_documents, std::vector<std::string>({R"({"count":2})"}));
@@ -493,9 +497,11 @@ TEST_F(ClientTest, ConflictRetriesAreBoundedAndEndInAClearError) {
   std::optional<RequestResult> result;
   UpdateOptions options;
   options.expected_version = 1;
-  ASSERT_TRUE((*client)->UpdateDesired(MustParse(R"({"x":1})"),
-                                       [&](RequestResult r) { result = std::move(r); }, options)
-                  .ok());
+  ASSERT_TRUE(
+      (*client)
+          ->UpdateDesired(
+              MustParse(R"({"x":1})"), [&](RequestResult r) { result = std::move(r); }, options)
+          .ok());
   // Each round: the update is rejected with 409, the GET answers version 9.
   for (int token = 2; token <= 6; token += 2) {
     mock->Deliver("$aws/things/lamp/shadow/update/rejected",
@@ -540,7 +546,9 @@ TEST_F(ClientTest, ARequestWithoutAnAnswerTimesOutAtItsDeadline) {
 
 // Peers 3.5: the stale-desired helper.
 TEST_F(ClientTest, ClearDesiredNullsTheGivenPointers) {
-  ASSERT_TRUE(broker_.SetDesired(kLamp, R"({"power":"on","light":{"color":"red","level":3},"a/b":1})").ok());
+  ASSERT_TRUE(
+      broker_.SetDesired(kLamp, R"({"power":"on","light":{"color":"red","level":3},"a/b":1})")
+          .ok());
   auto app = Make("app");
   ASSERT_TRUE(app->Start().ok());
   std::optional<RequestResult> result;

@@ -172,8 +172,7 @@ class ShadowClient {
   // ---- app side ----
 
   /// Sends `patch` (an object) as state.desired; nulls delete keys.
-  Status UpdateDesired(const JsonValue& patch, ResultHandler done = {},
-                       UpdateOptions options = {});
+  Status UpdateDesired(const JsonValue& patch, ResultHandler done = {}, UpdateOptions options = {});
   /// Requests the whole document.
   Status Get(ResultHandler done);
   /// Deletes the shadow.
