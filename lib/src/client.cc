@@ -315,10 +315,9 @@ class ShadowClient::Impl {
     PendingRequest request;
     request.kind = Kind::kUpdateDesired;
     request.done = std::move(done);
-    request.patch = Copy(patch);
     request.expected_version = update.expected_version;
     request.rebase = std::move(update.rebase);
-    return SendUpdateDesired(std::move(request));
+    return SendUpdateDesired(patch, std::move(request));
   }
 
   Status Get(ResultHandler done) {
@@ -380,7 +379,7 @@ class ShadowClient::Impl {
     Kind kind = Kind::kGet;
     Clock::time_point deadline;
     ResultHandler done;
-    // kUpdateDesired and kConflictGet: what to (re)send.
+    // A conditional kUpdateDesired and its kConflictGet: what to resend.
     JsonDocument patch;
     std::optional<std::uint64_t> expected_version;
     RebaseFunction rebase;
@@ -410,14 +409,15 @@ class ShadowClient::Impl {
     return Status::Ok();
   }
 
-  // The whole payload through the service's own validation (E3), so a
-  // request the service would reject with 400 fails here instead.
-  Status CheckPayload(const std::string& payload) const {
-    UpdateRequest parsed = UpdateRequest::Parse(payload, options_.limits);
-    if (parsed.ok()) return Status::Ok();
+  // The service's own checks of a section (E3 steps 9 and 10), so that an
+  // update the service would reject with 400 fails here instead. The rest
+  // of E3 holds by construction (the client writes the payload itself).
+  Status CheckPatch(const JsonValue& patch, const char* section) const {
+    const std::string pointer = std::string("/state/") + section;
+    std::optional<ShadowError> error = CheckSection(patch, pointer, options_.limits);
+    if (!error) return Status::Ok();
     return InvalidArgumentError("the service would reject this update with " +
-                                std::to_string(parsed.error().code) + ": " +
-                                parsed.error().message);
+                                std::to_string(error->code) + ": " + error->message);
   }
 
   Status Publish(const std::string& operation, const std::string& payload) {
@@ -432,12 +432,13 @@ class ShadowClient::Impl {
     return Status::Ok();
   }
 
-  Status SendUpdateDesired(PendingRequest request) {
+  Status SendUpdateDesired(const JsonValue& patch, PendingRequest request) {
     const std::string token = NextToken();
-    const std::string payload =
-        UpdatePayload("desired", request.patch, token, request.expected_version);
-    if (Status checked = CheckPayload(payload); !checked.ok()) return checked;
+    if (Status checked = CheckPatch(patch, "desired"); !checked.ok()) return checked;
+    const std::string payload = UpdatePayload("desired", patch, token, request.expected_version);
     if (Status sent = Publish("update", payload); !sent.ok()) return sent;
+    // Only a conditional update may need its patch again (409, Rebase).
+    if (request.expected_version) request.patch = Copy(patch);
     request.kind = Kind::kUpdateDesired;
     request.deadline = Deadline();
     pending_.emplace(token, std::move(request));
@@ -465,15 +466,15 @@ class ShadowClient::Impl {
       SaveJournal();
       return;
     }
-    const std::string token = NextToken();
-    const std::string payload = UpdatePayload("reported", patch, token, std::nullopt);
-    if (Status checked = CheckPayload(payload); !checked.ok()) {
+    if (Status checked = CheckPatch(patch, "reported"); !checked.ok()) {
       // The state itself is unacceptable; keep what the service has.
       target_ = Copy(acked_);
       SaveJournal();
       ReportResult(checked);
       return;
     }
+    const std::string token = NextToken();
+    const std::string payload = UpdatePayload("reported", patch, token, std::nullopt);
     if (!Publish("update", payload).ok()) return;  // offline: the reconnect resends
     PendingRequest request;
     request.kind = Kind::kReport;
@@ -714,7 +715,8 @@ class ShadowClient::Impl {
     }
     request.expected_version = VersionOf(document);
     ResultHandler done = request.done;
-    if (Status sent = SendUpdateDesired(std::move(request)); !sent.ok()) {
+    const JsonDocument patch = std::move(request.patch);
+    if (Status sent = SendUpdateDesired(patch, std::move(request)); !sent.ok()) {
       if (done) done(sent);
     }
   }

@@ -41,7 +41,22 @@ bool FindNullInArray(const JsonValue& value, std::vector<std::string>* path) {
   return false;
 }
 
+// M12 as an error naming the pointer of the null, or nullopt.
+std::optional<ShadowError> NullInArrayError(const JsonValue& section, std::string_view pointer) {
+  std::vector<std::string> path;  // innermost first
+  if (!FindNullInArray(section, &path)) return std::nullopt;
+  std::string where(pointer);
+  for (auto it = path.rbegin(); it != path.rend(); ++it) where = JsonPointerAppend(where, *it);
+  return shadow_errors::NullInArray(where);
+}
+
 }  // namespace
+
+std::optional<ShadowError> CheckSection(const JsonValue& section, std::string_view pointer,
+                                        const DocumentLimits& limits) {
+  if (NestingDepth(section) > limits.max_depth) return shadow_errors::TooDeep(limits.max_depth);
+  return NullInArrayError(section, pointer);
+}
 
 UpdateRequest UpdateRequest::Parse(std::string_view payload, const DocumentLimits& limits) {
   UpdateRequest request;
@@ -105,14 +120,12 @@ void UpdateRequest::Validate(std::string_view payload, const DocumentLimits& lim
   }
 
   // 10. no null elements in arrays (M12, L11).
-  const std::pair<const JsonValue*, const char*> sections[] = {
-      {desired, "/state/desired"}, {reported, "/state/reported"}};
+  const std::pair<const JsonValue*, const char*> sections[] = {{desired, "/state/desired"},
+                                                               {reported, "/state/reported"}};
   for (const auto& [section, pointer] : sections) {
-    std::vector<std::string> path;  // innermost first
-    if (section && FindNullInArray(*section, &path)) {
-      std::string where = pointer;
-      for (auto it = path.rbegin(); it != path.rend(); ++it) where = JsonPointerAppend(where, *it);
-      return Reject(shadow_errors::NullInArray(where));
+    if (!section) continue;
+    if (std::optional<ShadowError> error = NullInArrayError(*section, pointer)) {
+      return Reject(std::move(*error));
     }
   }
 }

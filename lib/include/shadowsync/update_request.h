@@ -70,6 +70,14 @@ class UpdateRequest {
   std::optional<std::uint64_t> version_;
 };
 
+/// E3 steps 9 and 10 for one section value of an update (`desired` or
+/// `reported`, an object): nesting depth (L2) and null elements in arrays
+/// (M12, the error names the pointer, prefixed with `pointer` such as
+/// "/state/reported"). What the service would answer, or nullopt. For a
+/// client that checks a patch before it builds the payload.
+std::optional<ShadowError> CheckSection(const JsonValue& section, std::string_view pointer,
+                                        const DocumentLimits& limits = {});
+
 /// For get and delete requests (spec P5, 12a.9): the clientToken of a body
 /// that is a JSON object with a valid token; nullopt for anything else. A
 /// body is never a reason to reject.
