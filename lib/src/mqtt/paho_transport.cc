@@ -11,7 +11,8 @@
 //     joined by Disconnect()) turns a lost connection into
 //     kConnectionLost, reconnects with jittered backoff, renews the
 //     subscriptions, re-sends QoS 1 messages whose delivery failed, and
-//     reports kReconnected. It waits on cv_, so Disconnect() stops it at once.
+//     reports kReconnected. It waits on supervisor_cv_, so Disconnect() stops it
+//     at once.
 //   - No Paho function is ever called while mu_ is held: Paho runs our
 //     callbacks while holding its own global mutex, and some Paho calls (and
 //     MQTTAsync_destroy) take that mutex, so the reverse order would deadlock.
@@ -282,7 +283,14 @@ class PahoTransport final : public Transport {
   std::mutex sub_mu_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;                  // any change of the fields below
+  // Two condition variables, so that the hot path (a Publish() and its
+  // PUBACK) does not wake the supervisor, and wakes nobody when nobody
+  // waits: supervisor_cv_ for stop_, lost_pending_ and resend_requested_;
+  // cv_ for client_users_, outgoing_ and flush_generation_ (Flush() and
+  // TearDown() wait on it, counted in cv_waiters_).
+  std::condition_variable supervisor_cv_;
+  std::condition_variable cv_;
+  int cv_waiters_ = 0;                          // GUARDED_BY(mu_)
   State state_ = State::kIdle;                  // GUARDED_BY(mu_)
   std::unique_ptr<mqtt::async_client> client_;  // GUARDED_BY(mu_)
   int client_users_ = 0;                        // GUARDED_BY(mu_)
@@ -332,7 +340,7 @@ void PahoTransport::OnConnectionLost(const std::string& cause) noexcept {
     lost_cause_ = Unavailable("connection to " + options_.server_uri + " lost" +
                               (cause.empty() ? std::string() : ": " + cause));
     lost_pending_ = true;
-    cv_.notify_all();
+    supervisor_cv_.notify_all();
   } catch (...) {
   }
 }
@@ -352,9 +360,12 @@ void PahoTransport::OnDelivered(std::uint64_t seq, bool ok) noexcept {
       // session: when the broker had lost the session). Send it again on
       // the next connection; if that connection is already up, now.
       it->second.in_flight = false;
-      if (state_ == State::kConnected && it->second.epoch < epoch_) resend_requested_ = true;
+      if (state_ == State::kConnected && it->second.epoch < epoch_) {
+        resend_requested_ = true;
+        supervisor_cv_.notify_one();
+      }
     }
-    cv_.notify_all();
+    if (cv_waiters_ > 0) cv_.notify_all();
   } catch (...) {
   }
 }
@@ -598,7 +609,9 @@ void PahoTransport::TearDown(mqtt::async_client* client, bool graceful) {
     state_ = State::kDisconnecting;
     // Publish()/Subscribe() borrow the client only for a non-blocking Paho
     // call, so this wait is short.
+    ++cv_waiters_;
     cv_.wait(lock, [this] { return client_users_ == 0; });
+    --cv_waiters_;
     doomed = std::move(client_);
   }
   doomed.reset();  // MQTTAsync_destroy: no callback of this client runs after it
@@ -625,9 +638,9 @@ void PahoTransport::SupervisorLoop(mqtt::async_client* client, std::uint64_t lif
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (resend_pending) {
-      cv_.wait_for(lock, std::chrono::milliseconds(100), woken);
+      supervisor_cv_.wait_for(lock, std::chrono::milliseconds(100), woken);
     } else {
-      cv_.wait(lock, woken);
+      supervisor_cv_.wait(lock, woken);
     }
     if (stop_) return;
     if (lost_pending_) {
@@ -658,7 +671,7 @@ bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life, Ba
     std::uint64_t lost_before = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_for(lock, wait, [this] { return stop_; })) return false;
+      if (supervisor_cv_.wait_for(lock, wait, [this] { return stop_; })) return false;
       lost_before = lost_count_;
     }
     // No diagnosis probe here: it could not be interrupted by Disconnect(),
@@ -783,6 +796,7 @@ Status PahoTransport::Disconnect() {
     supervisor = std::move(supervisor_);
     client = client_.get();
   }
+  supervisor_cv_.notify_all();
   cv_.notify_all();
   if (supervisor.joinable()) supervisor.join();
   TearDown(client, /*graceful=*/true);
@@ -818,11 +832,13 @@ Status PahoTransport::Subscribe(std::string_view filter, int qos) {
                  ? InvalidArgumentError("filter is not valid UTF-8")
                  : Unavailable("subscribe to \"" + std::string(filter) + "\" failed: " + e.what());
   }
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     --client_users_;
+    wake = cv_waiters_ > 0;
   }
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
   if (!status.ok()) return status;
 
   int rc = 0;
@@ -896,12 +912,14 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
   } catch (const std::exception& e) {
     status = InternalError("publish failed: " + std::string(e.what()));
   }
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     --client_users_;
     if (!status.ok()) outgoing_.erase(seq);
+    wake = cv_waiters_ > 0;
   }
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
   return status;
 }
 
@@ -918,7 +936,10 @@ Status PahoTransport::Flush(std::chrono::milliseconds timeout) {
   const auto done = [&] {
     return generation != flush_generation_ || outgoing_.empty() || outgoing_.begin()->first > last;
   };
-  if (!cv_.wait_until(lock, deadline, done)) {
+  ++cv_waiters_;
+  const bool flushed = cv_.wait_until(lock, deadline, done);
+  --cv_waiters_;
+  if (!flushed) {
     std::size_t pending = 0;
     for (const auto& entry : outgoing_) {
       if (entry.first > last) break;
