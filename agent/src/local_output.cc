@@ -104,9 +104,8 @@ Status LocalOutput::Write(const JsonValue& observation, std::chrono::system_cloc
     }
   }
   bool unused = false;
-  const std::string line = config_.format == OutputFormat::kCsv
-                               ? CsvLine(observation, &unused)
-                               : ToCompactJson(observation) + "\n";
+  const std::string line = config_.format == OutputFormat::kCsv ? CsvLine(observation, &unused)
+                                                                : ToCompactJson(observation) + "\n";
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
     return FailedPreconditionError("local output " + config_.path +
                                    ": cannot write: " + std::strerror(errno));

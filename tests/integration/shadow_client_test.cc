@@ -34,8 +34,8 @@
 #include "support/emulator_process.h"
 #include "support/json_expect.h"
 #include "support/mosquitto_fixture.h"
-#include "support/temp_dir.h"
 #include "support/shared_certificates.h"
+#include "support/temp_dir.h"
 #include "support/tls_certificates.h"
 
 namespace shadowsync {
@@ -150,7 +150,8 @@ class ShadowClientIntegrationTest : public ::testing::Test {
     std::optional<RequestResult> answer;
     Status sent = app.Get([&](RequestResult result) { answer = std::move(result); });
     if (!sent.ok()) return sent;
-    if (!RunBoth(app, other, [&] { return answer.has_value(); }, kLong)) {
+    if (!RunBoth(
+            app, other, [&] { return answer.has_value(); }, kLong)) {
       return Status(StatusCode::kTimeout, "no answer to GET");
     }
     if (!answer->ok()) return answer->status();
@@ -212,18 +213,17 @@ TEST_F(ShadowClientIntegrationTest, DesiredReachesTheDeviceAndItsReportReachesTh
   lamp.Attach(*device);
   ASSERT_TRUE(StartTogether({device.get(), app.get()}));
   ASSERT_TRUE(device->Report(lamp.state).ok());
-  ASSERT_TRUE(RunBoth(*device, *app, [&] { return !device->HasPendingReport(); }, kLong));
+  ASSERT_TRUE(RunBoth(
+      *device, *app, [&] { return !device->HasPendingReport(); }, kLong));
 
   std::optional<RequestResult> update;
   ASSERT_TRUE(app->UpdateDesired(Json(R"({"brightness":40})"),
                                  [&](RequestResult result) { update = std::move(result); })
                   .ok());
-  ASSERT_TRUE(RunBoth(*device, *app,
-                      [&] {
-                        return update && lamp.applied.count("brightness=40") &&
-                               !device->HasPendingReport();
-                      },
-                      kLong));
+  ASSERT_TRUE(RunBoth(
+      *device, *app,
+      [&] { return update && lamp.applied.count("brightness=40") && !device->HasPendingReport(); },
+      kLong));
   ASSERT_TRUE(update->ok()) << update->status().ToString();
   ASSERT_FALSE(lamp.versions.empty());
   EXPECT_EQ(lamp.versions.back(), update->value().version) << "delta and accepted share V";
@@ -265,14 +265,16 @@ TEST_P(BrokerRestartTest, NothingIsLostAndEachDesiredValueIsAppliedOnceInOrder) 
     while (!(answer && answer->ok()) && std::chrono::steady_clock::now() < deadline) {
       answer.reset();
       JsonDocument patch = Json("{\"brightness\":" + std::to_string(value) + "}");
-      const Status sent =
-          app->UpdateDesired(patch, [&answer](RequestResult result) { answer = std::move(result); });
+      const Status sent = app->UpdateDesired(
+          patch, [&answer](RequestResult result) { answer = std::move(result); });
       lamp.Tick(*device);
       if (!sent.ok()) {  // offline: try again shortly
-        RunBoth(*device, *app, [] { return false; }, 100ms);
+        RunBoth(
+            *device, *app, [] { return false; }, 100ms);
         continue;
       }
-      RunBoth(*device, *app, [&] { return answer.has_value(); }, kLong);
+      RunBoth(
+          *device, *app, [&] { return answer.has_value(); }, kLong);
     }
     ASSERT_TRUE(answer && answer->ok()) << "brightness " << value;
     if (value == kChanges / 2) {
@@ -281,7 +283,8 @@ TEST_P(BrokerRestartTest, NothingIsLostAndEachDesiredValueIsAppliedOnceInOrder) 
       ASSERT_TRUE(broker_.Stop().ok());
       for (int i = 0; i < 20; ++i) {
         lamp.Tick(*device);
-        RunBoth(*device, *app, [] { return false; }, 100ms);
+        RunBoth(
+            *device, *app, [] { return false; }, 100ms);
       }
       EXPECT_FALSE(device->IsOnline());
       EXPECT_TRUE(device->HasPendingReport());
@@ -296,8 +299,8 @@ TEST_P(BrokerRestartTest, NothingIsLostAndEachDesiredValueIsAppliedOnceInOrder) 
                !device->HasPendingReport();
       },
       kLong);
-  ASSERT_TRUE(settled) << "applied: " << lamp.applied.size() << ", online "
-                       << device->IsOnline() << "\n"
+  ASSERT_TRUE(settled) << "applied: " << lamp.applied.size() << ", online " << device->IsOnline()
+                       << "\n"
                        << broker_.LogTail();
 
   for (const auto& [change, times] : lamp.applied) {
@@ -316,8 +319,7 @@ TEST_P(BrokerRestartTest, NothingIsLostAndEachDesiredValueIsAppliedOnceInOrder) 
 }
 
 INSTANTIATE_TEST_SUITE_P(PublishOrders, BrokerRestartTest,
-                         ::testing::Values("accepted-first", "random"),
-                         [](const auto& info) {
+                         ::testing::Values("accepted-first", "random"), [](const auto& info) {
                            return std::string(info.param) == "random" ? "RandomOrder"
                                                                       : "AcceptedFirst";
                          });
@@ -333,10 +335,10 @@ TEST_F(ShadowClientIntegrationTest, ReportPendingAtSigkillArrivesAfterRestartFro
   const std::string journal = dir.File("lamp.journal");
   const auto probe_argv = [&](const std::string& mode) {
     const testing_support::CertKeyPair& pair = certs_->default_client().ec;
-    std::vector<std::string> argv = {kProbeBinary, "--mode",   mode,          "--broker",
-                                     broker_.tls_ec_uri(), "--ca", certs_->ca_cert, "--cert",
-                                     pair.cert,     "--key",    pair.key,      "--thing",
-                                     "lamp-journal", "--journal", journal};
+    std::vector<std::string> argv = {
+        kProbeBinary, "--mode",        mode,           "--broker",  broker_.tls_ec_uri(),
+        "--ca",       certs_->ca_cert, "--cert",       pair.cert,   "--key",
+        pair.key,     "--thing",       "lamp-journal", "--journal", journal};
     return argv;
   };
 
@@ -381,7 +383,7 @@ TEST_F(ShadowClientIntegrationTest, ReportPendingAtSigkillArrivesAfterRestartFro
   ASSERT_TRUE(app->RunUntil([&] { return answer.has_value(); }, kLong));
   ASSERT_TRUE(answer->ok()) << answer->status().ToString();
   EXPECT_TRUE(SameJson(answer->value().payload["state"]["reported"],
-                 Json(R"({"power":"on","brightness":70})")));
+                       Json(R"({"power":"on","brightness":70})")));
 }
 
 // Start() fails with the transport's diagnosis and the client stays offline.
@@ -408,27 +410,27 @@ TEST_F(ShadowClientIntegrationTest, TlsMisconfigurationIsAClearErrorAndNoConnect
   MqttOptions wrong_ca = Options("wrong-ca");
   wrong_ca.ca_file = certs_->wrong_ca_cert;
   ExpectStartFails(wrong_ca, "server certificate verification failed");
-  ExpectStartFails(TlsClientOptions(broker_.tls_ec_uri(), *certs_, certs_->client_mismatched_key,
-                                    "mismatch"),
-                   "key_file does not match cert_file");
+  ExpectStartFails(
+      TlsClientOptions(broker_.tls_ec_uri(), *certs_, certs_->client_mismatched_key, "mismatch"),
+      "key_file does not match cert_file");
 
   MosquittoBroker expired;
   BrokerOptions expired_options;
   expired_options.certificates = certs_;
   expired_options.ec_server_certificate = ServerCertificate::kExpired;
   ASSERT_TRUE(expired.Start(expired_options).ok());
-  ExpectStartFails(TlsClientOptions(expired.tls_ec_uri(), *certs_, certs_->default_client().ec,
-                                    "expired"),
-                   "certificate has expired");
+  ExpectStartFails(
+      TlsClientOptions(expired.tls_ec_uri(), *certs_, certs_->default_client().ec, "expired"),
+      "certificate has expired");
 
   MosquittoBroker wrong_host;
   BrokerOptions wrong_host_options;
   wrong_host_options.certificates = certs_;
   wrong_host_options.ec_server_certificate = ServerCertificate::kWrongHost;
   ASSERT_TRUE(wrong_host.Start(wrong_host_options).ok());
-  ExpectStartFails(TlsClientOptions(wrong_host.tls_ec_uri(), *certs_,
-                                    certs_->default_client().ec, "host"),
-                   "does not match the host name");
+  ExpectStartFails(
+      TlsClientOptions(wrong_host.tls_ec_uri(), *certs_, certs_->default_client().ec, "host"),
+      "does not match the host name");
 }
 
 }  // namespace
