@@ -112,8 +112,11 @@ void Agent::RunFor(std::chrono::milliseconds duration) {
     }
     if (Clock::now() >= end) return;
     const auto wait = std::min({end, next_tick_, Clock::now() + kLoopSlice}) - Clock::now();
+    // Rounded up: truncating made the last fraction of a millisecond before
+    // every tick and every RunFor() end a busy loop of zero-length waits
+    // (about 1% of a core at a 1 s interval; docs/performance.md).
     const auto wait_ms = std::max(std::chrono::milliseconds(0),
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+                                  std::chrono::ceil<std::chrono::milliseconds>(wait));
     if (client_ && started_) {
       client_->RunFor(wait_ms);
     } else {
@@ -164,8 +167,8 @@ void Agent::ReportView(const JsonValue& view) {
 void Agent::OnDelta(const Delta& delta) {
   const auto agent = delta.state.FindMember("agent");
   if (agent == delta.state.MemberEnd()) {
-    log_.Debug("delta v" + std::to_string(delta.version) + " ignored (no desired.agent): " +
-               ToCompactJson(delta.state));
+    log_.Debug("delta v" + std::to_string(delta.version) +
+               " ignored (no desired.agent): " + ToCompactJson(delta.state));
     return;
   }
   RemoteConfigResult result =

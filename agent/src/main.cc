@@ -6,9 +6,8 @@
 
 #include <unistd.h>
 
-#include <csignal>
-
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -37,9 +36,9 @@ namespace {
 // Exit codes (docs/agent.md, "Exit codes").
 constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
-constexpr int kExitUsage = 2;        // bad flags or configuration
-constexpr int kExitConnection = 3;   // the connection cannot be set up at all
-constexpr int kExitUnflushed = 4;    // stopped with reports not acknowledged
+constexpr int kExitUsage = 2;       // bad flags or configuration
+constexpr int kExitConnection = 3;  // the connection cannot be set up at all
+constexpr int kExitUnflushed = 4;   // stopped with reports not acknowledged
 
 constexpr char kUsage[] = R"(usage: shadowsync-agent --config FILE [options]
        shadowsync-agent --demo [--demo-seconds N]
@@ -57,6 +56,8 @@ back from desired.agent. See docs/agent.md.
   --demo                   run against an in-process shadow service: no broker, no AWS account
   --demo-seconds N         how long the demo runs (default 12)
   --run-seconds N          stop by itself after N seconds (tests, measurements)
+  --interval SECONDS       sampling interval, overrides reporting.interval_seconds; from
+                           0.001 (below the file's 0.1 floor: for measurements only)
 
 Connection (override the file):
   --endpoint HOST|URI      AWS IoT data endpoint, or ssl://host:port, tcp://host:port
@@ -81,6 +82,7 @@ struct Flags {
   bool demo = false;
   double demo_seconds = 12;
   std::optional<double> run_seconds;
+  std::optional<double> interval_seconds;
   std::optional<std::string> log_level;
   ConnectionOverrides overrides;
 };
@@ -89,8 +91,8 @@ Result<double> ParseSeconds(const std::string& flag, const std::string& text) {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !(value > 0)) {
-    return InvalidArgumentError(flag + ": expected a positive number of seconds, found \"" +
-                                text + "\"");
+    return InvalidArgumentError(flag + ": expected a positive number of seconds, found \"" + text +
+                                "\"");
   }
   return value;
 }
@@ -136,6 +138,14 @@ Result<Flags> ParseFlags(int argc, char** argv) {
         Result<double> seconds = ParseSeconds(arg, *v);
         if (!seconds.ok()) return seconds.status();
         (arg == "--demo-seconds" ? flags.demo_seconds : flags.run_seconds.emplace()) = *seconds;
+      } else if (arg == "--interval") {
+        Result<double> seconds = ParseSeconds(arg, *v);
+        if (!seconds.ok()) return seconds.status();
+        if (*seconds < 0.001 || *seconds > 86400) {
+          return InvalidArgumentError(
+              "--interval: expected a number from 0.001 to 86400, found \"" + *v + "\"");
+        }
+        flags.interval_seconds = *seconds;
       } else if (arg == "--log-level") {
         flags.log_level = *v;
       } else if (arg == "--endpoint") {
@@ -171,6 +181,7 @@ Result<AgentConfig> LoadEffectiveConfig(const Flags& flags) {
   if (Status applied = ApplyCommandLineOverrides(flags.overrides, &*config); !applied.ok()) {
     return applied;
   }
+  if (flags.interval_seconds) config->reporting.interval_seconds = *flags.interval_seconds;
   if (flags.log_level) {
     std::optional<LogLevel> level = ParseLogLevel(*flags.log_level);
     if (!level) {
@@ -254,8 +265,8 @@ int Main(int argc, char** argv) {
 
   const auto start = std::chrono::steady_clock::now();
   while (!signals.stop_requested().load()) {
-    if (flags->run_seconds &&
-        std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(*flags->run_seconds)) {
+    if (flags->run_seconds && std::chrono::steady_clock::now() - start >=
+                                  std::chrono::duration<double>(*flags->run_seconds)) {
       break;
     }
     if (signals.TakeReload()) {
