@@ -115,8 +115,8 @@ void Agent::RunFor(std::chrono::milliseconds duration) {
     // Rounded up: truncating made the last fraction of a millisecond before
     // every tick and every RunFor() end a busy loop of zero-length waits
     // (about 1% of a core at a 1 s interval; docs/performance.md).
-    const auto wait_ms = std::max(std::chrono::milliseconds(0),
-                                  std::chrono::ceil<std::chrono::milliseconds>(wait));
+    const auto wait_ms =
+        std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(wait));
     if (client_ && started_) {
       client_->RunFor(wait_ms);
     } else {
