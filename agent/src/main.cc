@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -228,6 +229,22 @@ int Main(int argc, char** argv) {
   }
   log.set_level(config->log_level);
   for (const std::string& note : config->notes) log.Info(note);
+
+  // The journal's directory (e.g. /var/lib/shadowsync-agent, which systemd's
+  // StateDirectory= creates) may not exist outside systemd: create it, private.
+  if (!config->journal_path.empty()) {
+    const std::filesystem::path dir = std::filesystem::path(config->journal_path).parent_path();
+    std::error_code error;
+    if (!dir.empty() && !std::filesystem::exists(dir, error)) {
+      std::filesystem::create_directories(dir, error);
+      if (error) {
+        log.Error("journal_path " + config->journal_path + ": cannot create " + dir.string() +
+                  ": " + error.message());
+        return kExitUsage;
+      }
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
+    }
+  }
 
   InlinePemFiles pem_files;  // outlives the transport (declared first)
   std::unique_ptr<ShadowClient> client;

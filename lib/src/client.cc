@@ -628,6 +628,17 @@ class ShadowClient::Impl {
     return delta.MemberCount() > 0;
   }
 
+  // acked_ is patched in place after every accepted report, and a RapidJSON
+  // pool never frees the values a patch replaces: once the pool holds much
+  // more than the section, copy the section into a fresh document, so a
+  // device reporting for months keeps a constant footprint.
+  void CompactAcknowledged() {
+    constexpr std::size_t kSlack = 64 * 1024;  // one default pool chunk
+    if (acked_.GetAllocator().Size() > 2 * CompactJsonSize(acked_) + kSlack) {
+      acked_ = Copy(acked_);
+    }
+  }
+
   // Someone deleted the shadow: the service has nothing reported, and
   // versions may restart (V5, L10).
   void ForgetShadow() {
@@ -645,6 +656,7 @@ class ShadowClient::Impl {
         if (in_flight_ && in_flight_->token == token) {
           ApplyPatch(acked_, in_flight_->patch, acked_.GetAllocator());
           in_flight_.reset();
+          CompactAcknowledged();
         }
         report_retry_delay_ = kFirstRetryDelay;
         SaveJournal();

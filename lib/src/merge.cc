@@ -29,8 +29,14 @@ void EraseMember(JsonValue& object, const JsonValue& name) {
 }  // namespace
 
 MetadataFactory::MetadataFactory(Timestamp now, JsonAllocator& allocator)
-    : allocator_(allocator), prototype_(rapidjson::kObjectType) {
-  prototype_.AddMember("timestamp", JsonValue(static_cast<int64_t>(now)), allocator_);
+    : now_(now), allocator_(allocator) {}
+
+JsonValue MetadataFactory::Leaf() {
+  if (prototype_.IsNull()) {
+    prototype_.SetObject();
+    prototype_.AddMember("timestamp", JsonValue(static_cast<int64_t>(now_)), allocator_);
+  }
+  return JsonValue(prototype_, allocator_);
 }
 
 JsonValue MetadataFactory::MirrorOf(const JsonValue& value) {

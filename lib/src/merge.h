@@ -23,14 +23,17 @@ class MetadataFactory {
 
   JsonAllocator& allocator() { return allocator_; }
   /// {"timestamp": now}
-  JsonValue Leaf() { return JsonValue(prototype_, allocator_); }
+  JsonValue Leaf();
   /// MD1: the metadata mirror of `value`: a leaf for every scalar or null,
   /// an array of per-element metadata for an array, per-member metadata for
   /// an object ({} for an empty object, MD5).
   JsonValue MirrorOf(const JsonValue& value);
 
  private:
+  Timestamp now_;
   JsonAllocator& allocator_;
+  // Built on the first Leaf(): a merge without metadata (ApplyPatch) must
+  // not allocate it, since a pool never gives memory back.
   JsonValue prototype_;
 };
 
