@@ -222,7 +222,9 @@ class ShadowClient::Impl {
       topics.push_back(prefix_ + "/" + op + "/accepted");
       topics.push_back(prefix_ + "/" + op + "/rejected");
     }
-    topics.push_back(prefix_ + "/update/delta");
+    // Deltas only for a device: an app without OnDelta would parse every
+    // delta its own updates cause, for nothing.
+    if (on_delta_) topics.push_back(prefix_ + "/update/delta");
     if (options_.subscribe_documents) topics.push_back(prefix_ + "/update/documents");
     for (const std::string& topic : topics) {
       if (Status subscribed = transport_->Subscribe(topic, 1); !subscribed.ok()) {
@@ -582,16 +584,25 @@ class ShadowClient::Impl {
 
   void HandleDelta(JsonDocument& payload) {
     const std::uint64_t version = VersionOf(payload);
-    const JsonValue* state = Member(payload, "state");
-    if (state == nullptr || !state->IsObject()) return;
+    auto state = payload.FindMember("state");
+    if (state == payload.MemberEnd() || !state->value.IsObject()) return;
     // Duplicates and stale deltas (redelivery, or already covered by a GET)
     // are dropped. Only deltas are compared with deltas: an accepted message
     // with the same version says nothing about this one (peers 3.6).
     if (version <= delivered_version_) return;
+    // The payload's document becomes the delta's: its root is replaced by
+    // the state object, which stays in the same pool (no copy).
+    JsonValue state_value;
+    state_value.Swap(state->value);
+    JsonValue metadata;
+    if (auto found = payload.FindMember("metadata"); found != payload.MemberEnd()) {
+      metadata.Swap(found->value);
+    }
+    static_cast<JsonValue&>(payload).Swap(state_value);
     Delta delta;
     delta.version = version;
-    delta.state.CopyFrom(*state, delta.state.GetAllocator());
-    Deliver(std::move(delta), Member(payload, "metadata"));
+    delta.state = std::move(payload);
+    Deliver(std::move(delta), metadata.IsObject() ? &metadata : nullptr);
   }
 
   // Hands the device the part of `delta` it has not seen. The service sends

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -149,6 +150,7 @@ TEST_F(ClientTest, StartSubscribesToExactlyTheResponseTopicsThenGets) {
   options.shadow = {"lamp", std::string("cfg")};
   auto client = ShadowClient::Create(options, std::move(transport));
   ASSERT_TRUE(client.ok());
+  (*client)->OnDelta([](const Delta&) {});
   std::vector<std::string> subscribed;
   EXPECT_CALL(*mock, Subscribe(::testing::_, 1)).WillRepeatedly([&](std::string_view filter, int) {
     subscribed.emplace_back(filter);
@@ -164,6 +166,19 @@ TEST_F(ClientTest, StartSubscribesToExactlyTheResponseTopicsThenGets) {
   ASSERT_EQ(mock->Published().size(), 1u);
   EXPECT_EQ(mock->Published()[0].topic, p + "get");
   EXPECT_THAT(mock->Published()[0].payload, HasSubstr("clientToken"));
+}
+
+TEST_F(ClientTest, AnAppWithoutOnDeltaDoesNotSubscribeToDeltas) {
+  auto app = Make("app");
+  ASSERT_TRUE(app->Start().ok());
+  const auto subscriptions = broker_.SubscriptionsOf("app");
+  EXPECT_EQ(std::count(subscriptions.begin(), subscriptions.end(),
+                       "$aws/things/lamp/shadow/update/delta"),
+            0);
+  EXPECT_EQ(subscriptions.size(), 6u);
+  ASSERT_TRUE(app->UpdateDesired(MustParse(R"({"x":1})")).ok());
+  Settle(*app);
+  EXPECT_TRUE(broker_.DeliveredTo("app", "$aws/things/lamp/shadow/update/delta").empty());
 }
 
 TEST_F(ClientTest, StartFailsWithTheTransportsCause) {

@@ -137,6 +137,8 @@ class ShadowClient {
   ShadowClient& operator=(const ShadowClient&) = delete;
 
   /// Handlers; set them before Start(). Each runs on the owner's thread.
+  /// Without an OnDelta handler the client does not subscribe to deltas
+  /// (an app that only updates desired needs none).
   void OnDelta(DeltaHandler handler);
   void OnDocuments(DocumentsHandler handler);
   void OnConnectivity(ConnectivityHandler handler);
