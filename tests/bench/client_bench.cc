@@ -59,15 +59,13 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cinttypes>
-#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,6 +74,10 @@
 #include <utility>
 #include <vector>
 
+#include "bench_concurrent.h"
+#include "bench_cpu.h"
+#include "bench_flags.h"
+#include "bench_latency.h"
 #include "shadowsync/client.h"
 #include "shadowsync/json.h"
 #include "shadowsync/paho_transport.h"
@@ -114,9 +116,7 @@ struct Flags {
   int repeat = 3;
   int batch = 100;
   int shadows = 1000;
-  std::string emulator = SHADOWSYNC_EMULATOR_PATH;
-  std::string emulator_log_level = "info";
-  std::vector<std::string> emulator_args;
+  EmulatorFlags emulator{SHADOWSYNC_EMULATOR_PATH};
   int trim_threshold = 0;  // 0: glibc's default (dynamic)
   bool keep_logs = false;
 };
@@ -137,42 +137,14 @@ constexpr const char kUsage[] =
     "                         (not mosquitto or the emulator); default: glibc's own\n"
     "  --keep-logs            keep the broker's and the emulator's directories and say where\n";
 
-bool ParseInt(const char* text, long min, long max, int* out) {
-  char* end = nullptr;
-  errno = 0;
-  const long value = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || value < min || value > max) return false;
-  *out = static_cast<int>(value);
-  return true;
-}
-
 // Returns 0 to go on, 1 after --help, 2 on a usage error.
 int ParseFlags(int argc, char** argv, Flags* flags) {
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    std::string value;
-    bool has_value = false;
-    const auto eq = name.find('=');
-    if (name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (name == "--help" || name == "-h") {
-      std::fputs(kUsage, stdout);
-      return 1;
-    }
-    if (name == "--keep-logs") {
-      flags->keep_logs = true;
-      continue;
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s: missing value\n%s", name.c_str(), kUsage);
-        return 2;
-      }
-      value = argv[++i];
-    }
+  auto take_switch = [flags](const std::string& name) {
+    if (name != "--keep-logs") return false;
+    flags->keep_logs = true;
+    return true;
+  };
+  auto take_value = [flags](const std::string& name, const std::string& value) {
     const char* v = value.c_str();
     bool ok = true;
     if (name == "--round-trips") {
@@ -185,79 +157,34 @@ int ParseFlags(int argc, char** argv, Flags* flags) {
       ok = ParseInt(v, 1, 10000000, &flags->batch);
     } else if (name == "--shadows") {
       ok = ParseInt(v, 0, 10000000, &flags->shadows);
-    } else if (name == "--emulator") {
-      flags->emulator = value;
-    } else if (name == "--emulator-log-level") {
-      flags->emulator_log_level = value;
     } else if (name == "--trim-threshold") {
       ok = ParseInt(v, 0, 1 << 30, &flags->trim_threshold);
-    } else if (name == "--emulator-arg") {
-      flags->emulator_args.push_back(value);
-    } else {
-      std::fprintf(stderr, "unknown flag %s\n%s", name.c_str(), kUsage);
-      return 2;
+    } else if (!TakeEmulatorFlag(name, value, &flags->emulator)) {
+      return FlagValue::kUnknown;
     }
-    if (!ok) {
-      std::fprintf(stderr, "%s: invalid value '%s'\n", name.c_str(), v);
-      return 2;
-    }
-  }
-  if (flags->emulator.empty()) {
-    std::fprintf(stderr, "--emulator: no default in this build; give the path\n");
-    return 2;
-  }
-  return 0;
+    return ok ? FlagValue::kOk : FlagValue::kInvalid;
+  };
+  if (int rc = ParseFlagList(argc, argv, kUsage, take_switch, take_value); rc != 0) return rc;
+  return CheckEmulatorFlags(flags->emulator);
 }
 
 // ---------------------------------------------------------------------------
-// Time, statistics, /proc
-
-std::int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+// Statistics, memory, CPU
 
 struct Stats {
   std::size_t samples = 0;
   double p50_us = 0, p99_us = 0, max_us = 0;
 };
 
-// Nearest-rank percentiles.
+// Nearest-rank percentiles, in microseconds.
 Stats Summarize(std::vector<std::int64_t> ns) {
+  const LatencySummary l = SummarizeLatencies(std::move(ns));
   Stats s;
-  if (ns.empty()) return s;
-  std::sort(ns.begin(), ns.end());
-  auto rank = [&ns](double q) {
-    std::size_t i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ns.size())));
-    return static_cast<double>(ns[std::min(ns.size(), std::max<std::size_t>(i, 1)) - 1]) / 1e3;
-  };
-  s.samples = ns.size();
-  s.p50_us = rank(0.50);
-  s.p99_us = rank(0.99);
-  s.max_us = static_cast<double>(ns.back()) / 1e3;
+  s.samples = l.samples;
+  s.p50_us = static_cast<double>(l.p50_ns) / 1e3;
+  s.p99_us = static_cast<double>(l.p99_ns) / 1e3;
+  s.max_us = static_cast<double>(l.max_ns) / 1e3;
   return s;
-}
-
-// CPU time (user + system) of a process, in seconds, from /proc/<pid>/stat.
-std::optional<double> CpuSeconds(pid_t pid) {
-  Result<std::string> stat =
-      testing_support::ReadFileToString("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat.ok()) return std::nullopt;
-  const std::size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  // Fields after the command: state is field 3; utime and stime are 14, 15.
-  const char* p = stat->c_str() + paren + 2;
-  unsigned long long utime = 0, stime = 0;
-  for (int field = 3; field <= 15 && *p; ++field) {
-    char* end = nullptr;
-    if (field == 14) utime = std::strtoull(p, &end, 10);
-    if (field == 15) stime = std::strtoull(p, &end, 10);
-    const char* space = std::strchr(p, ' ');
-    if (!space) break;
-    p = space + 1;
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // Bytes of heap in use: small allocations (all arenas) plus mmap()ed ones.
@@ -616,13 +543,13 @@ int Main(int argc, char** argv) {
 
   EmulatorProcess emulator;
   EmulatorProcessOptions emulator_options;
-  emulator_options.binary = flags.emulator;
+  emulator_options.binary = flags.emulator.path;
   emulator_options.identity = kEmulatorIdentity;
   emulator_options.listener = testing_support::EmulatorListener::kTlsEc;
   // Sequential round trips on one thing go far beyond AWS's 20 per second.
   emulator_options.max_requests_per_second = 0;
-  emulator_options.log_level = flags.emulator_log_level;
-  emulator_options.extra_args = flags.emulator_args;
+  emulator_options.log_level = flags.emulator.log_level;
+  emulator_options.extra_args = flags.emulator.args;
   if (Status s = emulator.Start(broker, emulator_options); !s.ok()) return Fail("emulator", s);
   std::string command;
   for (const std::string& arg : emulator.argv()) command += (command.empty() ? "" : " ") + arg;
@@ -658,13 +585,10 @@ int Main(int argc, char** argv) {
         {"(c) app", [&] { return (*app_c)->Start(); }},
         {"(c) device", [&] { return (*device)->Start(); }},
     };
-    std::vector<Status> results(starts.size());
-    std::vector<std::thread> threads;
+    std::vector<std::function<Status()>> tasks;
+    for (const auto& start : starts) tasks.push_back(start.second);
     const std::int64_t t0 = NowNs();
-    for (std::size_t i = 0; i < starts.size(); ++i) {
-      threads.emplace_back([&, i] { results[i] = starts[i].second(); });
-    }
-    for (std::thread& t : threads) t.join();
+    const std::vector<Status> results = RunConcurrently(tasks);
     for (std::size_t i = 0; i < starts.size(); ++i) {
       if (!results[i].ok()) return Fail(starts[i].first + " connect", results[i]);
     }

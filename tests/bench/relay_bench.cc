@@ -66,15 +66,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cinttypes>
-#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -85,6 +83,10 @@
 #include <utility>
 #include <vector>
 
+#include "bench_concurrent.h"
+#include "bench_cpu.h"
+#include "bench_flags.h"
+#include "bench_latency.h"
 #include "shadowsync/document.h"
 #include "shadowsync/json.h"
 #include "shadowsync/paho_transport.h"
@@ -118,9 +120,7 @@ struct Flags {
   double latency_seconds = 2;
   int things = 1000;
   int doc_bytes = 4096;
-  std::string emulator = SHADOWSYNC_EMULATOR_PATH;
-  std::string emulator_log_level = "info";
-  std::vector<std::string> emulator_args;
+  EmulatorFlags emulator{SHADOWSYNC_EMULATOR_PATH};
   bool durable = true;
   bool wildcard = false;
   bool keep_logs = false;
@@ -148,55 +148,19 @@ constexpr const char kUsage[] =
     "  --no-durable          skip (b2), the run with --store\n"
     "  --keep-logs           print where the broker and emulator logs are, and keep them\n";
 
-bool ParseDouble(const char* text, double min, double* out) {
-  char* end = nullptr;
-  errno = 0;
-  const double value = std::strtod(text, &end);
-  if (errno != 0 || end == text || *end != '\0' || !(value >= min) || value > 1e6) return false;
-  *out = value;
-  return true;
-}
-
-bool ParseInt(const char* text, long min, long max, int* out) {
-  char* end = nullptr;
-  errno = 0;
-  const long value = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || value < min || value > max) return false;
-  *out = static_cast<int>(value);
-  return true;
-}
-
 // Returns 0 to go on, 1 after --help, 2 on a usage error.
 int ParseFlags(int argc, char** argv, Flags* flags) {
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    std::string value;
-    bool has_value = false;
-    const auto eq = name.find('=');
-    if (name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (name == "--help" || name == "-h") {
-      std::fputs(kUsage, stdout);
-      return 1;
-    }
+  auto take_switch = [flags](const std::string& name) {
     if (name == "--no-durable") {
       flags->durable = false;
-      continue;
-    }
-    if (name == "--keep-logs") {
+    } else if (name == "--keep-logs") {
       flags->keep_logs = true;
-      continue;
+    } else {
+      return false;
     }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s: missing value\n%s", name.c_str(), kUsage);
-        return 2;
-      }
-      value = argv[++i];
-    }
+    return true;
+  };
+  auto take_value = [flags](const std::string& name, const std::string& value) {
     const char* v = value.c_str();
     bool ok = true;
     if (name == "--publishers") {
@@ -213,39 +177,20 @@ int ParseFlags(int argc, char** argv, Flags* flags) {
       ok = ParseInt(v, 1, 1000000, &flags->things);
     } else if (name == "--doc-bytes") {
       ok = ParseInt(v, 1, 8192, &flags->doc_bytes);
-    } else if (name == "--emulator") {
-      flags->emulator = value;
-    } else if (name == "--emulator-log-level") {
-      flags->emulator_log_level = value;
-    } else if (name == "--emulator-arg") {
-      flags->emulator_args.push_back(value);
     } else if (name == "--subscriptions") {
       ok = value == "wildcard" || value == "own";
       flags->wildcard = value == "wildcard";
-    } else {
-      std::fprintf(stderr, "unknown flag %s\n%s", name.c_str(), kUsage);
-      return 2;
+    } else if (!TakeEmulatorFlag(name, value, &flags->emulator)) {
+      return FlagValue::kUnknown;
     }
-    if (!ok) {
-      std::fprintf(stderr, "%s: invalid value '%s'\n", name.c_str(), v);
-      return 2;
-    }
-  }
-  if (flags->emulator.empty()) {
-    std::fprintf(stderr, "--emulator: no default in this build; give the path\n");
-    return 2;
-  }
-  return 0;
+    return ok ? FlagValue::kOk : FlagValue::kInvalid;
+  };
+  if (int rc = ParseFlagList(argc, argv, kUsage, take_switch, take_value); rc != 0) return rc;
+  return CheckEmulatorFlags(flags->emulator);
 }
 
 // ---------------------------------------------------------------------------
 // Time and formatting
-
-std::int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void SleepSeconds(double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -448,29 +393,6 @@ Result<SeedDocuments> BuildSeed(int things, int doc_bytes) {
 }
 
 // ---------------------------------------------------------------------------
-// CPU use of a process, from /proc/<pid>/stat (utime + stime), in seconds.
-
-std::optional<double> CpuSeconds(pid_t pid) {
-  Result<std::string> stat =
-      testing_support::ReadFileToString("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat.ok()) return std::nullopt;
-  const std::size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  // Fields after the command: state is field 3; utime and stime are 14, 15.
-  const char* p = stat->c_str() + paren + 2;
-  unsigned long long utime = 0, stime = 0;
-  for (int field = 3; field <= 15 && *p; ++field) {
-    char* end = nullptr;
-    if (field == 14) utime = std::strtoull(p, &end, 10);
-    if (field == 15) stime = std::strtoull(p, &end, 10);
-    const char* space = std::strchr(p, ' ');
-    if (!space) break;
-    p = space + 1;
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// ---------------------------------------------------------------------------
 // The load generator
 
 // One publisher: a Paho client (through Transport) and the state of the
@@ -556,20 +478,16 @@ class LoadGenerator {
         publishers_.push_back(std::move(publisher));
       }
     }
-    std::vector<Transport*> all;
-    for (auto& p : publishers_) all.push_back(p->transport.get());
-    all.push_back(subscriber_.get());
-    std::vector<Status> results(all.size());
-    std::vector<std::thread> threads;
-    const std::int64_t start = NowNs();
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      threads.emplace_back([&, i] { results[i] = all[i]->Connect(); });
+    std::vector<std::function<Status()>> connects;
+    for (auto& p : publishers_) {
+      connects.push_back([transport = p->transport.get()] { return transport->Connect(); });
     }
-    for (auto& t : threads) t.join();
-    for (const Status& s : results) {
+    connects.push_back([this] { return subscriber_->Connect(); });
+    const std::int64_t start = NowNs();
+    for (const Status& s : RunConcurrently(connects)) {
       if (!s.ok()) return s;
     }
-    std::printf("connected %zu clients concurrently in %.0f ms\n", all.size(),
+    std::printf("connected %zu clients concurrently in %.0f ms\n", connects.size(),
                 static_cast<double>(NowNs() - start) / 1e6);
     return subscriber_->Subscribe("bench/relay/+", 1);
   }
@@ -577,35 +495,27 @@ class LoadGenerator {
   // The publishers' subscriptions to the emulator's answers.
   Status SubscribeToAnswers() {
     const std::int64_t start = NowNs();
-    std::vector<Status> results(publishers_.size());
-    std::vector<std::thread> threads;
-    for (std::size_t k = 0; k < publishers_.size(); ++k) {
-      threads.emplace_back([&, k] {
-        Publisher& p = *publishers_[k];
+    std::vector<std::function<Status()>> subscribes;
+    for (auto& publisher : publishers_) {
+      subscribes.push_back([this, &p = *publisher]() -> Status {
         if (flags_.wildcard) {
           for (const char* filter :
                {"$aws/things/+/shadow/update/accepted", "$aws/things/+/shadow/update/rejected"}) {
             Status s = p.transport->Subscribe(filter, 1);
-            if (!s.ok()) {
-              results[k] = s;
-              return;
-            }
+            if (!s.ok()) return s;
           }
-          return;
+          return Status::Ok();
         }
         for (int thing : p.things) {
           for (const char* suffix : {"/shadow/update/accepted", "/shadow/update/rejected"}) {
             Status s = p.transport->Subscribe("$aws/things/" + ThingName(thing) + suffix, 1);
-            if (!s.ok()) {
-              results[k] = s;
-              return;
-            }
+            if (!s.ok()) return s;
           }
         }
+        return Status::Ok();
       });
     }
-    for (auto& t : threads) t.join();
-    for (const Status& s : results) {
+    for (const Status& s : RunConcurrently(subscribes)) {
       if (!s.ok()) return s;
     }
     std::printf("subscribed to the answers (%s) in %.0f ms\n",
@@ -694,17 +604,11 @@ class LoadGenerator {
         if (used) result.cpu_us_per_op += *used * 1e6 / result.throughput;
       }
     }
-    std::sort(all.begin(), all.end());
-    result.samples = all.size();
-    if (!all.empty()) {
-      auto rank = [&all](double q) {
-        std::size_t i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(all.size())));
-        return all[std::min(all.size(), std::max<std::size_t>(i, 1)) - 1];
-      };
-      result.p50_ns = rank(0.50);
-      result.p99_ns = rank(0.99);
-      result.max_ns = all.back();
-    }
+    const LatencySummary latencies = SummarizeLatencies(std::move(all));
+    result.samples = latencies.samples;
+    result.p50_ns = latencies.p50_ns;
+    result.p99_ns = latencies.p99_ns;
+    result.max_ns = latencies.max_ns;
     return result;
   }
 
@@ -832,14 +736,14 @@ class EmulatorProcess {
                const std::optional<std::string>& store) {
     label_ = label;
     ChildProcessOptions options;
-    options.argv = {flags_.emulator,          "--broker", broker_uri,   "--seed-file",
+    options.argv = {flags_.emulator.path,     "--broker", broker_uri,   "--seed-file",
                     dir_.File("seed.json"),   "--export", ExportPath(), "--log-level",
-                    flags_.emulator_log_level};
+                    flags_.emulator.log_level};
     if (store) {
       options.argv.push_back("--store");
       options.argv.push_back(*store);
     }
-    for (const std::string& arg : flags_.emulator_args) options.argv.push_back(arg);
+    for (const std::string& arg : flags_.emulator.args) options.argv.push_back(arg);
     options.log_path = dir_.File("emulator-" + label + ".log");
     command_.clear();
     for (const std::string& arg : options.argv) command_ += (command_.empty() ? "" : " ") + arg;
