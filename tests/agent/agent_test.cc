@@ -29,12 +29,14 @@
 
 #include "shadowsync/testing/loopback_broker.h"
 #include "support/json_expect.h"
+#include "support/json_path.h"
 #include "support/temp_dir.h"
 
 namespace shadowsync::agent {
 namespace {
 
 using namespace std::chrono_literals;
+using ::shadowsync::testing_support::At;
 using ::shadowsync::testing_support::MustParse;
 using ::shadowsync::testing_support::TempDir;
 using ::shadowsync::testing_support::WriteStringToFile;
@@ -43,19 +45,6 @@ using ::testing::HasSubstr;
 constexpr char kThing[] = "agent-unit";
 constexpr char kAgentId[] = "agent-unit-device";
 constexpr char kUpdateTopic[] = "$aws/things/agent-unit/shadow/update";
-
-// The member at `path`, or null when a step is missing or not an object.
-const JsonValue& At(const JsonValue& value, std::initializer_list<const char*> path) {
-  static const JsonValue kNull;
-  const JsonValue* at = &value;
-  for (const char* key : path) {
-    if (!at->IsObject()) return kNull;
-    const auto member = at->FindMember(key);
-    if (member == at->MemberEnd()) return kNull;
-    at = &member->value;
-  }
-  return *at;
-}
 
 std::string Compact(const JsonValue& value) { return ToCompactJson(value); }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "support/datalogger_settings.h"
 #include "support/json_expect.h"
 #include "support/temp_dir.h"
 
@@ -432,35 +433,24 @@ TEST(ConfigErrorTest, LongFoundValuesAreCut) {
 // A DataLogger IoT settings file as the DataLogger saves it ("Save to
 // Fallback"), with the "AWS IoT" block of SparkFun's AWS guide and other
 // blocks the agent does not use.
-constexpr char kDataLoggerSettings[] = R"({
+constexpr char kDataLoggerServer[] = "avgpd2wdr5s6u-ats.iot.us-east-1.amazonaws.com";
+
+std::string DataLoggerSettings() {
+  return R"({
   "Application Settings": {"Color Text Output": true, "Board Name": "DataLogger IoT"},
   "Logger": {"Timestamp Mode": 1, "Output ID": true, "Output Data Names": true},
   "Timer": {"Interval": 15000},
   "WiFi Network": {"Enabled": true, "Network Name": "lab", "Password": "secret"},
   "NTP Client": {"Enabled": true, "NTP Server One": "time.nist.gov"},
-  "AWS IoT": {
-    "Enabled": true,
-    "Port": 8883,
-    "Server": "avgpd2wdr5s6u-ats.iot.us-east-1.amazonaws.com",
-    "MQTT Topic": "$aws/things/TestThing23/shadow/update",
-    "Client Name": "TestThing23",
-    "Buffer Size": 0,
-    "Username": "",
-    "Password": "",
-    "CA Certificate": "",
-    "Client Certificate": "",
-    "Client Key": "",
-    "CA Cert Filename": "AmazonRootCA1.pem",
-    "Client Cert Filename": "TestThing23_DevCert.crt",
-    "Client Key Filename": "TestThing23_Private.key"
-  }
-})";
+)" + testing_support::DataLoggerAwsIotBlock(kDataLoggerServer, 8883) +
+         "\n}";
+}
 
 TEST(DataLoggerConfigTest, SettingsFileLoadsUnchanged) {
   std::unique_ptr<TempDir> dir = MakeTempDir();
   ASSERT_NE(dir, nullptr);
   const std::string path = dir->File("settings.json");
-  ASSERT_TRUE(WriteStringToFile(path, kDataLoggerSettings).ok());
+  ASSERT_TRUE(WriteStringToFile(path, DataLoggerSettings()).ok());
   Result<AgentConfig> loaded = LoadConfig(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   const ConnectionConfig& c = loaded->connection;

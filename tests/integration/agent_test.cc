@@ -32,11 +32,11 @@
 #include "shadowsync/paho_transport.h"
 #include "support/child_process.h"
 #include "support/client_options.h"
-#include "support/emulator_process.h"
+#include "support/datalogger_settings.h"
 #include "support/json_expect.h"
-#include "support/mosquitto_fixture.h"
+#include "support/json_path.h"
+#include "support/shadow_service_fixture.h"
 #include "support/temp_dir.h"
-#include "support/tls_certificates.h"
 
 namespace shadowsync {
 namespace {
@@ -44,50 +44,15 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing_support::At;
 using testing_support::ChildProcess;
 using testing_support::ChildProcessOptions;
-using testing_support::EmulatorProcess;
-using testing_support::EmulatorProcessOptions;
 using testing_support::ExitStatus;
-using testing_support::MosquittoBroker;
 using testing_support::ProcessOutput;
 using testing_support::TempDir;
-using testing_support::TestCertificates;
-using testing_support::TlsClientOptions;
 
 constexpr auto kLong = 30s;
 constexpr char kAgentBinary[] = SHADOWSYNC_BINARY_DIR "/agent/shadowsync-agent";
-constexpr char kEmulatorBinary[] = SHADOWSYNC_BINARY_DIR "/tools/emulator/shadowsync-emulator";
-constexpr char kClient[] = "test-client";
-constexpr char kEmulatorIdentity[] = "shadowsync-emulator";
-
-std::shared_ptr<const TestCertificates> Certificates() {
-  static const std::shared_ptr<const TestCertificates> certs =
-      []() -> std::shared_ptr<const TestCertificates> {
-    testing_support::TestCertificateOptions options;
-    options.client_names = {kClient, kEmulatorIdentity};
-    Result<TestCertificates> made = testing_support::GenerateTestCertificates(options);
-    if (!made.ok()) {
-      ADD_FAILURE() << "GenerateTestCertificates: " << made.status().ToString();
-      return nullptr;
-    }
-    return std::make_shared<const TestCertificates>(std::move(made).value());
-  }();
-  return certs;
-}
-
-// The member at `path`, or null when a step is missing or not an object.
-const JsonValue& At(const JsonValue& value, std::initializer_list<const char*> path) {
-  static const JsonValue kNull;
-  const JsonValue* at = &value;
-  for (const char* key : path) {
-    if (!at->IsObject()) return kNull;
-    const auto member = at->FindMember(key);
-    if (member == at->MemberEnd()) return kNull;
-    at = &member->value;
-  }
-  return *at;
-}
 
 std::string Compact(const JsonValue& value) { return ToCompactJson(value); }
 
@@ -120,11 +85,12 @@ Result<ProcessOutput> RunAgent(const std::vector<std::string>& args,
   return testing_support::RunProcess(options, timeout);
 }
 
-class AgentEndToEndTest : public ::testing::Test {
+// The broker, the emulator and the certificates (the default client's for
+// the agent and the app) come from the base fixture.
+class AgentEndToEndTest : public testing_support::ShadowServiceTest {
  protected:
   void SetUp() override {
-    certs_ = Certificates();
-    ASSERT_NE(certs_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(ShadowServiceTest::SetUp());
     Result<std::unique_ptr<TempDir>> dir = TempDir::Create("agent-e2e");
     ASSERT_TRUE(dir.ok()) << dir.status().ToString();
     dir_ = std::move(dir).value();
@@ -143,33 +109,15 @@ class AgentEndToEndTest : public ::testing::Test {
     app_.reset();
   }
 
-  const testing_support::CertKeyPair& Pair() const { return certs_->client(kClient).ec; }
-
-  ::testing::AssertionResult StartServices() {
-    testing_support::BrokerOptions options;
-    options.certificates = certs_;
-    if (Status started = broker_.Start(std::move(options)); !started.ok()) {
-      return ::testing::AssertionFailure() << "broker: " << started.ToString();
-    }
-    EmulatorProcessOptions emulator;
-    emulator.binary = kEmulatorBinary;
-    emulator.identity = kEmulatorIdentity;
-    if (Status started = emulator_.Start(broker_, emulator); !started.ok()) {
-      return ::testing::AssertionFailure() << "emulator: " << started.ToString();
-    }
-    return ::testing::AssertionSuccess();
-  }
+  const testing_support::CertKeyPair& Pair() const { return certs_->client(kDefaultClient).ec; }
 
   // The app's client for `thing`, connected.
   ::testing::AssertionResult StartApp(const std::string& thing) {
-    Result<std::unique_ptr<Transport>> transport =
-        MakePahoTransport(TlsClientOptions(broker_.tls_ec_uri(), *certs_, Pair(), "agent-e2e-app"));
-    if (!transport.ok()) return ::testing::AssertionFailure() << transport.status().ToString();
     ClientOptions options;
     options.shadow.thing = thing;
     options.request_timeout = 3s;
     Result<std::unique_ptr<ShadowClient>> client =
-        ShadowClient::Create(options, std::move(transport).value());
+        testing_support::MakePahoShadowClient(TlsOptions(Pair(), "agent-e2e-app"), options);
     if (!client.ok()) return ::testing::AssertionFailure() << client.status().ToString();
     app_ = std::move(client).value();
     if (Status started = app_->Start(); !started.ok()) {
@@ -284,10 +232,7 @@ class AgentEndToEndTest : public ::testing::Test {
     return false;
   }
 
-  std::shared_ptr<const TestCertificates> certs_;
   std::unique_ptr<TempDir> dir_;
-  MosquittoBroker broker_;
-  EmulatorProcess emulator_;
   std::unique_ptr<ShadowClient> app_;
   ChildProcess agent_;  // last: stopped first
 };
@@ -465,23 +410,8 @@ TEST_F(AgentEndToEndTest, ADataLoggerSettingsFileWorksUnchanged) {
     "Username": "",
     "Password": ""
   },
-  "AWS IoT": {
-    "Enabled": true,
-    "Port": )" + std::to_string(broker_.tls_ec_port()) +
+)" + testing_support::DataLoggerAwsIotBlock("localhost", broker_.tls_ec_port()) +
                                R"(,
-    "Server": "localhost",
-    "MQTT Topic": "$aws/things/TestThing23/shadow/update",
-    "Client Name": "TestThing23",
-    "Buffer Size": 0,
-    "Username": "",
-    "Password": "",
-    "CA Certificate": "",
-    "Client Certificate": "",
-    "Client Key": "",
-    "CA Cert Filename": "AmazonRootCA1.pem",
-    "Client Cert Filename": "TestThing23_DevCert.crt",
-    "Client Key Filename": "TestThing23_Private.key"
-  },
   "sensors": [
     {"type": "file", "name": "tank", "parameter": "level", "path": ")" +
                                dir_->File("tank") + R"("}

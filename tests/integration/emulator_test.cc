@@ -60,8 +60,9 @@
 #include "support/json_expect.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
+#include "support/run_together.h"
+#include "support/shadow_service_fixture.h"
 #include "support/temp_dir.h"
-#include "support/shared_certificates.h"
 #include "support/tls_certificates.h"
 
 namespace shadowsync {
@@ -74,23 +75,15 @@ using testing_support::EmulatorProcess;
 using testing_support::EmulatorProcessOptions;
 using testing_support::MosquittoBroker;
 using testing_support::TempDir;
-using testing_support::TestCertificates;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kOp = 10s;    // deadline of one answer
 constexpr auto kLong = 20s;  // deadline of a reconnect or restart
-constexpr char kEmulatorBinary[] = SHADOWSYNC_BINARY_DIR "/tools/emulator/shadowsync-emulator";
 constexpr char kEmulatorIdentity[] = "shadowsync-emulator";
 constexpr char kDevice[] = "test-client";
 
 // ===========================================================================
 // Certificates, JSON and topic helpers
-
-// One certificate set for every broker of this binary: generating it (RSA
-// keys above all) is the slow part of starting a broker.
-std::shared_ptr<const TestCertificates> Certificates() {
-  return testing_support::SharedCertificates({kDevice, kEmulatorIdentity});
-}
 
 // "$aws/things/T/shadow" or "$aws/things/T/shadow/name/S".
 std::string Prefix(const std::string& thing, const std::string& shadow = "") {
@@ -265,18 +258,9 @@ class ShadowClient {
 
 // Connects the clients at the same time (Paho's 2 s second-connect delay).
 ::testing::AssertionResult ConnectTogether(const std::vector<ShadowClient*>& clients) {
-  std::vector<Status> results(clients.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < clients.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = clients[i]->Connect(); });
-  }
-  for (std::thread& t : threads) t.join();
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].ok()) {
-      return ::testing::AssertionFailure() << "client " << i << ": " << results[i].ToString();
-    }
-  }
-  return ::testing::AssertionSuccess();
+  std::vector<std::function<Status()>> connects;
+  for (ShadowClient* client : clients) connects.push_back([client] { return client->Connect(); });
+  return testing_support::AllOk(testing_support::RunTogether(connects));
 }
 
 // Publishes a request and waits for its accepted/rejected answer.
@@ -318,27 +302,11 @@ std::optional<Received> AskAgain(ShadowClient& client, const std::string& topic,
 // ===========================================================================
 // Fixture
 
-class EmulatorProcessTest : public ::testing::Test {
+// certs_ and broker_ come from the base fixture (StartBroker(): plain + TLS
+// EC + TLS RSA, no ACL); each test runs its own emulators (Emulator()).
+class EmulatorProcessTest : public testing_support::ShadowServiceTest {
  protected:
-  void SetUp() override {
-    certs_ = Certificates();
-    ASSERT_NE(certs_, nullptr);
-  }
-
-  // Starts broker_ (defaults: plain + TLS EC + TLS RSA, no ACL).
-  ::testing::AssertionResult StartBroker(BrokerOptions options = {}) {
-    options.certificates = certs_;
-    Status started = broker_.Start(std::move(options));
-    if (!started.ok()) return ::testing::AssertionFailure() << started.ToString();
-    return ::testing::AssertionSuccess();
-  }
-
-  EmulatorProcessOptions Emulator() const {
-    EmulatorProcessOptions options;
-    options.binary = kEmulatorBinary;
-    options.identity = kEmulatorIdentity;
-    return options;
-  }
+  EmulatorProcessOptions Emulator() const { return EmulatorOptions(); }
 
   // A device over mutual TLS (EC) with the client certificate of `cn`.
   MqttOptions DeviceOptions(const std::string& cn) const {
@@ -385,9 +353,6 @@ class EmulatorProcessTest : public ::testing::Test {
     }
     return client;
   }
-
-  std::shared_ptr<const TestCertificates> certs_;
-  MosquittoBroker broker_;
 };
 
 // ===========================================================================

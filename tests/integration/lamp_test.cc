@@ -24,10 +24,9 @@
 #include "shadowsync/paho_transport.h"
 #include "support/child_process.h"
 #include "support/client_options.h"
-#include "support/emulator_process.h"
 #include "support/json_expect.h"
-#include "support/mosquitto_fixture.h"
 #include "support/process_output.h"
+#include "support/shadow_service_fixture.h"
 #include "support/temp_dir.h"
 
 namespace shadowsync {
@@ -35,17 +34,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using testing_support::BrokerOptions;
 using testing_support::ChildProcess;
 using testing_support::ChildProcessOptions;
-using testing_support::EmulatorProcess;
-using testing_support::EmulatorProcessOptions;
-using testing_support::MosquittoBroker;
 using testing_support::TempDir;
 using testing_support::WaitForOutput;
 
 constexpr auto kLong = 30s;
-constexpr char kEmulatorBinary[] = SHADOWSYNC_BINARY_DIR "/tools/emulator/shadowsync-emulator";
 constexpr char kLampBinary[] = SHADOWSYNC_BINARY_DIR "/examples/lamp/lamp";
 constexpr char kThing[] = "lamp-it";
 constexpr char kLampIdentity[] = "lamp-device";
@@ -53,32 +47,27 @@ constexpr char kAppIdentity[] = "lamp-app";
 
 JsonDocument Json(const std::string& text) { return testing_support::MustParse(text); }
 
-class LampIntegrationTest : public ::testing::Test {
+// The broker and the emulator come from the base fixture, with client
+// certificates for the lamp and the app.
+class LampIntegrationTest : public testing_support::ShadowServiceTest {
  protected:
+  LampIntegrationTest() : ShadowServiceTest({kLampIdentity, kAppIdentity}) {}
+
   void SetUp() override {
 #ifndef SHADOWSYNC_HAVE_EXAMPLES
     GTEST_SKIP() << "the examples are not built (SHADOWSYNC_BUILD_EXAMPLES is OFF)";
 #endif
+    ASSERT_NO_FATAL_FAILURE(ShadowServiceTest::SetUp());
     auto dir = TempDir::Create("shadowsync-lamp");
     ASSERT_TRUE(dir.ok()) << dir.status().ToString();
     dir_ = std::move(dir).value();
-    BrokerOptions broker_options;
-    broker_options.client_names = {kLampIdentity, kAppIdentity};
-    ASSERT_TRUE(broker_.Start(broker_options).ok());
-    EmulatorProcessOptions emulator_options;
-    emulator_options.binary = kEmulatorBinary;
-    const Status emulator_started = emulator_.Start(broker_, emulator_options);
-    ASSERT_TRUE(emulator_started.ok()) << emulator_started.ToString();
+    ASSERT_TRUE(StartBroker());
+    ASSERT_TRUE(StartEmulator());
 
-    const auto& certs = *broker_.shared_certificates();
-    Result<std::unique_ptr<Transport>> transport =
-        MakePahoTransport(testing_support::TlsClientOptions(
-            broker_.tls_ec_uri(), certs, certs.client(kAppIdentity).ec, "lamp-app"));
-    ASSERT_TRUE(transport.ok()) << transport.status().ToString();
     ClientOptions options;
     options.shadow.thing = kThing;
-    Result<std::unique_ptr<ShadowClient>> app =
-        ShadowClient::Create(std::move(options), std::move(transport).value());
+    Result<std::unique_ptr<ShadowClient>> app = testing_support::MakePahoShadowClient(
+        TlsOptions(certs_->client(kAppIdentity).ec, "lamp-app"), std::move(options));
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(app).value();
   }
@@ -145,8 +134,6 @@ class LampIntegrationTest : public ::testing::Test {
   }
 
   std::unique_ptr<TempDir> dir_;
-  MosquittoBroker broker_;
-  EmulatorProcess emulator_;
   std::unique_ptr<ShadowClient> app_;
   ChildProcess lamp_;  // last: stopped first
 };

@@ -41,10 +41,11 @@
 
 #include "mqtt/backoff.h"
 #include "shadowsync/transport.h"
-#include "support/client_options.h"
 #include "support/child_process.h"
+#include "support/client_options.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
+#include "support/run_together.h"
 #include "support/temp_dir.h"
 #include "support/tls_certificates.h"
 
@@ -190,13 +191,11 @@ std::unique_ptr<Transport> MakeOrDie(const MqttOptions& options) {
 // Connects several transports at the same time (Paho's second-client delay,
 // pitfall 1) and returns their statuses in order.
 std::vector<Status> ConnectTogether(const std::vector<Transport*>& transports) {
-  std::vector<Status> results(transports.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < transports.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = transports[i]->Connect(); });
+  std::vector<std::function<Status()>> connects;
+  for (Transport* transport : transports) {
+    connects.push_back([transport] { return transport->Connect(); });
   }
-  for (std::thread& t : threads) t.join();
-  return results;
+  return testing_support::RunTogether(connects);
 }
 
 // Publishes at QoS 1 to a fresh $aws topic it subscribed to and checks the

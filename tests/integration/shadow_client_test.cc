@@ -31,12 +31,10 @@
 #include "shadowsync/paho_transport.h"
 #include "support/child_process.h"
 #include "support/client_options.h"
-#include "support/emulator_process.h"
 #include "support/json_expect.h"
 #include "support/mosquitto_fixture.h"
-#include "support/shared_certificates.h"
+#include "support/shadow_service_fixture.h"
 #include "support/temp_dir.h"
-#include "support/tls_certificates.h"
 
 namespace shadowsync {
 namespace {
@@ -46,23 +44,13 @@ using ::testing::HasSubstr;
 using testing_support::BrokerOptions;
 using testing_support::ChildProcess;
 using testing_support::ChildProcessOptions;
-using testing_support::EmulatorProcess;
-using testing_support::EmulatorProcessOptions;
 using testing_support::MosquittoBroker;
 using testing_support::ServerCertificate;
 using testing_support::TempDir;
-using testing_support::TestCertificates;
 using testing_support::TlsClientOptions;
 
 constexpr auto kLong = 30s;
-constexpr char kEmulatorBinary[] = SHADOWSYNC_BINARY_DIR "/tools/emulator/shadowsync-emulator";
 constexpr char kProbeBinary[] = SHADOWSYNC_BINARY_DIR "/tests/integration/shadowsync-client-probe";
-constexpr char kDevice[] = "test-client";
-constexpr char kEmulatorIdentity[] = "shadowsync-emulator";
-
-std::shared_ptr<const TestCertificates> Certificates() {
-  return testing_support::SharedCertificates({kDevice, kEmulatorIdentity});
-}
 
 JsonDocument Json(const std::string& text) { return testing_support::MustParse(text); }
 
@@ -72,65 +60,21 @@ JsonDocument Json(const std::string& text) { return testing_support::MustParse(t
                                        << "\n  expected: " << ToCompactJson(expected);
 }
 
-class ShadowClientIntegrationTest : public ::testing::Test {
+// The broker, the emulator and StartTogether() come from the base fixture.
+class ShadowClientIntegrationTest : public testing_support::ShadowServiceTest {
  protected:
-  void SetUp() override {
-    certs_ = Certificates();
-    ASSERT_NE(certs_, nullptr);
-  }
-
-  ::testing::AssertionResult StartBroker(BrokerOptions options = {}) {
-    options.certificates = certs_;
-    Status started = broker_.Start(std::move(options));
-    if (!started.ok()) return ::testing::AssertionFailure() << started.ToString();
-    return ::testing::AssertionSuccess();
-  }
-
-  ::testing::AssertionResult StartEmulator(const std::string& order = "") {
-    EmulatorProcessOptions options;
-    options.binary = kEmulatorBinary;
-    options.identity = kEmulatorIdentity;
-    options.order = order;
-    if (order == "random") options.order_seed = 7;
-    Status started = emulator_.Start(broker_, options);
-    if (!started.ok()) return ::testing::AssertionFailure() << started.ToString();
-    return ::testing::AssertionSuccess();
-  }
-
   MqttOptions Options(const std::string& label) const {
-    return TlsClientOptions(broker_.tls_ec_uri(), *certs_, certs_->default_client().ec, label);
+    return TlsOptions(certs_->default_client().ec, label);
   }
 
   std::unique_ptr<ShadowClient> MakeClient(const MqttOptions& mqtt, ClientOptions options) {
-    Result<std::unique_ptr<Transport>> transport = MakePahoTransport(mqtt);
-    if (!transport.ok()) {
-      ADD_FAILURE() << transport.status().ToString();
-      return nullptr;
-    }
     Result<std::unique_ptr<ShadowClient>> client =
-        ShadowClient::Create(std::move(options), std::move(transport).value());
+        testing_support::MakePahoShadowClient(mqtt, std::move(options));
     if (!client.ok()) {
       ADD_FAILURE() << client.status().ToString();
       return nullptr;
     }
     return std::move(client).value();
-  }
-
-  // Starts the clients at the same time: Paho C makes a second client of one
-  // process wait ~2 s for its connect otherwise (toolchain notes).
-  ::testing::AssertionResult StartTogether(const std::vector<ShadowClient*>& clients) {
-    std::vector<Status> results(clients.size());
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < clients.size(); ++i) {
-      threads.emplace_back([&, i] { results[i] = clients[i]->Start(); });
-    }
-    for (std::thread& thread : threads) thread.join();
-    for (size_t i = 0; i < results.size(); ++i) {
-      if (!results[i].ok()) {
-        return ::testing::AssertionFailure() << "client " << i << ": " << results[i].ToString();
-      }
-    }
-    return ::testing::AssertionSuccess();
   }
 
   // Runs both clients' loops until `done`, or fails after `timeout`.
@@ -157,10 +101,6 @@ class ShadowClientIntegrationTest : public ::testing::Test {
     if (!answer->ok()) return answer->status();
     return std::move(answer->value().payload);
   }
-
-  std::shared_ptr<const TestCertificates> certs_;
-  MosquittoBroker broker_;
-  EmulatorProcess emulator_;
 };
 
 // The lamp-like device used by the tests below: applies every desired key,
