@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "client_inbox.h"
+#include "pooled_json.h"
 #include "report_journal.h"
 #include "shadowsync/diff.h"
 #include "shadowsync/document.h"
@@ -60,12 +61,14 @@ JsonDocument Copy(const JsonValue& value) {
   return doc;
 }
 
+using internal::PooledJson;
+
 // The service's form of a section: what storing it would keep (nulls
 // dropped, objects made only of nulls not created), so that comparing it
 // with what the service acknowledged is exact.
-JsonDocument ServiceForm(const JsonValue& section) {
-  JsonDocument form = EmptyObject();
-  ApplyPatch(form, section, form.GetAllocator());
+PooledJson ServiceForm(const JsonValue& section) {
+  PooledJson form;
+  ApplyPatch(form.value(), section, form.allocator());
   return form;
 }
 
@@ -368,9 +371,9 @@ class ShadowClient::Impl {
   bool HasPendingReport() const {
     if (!target_) return false;
     if (!synced_) return true;
-    return in_flight_.has_value() || !JsonEquals(acked_, *target_);
+    return in_flight_.has_value() || !JsonEquals(acked_.value(), target_->value());
   }
-  const JsonValue& acked() const { return acked_; }
+  const JsonValue& acked() const { return acked_.value(); }
   std::uint64_t delivered_version() const { return delivered_version_; }
   const ShadowId& shadow() const { return options_.shadow; }
 
@@ -449,9 +452,9 @@ class ShadowClient::Impl {
 
   void SaveJournal() {
     if (!journal_ || !target_) return;
-    Status saved = (synced_ && !in_flight_ && JsonEquals(acked_, *target_))
+    Status saved = (synced_ && !in_flight_ && JsonEquals(acked_.value(), target_->value()))
                        ? journal_->Clear()
-                       : journal_->Save(*target_);
+                       : journal_->Save(target_->value());
     if (!saved.ok()) ReportResult(saved);
   }
 
@@ -463,14 +466,14 @@ class ShadowClient::Impl {
     if (!online_ || !synced_ || in_flight_ || !target_) return;
     if (report_retry_at_ && options_.clock() < *report_retry_at_) return;
     report_retry_at_.reset();
-    JsonDocument patch = Diff(acked_, *target_);
+    JsonDocument patch = Diff(acked_.value(), target_->value());
     if (patch.MemberCount() == 0) {
       SaveJournal();
       return;
     }
     if (Status checked = CheckPatch(patch, "reported"); !checked.ok()) {
       // The state itself is unacceptable; keep what the service has.
-      target_ = Copy(acked_);
+      target_.emplace(acked_.value());
       SaveJournal();
       ReportResult(checked);
       return;
@@ -639,21 +642,10 @@ class ShadowClient::Impl {
     return delta.MemberCount() > 0;
   }
 
-  // acked_ is patched in place after every accepted report, and a RapidJSON
-  // pool never frees the values a patch replaces: once the pool holds much
-  // more than the section, copy the section into a fresh document, so a
-  // device reporting for months keeps a constant footprint.
-  void CompactAcknowledged() {
-    constexpr std::size_t kSlack = 64 * 1024;  // one default pool chunk
-    if (acked_.GetAllocator().Size() > 2 * CompactJsonSize(acked_) + kSlack) {
-      acked_ = Copy(acked_);
-    }
-  }
-
   // Someone deleted the shadow: the service has nothing reported, and
   // versions may restart (V5, L10).
   void ForgetShadow() {
-    acked_ = EmptyObject();
+    acked_ = PooledJson();
     delivered_version_ = 0;
     delivered_leaves_.clear();
     desired_bytes_ = 0;
@@ -665,9 +657,10 @@ class ShadowClient::Impl {
         return Resync(&payload);
       case Kind::kReport:
         if (in_flight_ && in_flight_->token == token) {
-          ApplyPatch(acked_, in_flight_->patch, acked_.GetAllocator());
+          ApplyPatch(acked_.value(), in_flight_->patch, acked_.allocator());
           in_flight_.reset();
-          CompactAcknowledged();
+          // Patched in place for months: keep the pool's garbage bounded.
+          acked_.CompactIfBloated();
         }
         report_retry_delay_ = kFirstRetryDelay;
         SaveJournal();
@@ -696,7 +689,7 @@ class ShadowClient::Impl {
         } else {
           // Resending the same state would be rejected again: keep what the
           // service has and let the next Report() try anew.
-          target_ = Copy(acked_);
+          target_.emplace(acked_.value());
           SaveJournal();
         }
         return ReportResult(rejection);
@@ -752,7 +745,7 @@ class ShadowClient::Impl {
     const JsonValue* state = document ? Member(*document, "state") : nullptr;
     const JsonValue* reported = state ? Member(*state, "reported") : nullptr;
     const JsonValue* desired = state ? Member(*state, "desired") : nullptr;
-    acked_ = reported && reported->IsObject() ? Copy(*reported) : EmptyObject();
+    acked_ = reported && reported->IsObject() ? PooledJson(*reported) : PooledJson();
     desired_bytes_ = desired ? CompactJsonSize(*desired) : 0;
     const std::uint64_t version = document ? VersionOf(*document) : 0;
     if (document == nullptr) {
@@ -775,7 +768,8 @@ class ShadowClient::Impl {
     JsonDocument state = EmptyObject();
     auto& allocator = state.GetAllocator();
     state.AddMember("desired", JsonValue(desired, allocator), allocator);
-    state.AddMember("reported", JsonValue(target_ ? *target_ : acked_, allocator), allocator);
+    state.AddMember("reported", JsonValue(target_ ? target_->value() : acked_.value(), allocator),
+                    allocator);
     ShadowDocument document;
     document.ApplyState(state, 0);
     JsonDocument delta;
@@ -850,8 +844,8 @@ class ShadowClient::Impl {
   bool online_ = false;
   bool synced_ = false;  // a GET since the last (re)connect has answered
 
-  JsonDocument acked_ = EmptyObject();
-  std::optional<JsonDocument> target_;
+  PooledJson acked_;
+  std::optional<PooledJson> target_;
   std::optional<InFlightReport> in_flight_;
   std::size_t desired_bytes_ = 0;
 
