@@ -28,6 +28,8 @@ class PooledJson {
   PooledJson() : pool_(NewPool()), value_(rapidjson::kObjectType) {}
   /// A deep copy of `value`.
   explicit PooledJson(const JsonValue& value) : pool_(NewPool()) { value_.CopyFrom(value, *pool_); }
+  PooledJson(const PooledJson&) = delete;
+  PooledJson& operator=(const PooledJson&) = delete;
   PooledJson(PooledJson&& other) noexcept = default;
   PooledJson& operator=(PooledJson&& other) noexcept {
     value_ = std::move(other.value_);  // first: nothing reads the old pool

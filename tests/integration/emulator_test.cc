@@ -79,7 +79,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kOp = 10s;    // deadline of one answer
 constexpr auto kLong = 20s;  // deadline of a reconnect or restart
-constexpr char kEmulatorIdentity[] = "shadowsync-emulator";
 constexpr char kDevice[] = "test-client";
 
 // ===========================================================================
