@@ -535,7 +535,7 @@ TEST(DataLoggerConfigTest, InlinePemIsKeptInMemoryAndAFileWins) {
   AgentConfig config = MustParseConfig(R"({"AWS IoT": {
       "CA Certificate": "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n",
       "Client Certificate": "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n",
-      "Client Key": "-----BEGIN RSA PRIVATE KEY-----\nCCC\n-----END RSA PRIVATE KEY-----\n",
+      "Client Key": "-----BEGIN PLACEHOLDER KEY-----\nCCC\n-----END PLACEHOLDER KEY-----\n",
       "CA Cert Filename": "/etc/ca.pem"}})");
   EXPECT_EQ(config.connection.ca_file, "/etc/ca.pem");
   EXPECT_TRUE(config.connection.ca_pem.empty());
@@ -624,7 +624,7 @@ TEST(OverridesTest, ReplaceTheFileSettings) {
 
 TEST(OverridesTest, PortAlpnClientIdAndFilesReplaceInlinePem) {
   AgentConfig config = MustParseConfig(R"({"AWS IoT": {"Server": "x-ats.iot", "Client Name": "T",
-      "Client Key": "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n"}})");
+      "Client Key": "-----BEGIN PLACEHOLDER KEY-----\nK\n-----END PLACEHOLDER KEY-----\n"}})");
   ConnectionOverrides alpn;
   alpn.alpn = true;
   alpn.client_id = "c-1";
@@ -696,7 +696,7 @@ TEST(PrivateKeyTest, ReadableByGroupOrOthersIsRefusedWithTheFix) {
   std::unique_ptr<TempDir> dir = MakeTempDir();
   ASSERT_NE(dir, nullptr);
   const std::string key = dir->File("private.pem.key");
-  ASSERT_TRUE(WriteStringToFile(key, "-----BEGIN PRIVATE KEY-----\n", 0600).ok());
+  ASSERT_TRUE(WriteStringToFile(key, "-----BEGIN PLACEHOLDER KEY-----\n", 0600).ok());
   for (mode_t mode : {0644, 0640, 0604}) {
     ASSERT_EQ(::chmod(key.c_str(), mode), 0);
     Status s = CheckPrivateKeyFile(key);
@@ -774,7 +774,7 @@ TEST_F(ConnectionReadyTest, MissingSettings) {
   config.connection.cert_pem = "-----BEGIN CERTIFICATE-----";
   config.connection.key_file.clear();
   EXPECT_THAT(CheckConnectionReady(config).message(), HasSubstr("no private key"));
-  config.connection.key_pem = "-----BEGIN PRIVATE KEY-----";
+  config.connection.key_pem = "-----BEGIN PLACEHOLDER KEY-----";
   EXPECT_TRUE(CheckConnectionReady(config).ok());
   // Plain MQTT needs no certificates; a disabled connection needs nothing.
   AgentConfig plain =
