@@ -242,7 +242,8 @@ class ShadowClient::Impl {
 
   Status Stop(std::chrono::milliseconds timeout) {
     const auto end = Clock::now() + timeout;
-    bool settled = true;
+    // Offline there is nothing to wait for: a pending report stays pending.
+    bool settled = !HasPendingReport();
     if (online_) {
       settled = RunUntil([this] { return !HasPendingReport() && pending_.empty(); }, timeout);
     }

@@ -297,6 +297,24 @@ TEST_F(ClientTest, AStateTheServiceWouldRejectIsReportedOnceAsAnError) {
   EXPECT_FALSE(device->HasPendingReport());
 }
 
+TEST_F(ClientTest, StopSaysWhenTheDevicesStateWasNotAcknowledged) {
+  auto device = StartDevice();
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  Settle(*device);
+  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
+  Settle(*device);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":2})")).ok());
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_EQ(stopped.code(), StatusCode::kTimeout) << stopped.ToString();
+  EXPECT_THAT(stopped.message(), HasSubstr("not yet acknowledged"));
+
+  auto settled = Make("device-2");
+  ASSERT_TRUE(settled->Start().ok());
+  ASSERT_TRUE(settled->Report(MustParse(R"({"b":1})")).ok());
+  Settle(*settled);
+  EXPECT_TRUE(settled->Stop(std::chrono::milliseconds(50)).ok());
+}
+
 // ---- Deltas ----
 
 // D5 sends the delta after every update while desired != reported; each
