@@ -8,6 +8,8 @@
 #include <thread>
 #include <utility>
 
+#include "support/process_output.h"
+
 namespace shadowsync::testing_support {
 namespace {
 
@@ -17,16 +19,6 @@ size_t FileSize(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return 0;
   return static_cast<size_t>(st.st_size);
-}
-
-size_t CountOccurrences(const std::string& haystack, const std::string& needle) {
-  if (needle.empty()) return 0;
-  size_t count = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + needle.size())) {
-    ++count;
-  }
-  return count;
 }
 
 }  // namespace
@@ -186,19 +178,7 @@ std::string EmulatorProcess::CurrentLog() const {
 }
 
 std::string EmulatorProcess::LogTail(size_t max_lines) const {
-  const std::string log = ReadLog();
-  size_t start = log.size();
-  size_t lines = 0;
-  while (start > 0 && lines <= max_lines) {
-    start = log.rfind('\n', start - 1);
-    if (start == std::string::npos) {
-      start = 0;
-      break;
-    }
-    ++lines;
-  }
-  if (start > 0) ++start;
-  return "--- " + log_path_ + " (tail) ---\n" + log.substr(start);
+  return testing_support::LogTail(ReadLog(), log_path_, max_lines);
 }
 
 size_t EmulatorProcess::CountInLog(const std::string& needle) const {

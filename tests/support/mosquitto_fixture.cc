@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "support/process_output.h"
+
 namespace shadowsync::testing_support {
 namespace {
 
@@ -197,19 +199,7 @@ std::vector<int> MosquittoBroker::ports() const {
 }
 
 std::string MosquittoBroker::LogTail(size_t max_lines) const {
-  std::string log = ReadLog();
-  size_t start = log.size();
-  size_t lines = 0;
-  while (start > 0 && lines <= max_lines) {
-    start = log.rfind('\n', start - 1);
-    if (start == std::string::npos) {
-      start = 0;
-      break;
-    }
-    ++lines;
-  }
-  if (start > 0) ++start;
-  return "--- " + log_path() + " (tail) ---\n" + log.substr(start);
+  return testing_support::LogTail(ReadLog(), log_path(), max_lines);
 }
 
 bool MosquittoBroker::IsRunning() { return process_.IsRunning(); }

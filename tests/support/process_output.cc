@@ -5,6 +5,21 @@
 
 namespace shadowsync::testing_support {
 
+std::string LogTail(const std::string& log, const std::string& name, std::size_t max_lines) {
+  std::size_t start = log.size();
+  std::size_t lines = 0;
+  while (start > 0 && lines <= max_lines) {
+    start = log.rfind('\n', start - 1);
+    if (start == std::string::npos) {
+      start = 0;
+      break;
+    }
+    ++lines;
+  }
+  if (start > 0) ++start;
+  return "--- " + name + " (tail) ---\n" + log.substr(start);
+}
+
 std::size_t CountOccurrences(const std::string& text, const std::string& needle) {
   if (needle.empty()) return 0;
   std::size_t count = 0;

@@ -18,6 +18,10 @@ namespace shadowsync::testing_support {
 /// Occurrences of `needle` in `text`.
 std::size_t CountOccurrences(const std::string& text, const std::string& needle);
 
+/// The last `max_lines` lines of `log`, under a "--- <name> (tail) ---"
+/// header: for failure messages.
+std::string LogTail(const std::string& log, const std::string& name, std::size_t max_lines);
+
 /// Waits until the log of `process` contains `needle` at least `count`
 /// times. Between looks it runs `between` (for example an MQTT client's
 /// RunFor(), so that the test's own client keeps working), or sleeps 20 ms
