@@ -29,6 +29,8 @@ PACKAGES=(
   libsqlite3-dev      # SQLite 3: the emulator's durable store (--store)
   mosquitto           # MQTT broker: integration tests start it on free loopback ports
   mosquitto-clients   # mosquitto_pub / mosquitto_sub: fixture self-tests and docs
+  mosquitto-dev       # mosquitto_broker.h / mosquitto_plugin.h: the broker plugin
+  libmosquitto-dev    # mosquitto.h / mqtt_protocol.h (MOSQ_ERR_*): the broker plugin
   openssl             # the openssl CLI: test certificates are generated at test time
 )
 

@@ -21,7 +21,14 @@ std::string TopicFor(const ShadowTopic& request, Suffix suffix) {
 
 ServiceMessage Rejected(const ShadowTopic& topic, const ShadowError& error,
                         const ClientToken& token) {
-  return {TopicFor(topic, Suffix::kRejected), ErrorPayload(error, token)};
+  return {TopicFor(topic, Suffix::kRejected), ErrorPayload(error, token), Suffix::kRejected,
+          error.code};
+}
+
+ServiceMessage Message(const ShadowTopic& topic, Suffix suffix, std::string payload,
+                       std::uint64_t version) {
+  return {TopicFor(topic, suffix), std::move(payload), suffix, suffix == Suffix::kAccepted ? 200 : 0,
+          version};
 }
 
 }  // namespace
@@ -89,15 +96,20 @@ std::vector<ServiceMessage> ShadowService::HandleUpdate(const ShadowTopic& topic
     }
     base_version = entry.document->version();
   } else {
-    if (request.version() && *request.version() != 1) {
-      return {Rejected(topic, shadow_errors::InvalidVersion(), token)};
-    }
     // V5: a recent tombstone continues the numbering; an expired one (L10)
     // starts again from 0.
-    if (entry.tombstone &&
-        now - entry.tombstone->deleted_at < options_.tombstone_lifetime_seconds) {
-      base_version = entry.tombstone->version;
+    const bool tombstone_lives =
+        entry.tombstone && now - entry.tombstone->deleted_at < options_.tombstone_lifetime_seconds;
+    if (request.version()) {
+      // V4, 12a.5: to a deleted shadow whose tombstone lives, any version
+      // conflicts; to one that never existed (or was forgotten) only 1 is
+      // valid.
+      if (tombstone_lives) return {Rejected(topic, shadow_errors::VersionConflict(), token)};
+      if (*request.version() != 1) {
+        return {Rejected(topic, shadow_errors::InvalidVersion(), token)};
+      }
     }
+    if (tombstone_lives) base_version = entry.tombstone->version;
   }
 
   // E3 step 12: merge (into our own copy from the store), then check the
@@ -114,11 +126,12 @@ std::vector<ServiceMessage> ShadowService::HandleUpdate(const ShadowTopic& topic
   }
 
   // Build every message first, then make the update durable, then publish.
-  ServiceMessage accepted{TopicFor(topic, Suffix::kAccepted),
-                          UpdateAcceptedPayload(request, current.version(), now)};
-  ServiceMessage documents{
-      TopicFor(topic, Suffix::kDocuments),
-      DocumentsPayloadFromJson(previous_json, current_json, now, token)};
+  const std::uint64_t version = current.version();
+  ServiceMessage accepted =
+      Message(topic, Suffix::kAccepted, UpdateAcceptedPayload(request, version, now), version);
+  ServiceMessage documents =
+      Message(topic, Suffix::kDocuments,
+              DocumentsPayloadFromJson(previous_json, current_json, now, token), version);
   std::optional<std::string> delta = DeltaPayload(current, now, token);  // P1, P2, D5
 
   if (!store_.Save(topic.id, std::move(current)).ok()) {
@@ -128,7 +141,7 @@ std::vector<ServiceMessage> ShadowService::HandleUpdate(const ShadowTopic& topic
   std::vector<ServiceMessage> out;
   out.reserve(3);
   ServiceMessage delta_message;
-  if (delta) delta_message = {TopicFor(topic, Suffix::kDelta), std::move(*delta)};
+  if (delta) delta_message = Message(topic, Suffix::kDelta, std::move(*delta), version);
   if (options_.order == ResponseOrder::kDeltaFirst) {
     if (delta) out.push_back(std::move(delta_message));
     out.push_back(std::move(documents));
@@ -149,7 +162,8 @@ std::vector<ServiceMessage> ShadowService::HandleGet(const ShadowTopic& topic,
   if (!loaded->document) {  // P3, P6: 404 until the first update
     return {Rejected(topic, shadow_errors::NoShadow(topic.id.display_name()), token)};
   }
-  return {{TopicFor(topic, Suffix::kAccepted), GetAcceptedPayload(*loaded->document, now, token)}};
+  return {Message(topic, Suffix::kAccepted, GetAcceptedPayload(*loaded->document, now, token),
+                  loaded->document->version())};
 }
 
 std::vector<ServiceMessage> ShadowService::HandleDelete(const ShadowTopic& topic,
@@ -164,7 +178,7 @@ std::vector<ServiceMessage> ShadowService::HandleDelete(const ShadowTopic& topic
   if (!store_.Delete(topic.id, Tombstone{version, now}).ok()) {
     return {Rejected(topic, shadow_errors::InternalFailure(), token)};
   }
-  return {{TopicFor(topic, Suffix::kAccepted), DeleteAcceptedPayload(version, now, token)}};
+  return {Message(topic, Suffix::kAccepted, DeleteAcceptedPayload(version, now, token), version)};
 }
 
 }  // namespace shadowsync

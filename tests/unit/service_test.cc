@@ -325,6 +325,52 @@ TEST_F(ServiceTest, TombstoneLifetimeIsAnOption_L10) {
   EXPECT_EQ(MustParse(out[0].payload)["version"].GetUint64(), 1u);
 }
 
+TEST_F(ServiceTest, VersionToADeletedShadowConflictsWhileTheTombstoneLives_V4_12a5) {
+  for (int i = 0; i < 3; ++i) Update(R"({"state":{"reported":{"a":1}}})");
+  Send(kPrefix + "/delete", "");
+  for (const char* version : {"1", "3", "4", "99"}) {
+    std::vector<ServiceMessage> out =
+        Update(std::string(R"({"state":{"reported":{"a":1}},"version":)") + version + "}");
+    ASSERT_EQ(out.size(), 1u) << version;
+    EXPECT_EQ(out[0].payload, R"({"code":409,"message":"Version conflict"})") << version;
+    EXPECT_EQ(out[0].code, 409);
+    EXPECT_EQ(out[0].suffix, Suffix::kRejected);
+  }
+  // Nothing was created: without a version the update continues the tombstone.
+  std::vector<ServiceMessage> out = Update(R"({"state":{"reported":{"a":1}}})");
+  EXPECT_EQ(MustParse(PayloadOn(out, kPrefix + "/update/accepted"))["version"].GetUint64(), 4u);
+}
+
+TEST_F(ServiceTest, VersionAfterTheTombstoneExpiredIsCheckedAsForANewShadow_V4_L10) {
+  Update(R"({"state":{"reported":{"a":1}}})");
+  Send(kPrefix + "/delete", "");
+  const std::int64_t later = kNow + 48 * 3600;
+  std::vector<ServiceMessage> out = Update(R"({"state":{"reported":{"a":1}},"version":2})", later);
+  EXPECT_EQ(out.at(0).payload, R"({"code":400,"message":"Invalid version"})");
+  out = Update(R"({"state":{"reported":{"a":1}},"version":1})", later);
+  EXPECT_EQ(MustParse(PayloadOn(out, kPrefix + "/update/accepted"))["version"].GetUint64(), 1u);
+}
+
+TEST_F(ServiceTest, MessagesCarryTheirKindCodeAndVersion) {
+  std::vector<ServiceMessage> out = Update(R"({"state":{"desired":{"a":1}}})");
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].suffix, Suffix::kAccepted);
+  EXPECT_EQ(out[0].code, 200);
+  EXPECT_EQ(out[1].suffix, Suffix::kDocuments);
+  EXPECT_EQ(out[2].suffix, Suffix::kDelta);
+  for (const ServiceMessage& m : out) EXPECT_EQ(m.version, 1u) << m.topic;
+  out = Send(kPrefix + "/get", "");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].version, 1u);
+  EXPECT_EQ(out[0].code, 200);
+  out = Send(kPrefix + "/delete", "");
+  EXPECT_EQ(out.at(0).version, 1u);
+  out = Send(kPrefix + "/get", "");
+  EXPECT_EQ(out.at(0).suffix, Suffix::kRejected);
+  EXPECT_EQ(out.at(0).code, 404);
+  EXPECT_EQ(out.at(0).version, 0u);
+}
+
 TEST_F(ServiceTest, TokenIsEchoedOnEveryMessageOfARequest_V6_V7) {
   Update(R"({"state":{"reported":{"a":1}}})");
   std::vector<ServiceMessage> out =

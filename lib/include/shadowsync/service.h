@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "shadowsync/store.h"
+#include "shadowsync/topic.h"
 #include "shadowsync/update_request.h"
 
 namespace shadowsync {
@@ -58,7 +59,15 @@ struct ServiceRequest {
 struct ServiceMessage {
   std::string topic;
   std::string payload;
+  /// What the message is, so that hosts need not re-parse topic or payload.
+  Suffix suffix = Suffix::kNone;
+  /// `rejected`: the error code (400 ... 500); `accepted`: 200; otherwise 0.
+  int code = 0;
+  /// The shadow version the message carries (update/delete accepted,
+  /// documents' current, delta, get accepted); 0 when none (rejected).
+  std::uint64_t version = 0;
 
+  /// Topic and payload only: the other fields are derived from them.
   friend bool operator==(const ServiceMessage& a, const ServiceMessage& b) {
     return a.topic == b.topic && a.payload == b.payload;
   }
