@@ -9,7 +9,7 @@
 #include <optional>
 #include <string_view>
 
-namespace shadowsync::emulator {
+namespace shadowsync::host {
 namespace {
 
 constexpr int kSchemaVersion = 1;
@@ -414,4 +414,4 @@ Result<std::vector<ShadowId>> SqliteStore::List() {
   return ids;
 }
 
-}  // namespace shadowsync::emulator
+}  // namespace shadowsync::host

@@ -24,8 +24,8 @@
 // break the version sequence. Inspect a running emulator's state with an
 // export instead of the sqlite3 shell.
 
-#ifndef SHADOWSYNC_TOOLS_EMULATOR_SQLITE_STORE_H_
-#define SHADOWSYNC_TOOLS_EMULATOR_SQLITE_STORE_H_
+#ifndef SHADOWSYNC_SERVICE_CORE_SQLITE_STORE_H_
+#define SHADOWSYNC_SERVICE_CORE_SQLITE_STORE_H_
 
 #include <memory>
 #include <mutex>
@@ -39,7 +39,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace shadowsync::emulator {
+namespace shadowsync::host {
 
 struct SqliteStoreOptions {
   /// How long a statement waits for a lock held by another connection
@@ -107,6 +107,6 @@ class SqliteStore : public Store {
   std::unique_ptr<Statements> statements_;  // GUARDED_BY(mu_)
 };
 
-}  // namespace shadowsync::emulator
+}  // namespace shadowsync::host
 
-#endif  // SHADOWSYNC_TOOLS_EMULATOR_SQLITE_STORE_H_
+#endif  // SHADOWSYNC_SERVICE_CORE_SQLITE_STORE_H_

@@ -12,7 +12,7 @@
 #include "shadowsync/json.h"
 #include "sqlite_store.h"
 
-namespace shadowsync::emulator {
+namespace shadowsync::host {
 namespace {
 
 // The engine's recursive passes over a stored document (FromJson, the
@@ -306,4 +306,4 @@ Status ExportStoreFile(Store& store, const std::string& path) {
   return internal::WriteFileAtomically(path, *text);
 }
 
-}  // namespace shadowsync::emulator
+}  // namespace shadowsync::host

@@ -19,8 +19,8 @@
 // is (every Store is). Two exports to the same path at once share the
 // temporary file "<path>.tmp" and must not overlap.
 
-#ifndef SHADOWSYNC_TOOLS_EMULATOR_STORE_FILE_H_
-#define SHADOWSYNC_TOOLS_EMULATOR_STORE_FILE_H_
+#ifndef SHADOWSYNC_SERVICE_CORE_STORE_FILE_H_
+#define SHADOWSYNC_SERVICE_CORE_STORE_FILE_H_
 
 #include <string>
 #include <string_view>
@@ -31,7 +31,7 @@
 #include "shadowsync/store.h"
 #include "shadowsync/topic.h"
 
-namespace shadowsync::emulator {
+namespace shadowsync::host {
 
 /// One entry of a store file: exactly one of `shadow.document` and
 /// `shadow.tombstone` is set.
@@ -85,6 +85,6 @@ Result<std::string> StoreFileText(Store& store);
 /// strerror) when a step fails; the temporary file is removed then.
 Status ExportStoreFile(Store& store, const std::string& path);
 
-}  // namespace shadowsync::emulator
+}  // namespace shadowsync::host
 
-#endif  // SHADOWSYNC_TOOLS_EMULATOR_STORE_FILE_H_
+#endif  // SHADOWSYNC_SERVICE_CORE_STORE_FILE_H_

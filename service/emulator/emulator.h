@@ -52,8 +52,8 @@
 // Thread safety: safe for concurrent use, except that Stop() and the
 // destructor must not be called from the transport's callback thread.
 
-#ifndef SHADOWSYNC_TOOLS_EMULATOR_EMULATOR_H_
-#define SHADOWSYNC_TOOLS_EMULATOR_EMULATOR_H_
+#ifndef SHADOWSYNC_SERVICE_EMULATOR_EMULATOR_H_
+#define SHADOWSYNC_SERVICE_EMULATOR_EMULATOR_H_
 
 #include <atomic>
 #include <chrono>
@@ -70,6 +70,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "host_log.h"
+#include "response_order.h"
+#include "shadow_host.h"
 #include "shadowsync/service.h"
 #include "shadowsync/status.h"
 #include "shadowsync/store.h"
@@ -78,58 +81,18 @@
 
 namespace shadowsync::emulator {
 
-/// Log levels, most severe first: a logger at level L prints L and above.
-enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+// The host core's vocabulary, under the names the emulator always used.
+using host::LogLevel;
+using host::LogLevelName;
+using host::Logger;
+using host::LogSink;
+using host::ParseLogLevel;
+using host::ParsePublishOrder;
+using host::PublishOrder;
+using host::PublishOrderName;
+using host::WriteToStderr;
 
-/// "error", "warn", "info", "debug".
-const char* LogLevelName(LogLevel level);
-/// Parses one of the names above.
-std::optional<LogLevel> ParseLogLevel(std::string_view name);
-
-/// Receives one finished log line (no trailing newline).
-using LogSink = std::function<void(LogLevel level, const std::string& line)>;
-
-/// Writes all of `text` to stderr with as few write() calls as the kernel
-/// allows (one for a line), retrying on EINTR; lines from different threads
-/// never interleave, which fprintf does not promise.
-void WriteToStderr(std::string_view text);
-
-/// Writes `shadowsync-emulator: <level>: <text>` lines to stderr with one
-/// write() each, so lines from different threads never interleave.
-/// Thread safety: safe for concurrent use.
-class Logger {
- public:
-  /// `sink` empty means stderr.
-  explicit Logger(LogLevel level = LogLevel::kInfo, LogSink sink = {});
-
-  bool Enabled(LogLevel level) const { return level <= level_; }
-  /// Logs `text` when `level` is enabled.
-  void Log(LogLevel level, std::string_view text) const;
-  void Error(std::string_view text) const { Log(LogLevel::kError, text); }
-  void Warn(std::string_view text) const { Log(LogLevel::kWarn, text); }
-  void Info(std::string_view text) const { Log(LogLevel::kInfo, text); }
-  void Debug(std::string_view text) const { Log(LogLevel::kDebug, text); }
-
-  LogLevel level() const { return level_; }
-
- private:
-  LogLevel level_;
-  LogSink sink_;
-};
-
-/// The publish order of one accepted update's responses (P8).
-enum class PublishOrder {
-  kAcceptedFirst,  ///< accepted, documents, delta (12a.11, the default)
-  kDeltaFirst,     ///< delta, documents, accepted (Greengrass' order)
-  kRandom,         ///< a seeded shuffle of the update's messages
-};
-
-/// "accepted-first", "delta-first", "random".
-const char* PublishOrderName(PublishOrder order);
-std::optional<PublishOrder> ParsePublishOrder(std::string_view name);
-
-/// The emulator's defaults for ShadowService: the spec's limits with L8 on
-/// (20 requests per second per thing).
+/// The emulator's defaults for ShadowService (host::DefaultHostServiceOptions).
 ServiceOptions DefaultEmulatorServiceOptions();
 
 struct EmulatorOptions {
@@ -168,11 +131,6 @@ struct EmulatorOptions {
 /// request topics with `+` for names, never `#` (T8).
 const std::vector<std::string>& RequestFilters();
 
-/// Reads a top-level integer member of a JSON object text without building
-/// a DOM (used for the `version` and `code` of responses, which may be
-/// large). nullopt when absent, not an integer or `json` is not an object.
-std::optional<std::int64_t> TopLevelInteger(std::string_view json, std::string_view key);
-
 /// Serves shadow requests from a Transport through ShadowService (see the
 /// file comment for threads, ordering, 429 and acknowledgement semantics).
 /// The transport's handlers run on the transport's thread and only parse and
@@ -210,14 +168,8 @@ class Emulator {
   Status ExportNow(const std::string& path);
 
   /// Counters for tests and the shutdown summary.
-  struct Stats {
-    std::uint64_t handled = 0;           ///< requests handled by ShadowService
-    std::uint64_t throttled = 0;         ///< 429 for the in-flight limit (L7)
-    std::uint64_t dropped = 0;           ///< delivered after Stop() began
-    std::uint64_t ignored = 0;           ///< not requests: other topics, retained
-    std::uint64_t publish_failures = 0;  ///< responses that were lost
-  };
-  Stats stats() const;
+  using Stats = host::HostStats;
+  Stats stats() const { return host_.stats(); }
 
   /// False once Stop() has begun.
   bool accepting() const { return accepting_; }
@@ -250,16 +202,13 @@ class Emulator {
   void Throttle(const Job& job);
   void Publish(const ServiceMessage& message, bool may_retry);
   void ReleaseInflight(const std::string& thing);
-  void LogRequest(const ShadowTopic& topic, const std::vector<ServiceMessage>& responses,
-                  std::chrono::steady_clock::time_point arrived);
   std::size_t WorkerIndex(const ShadowId& id) const;
 
   Transport& transport_;
   Store& store_;
   const Logger& logger_;
   const EmulatorOptions options_;
-  ShadowService service_;
-  std::uint64_t order_seed_ = 0;
+  host::ShadowHost host_;
   std::shared_ptr<Gate> gate_;
 
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -270,16 +219,8 @@ class Emulator {
   // Set when Stop()'s drain deadline passes: publish retries give up.
   std::atomic<bool> abandon_retries_{false};
 
-  std::mutex inflight_mu_;
-  std::unordered_map<std::string, int> inflight_;  // GUARDED_BY(inflight_mu_)
-
-  std::atomic<std::uint64_t> handled_{0};
-  std::atomic<std::uint64_t> throttled_{0};
-  std::atomic<std::uint64_t> dropped_{0};
-  std::atomic<std::uint64_t> ignored_{0};
-  std::atomic<std::uint64_t> publish_failures_{0};
 };
 
 }  // namespace shadowsync::emulator
 
-#endif  // SHADOWSYNC_TOOLS_EMULATOR_EMULATOR_H_
+#endif  // SHADOWSYNC_SERVICE_EMULATOR_EMULATOR_H_

@@ -146,7 +146,7 @@ int Daemon::Run(const sigset_t& signals) {
     store = std::make_unique<MemoryStore>();
     logger_.Info("store: in memory; shadows are lost at exit (use --store PATH to keep them)");
   } else {
-    Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::Open(line_.store_path);
+    Result<std::unique_ptr<host::SqliteStore>> opened = host::SqliteStore::Open(line_.store_path);
     if (!opened.ok()) {
       logger_.Error("cannot open the store: " + opened.status().ToString());
       return kExitFailure;
@@ -160,7 +160,7 @@ int Daemon::Run(const sigset_t& signals) {
     const Timestamp now = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
-    Status loaded = LoadStoreFile(line_.seed_file, *store, now);
+    Status loaded = host::LoadStoreFile(line_.seed_file, *store, now);
     if (!loaded.ok()) {
       logger_.Error("cannot load the seed file: " + loaded.ToString());
       return kExitUsage;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Tests of tools/emulator/emulator.cc with a fake Transport that plays the
+// Tests of service/emulator/emulator.cc with a fake Transport that plays the
 // broker: it delivers requests on the test's thread (as the transport thread
 // would) and records every publish. No broker, no Paho.
 
@@ -599,7 +599,7 @@ TEST(EmulatorThrottleTest, RequestsBeyondMaxInflightOfAThingGet429WithTheirToken
   EXPECT_EQ(out[2].topic, "$aws/things/lamp/shadow/name/cfg/delete/rejected");
   EXPECT_EQ(out[2].payload, ErrorPayload(shadow_errors::TooManyRequests(), std::nullopt));
   for (const Published& p : out) EXPECT_EQ(p.qos, 1);
-  EXPECT_EQ(emulator.stats().throttled, 3u);
+  EXPECT_EQ(emulator.stats().throttled_inflight, 3u);
   EXPECT_EQ(log.Matching("result=rejected code=429").size(), 3u);
 
   // Another thing is not throttled by lamp's backlog.
@@ -622,7 +622,7 @@ TEST(EmulatorThrottleTest, RequestsBeyondMaxInflightOfAThingGet429WithTheirToken
   for (std::size_t i = before; i < before + 9; ++i) {
     EXPECT_EQ(transport.published()[i].topic, kLamp + "/get/accepted");
   }
-  EXPECT_EQ(emulator.stats().throttled, 3u);
+  EXPECT_EQ(emulator.stats().throttled_inflight, 3u);
 }
 
 TEST(EmulatorThrottleTest, MaxInflightZeroTurnsTheLimitOff) {
@@ -639,7 +639,7 @@ TEST(EmulatorThrottleTest, MaxInflightZeroTurnsTheLimitOff) {
   EXPECT_TRUE(transport.published().empty());
   store.Unblock();
   ASSERT_TRUE(transport.WaitForPublishes(60));  // accepted + documents each
-  EXPECT_EQ(emulator.stats().throttled, 0u);
+  EXPECT_EQ(emulator.stats().throttled_inflight, 0u);
 }
 
 TEST(EmulatorThrottleTest, RequestRateLimitL8ReachesTheWire) {
@@ -752,7 +752,7 @@ TEST(EmulatorStopTest, StopAnswersEverythingAcceptedAndDropsLaterRequests) {
   EXPECT_EQ(emulator.stats().handled, 5u);
   emulator.Stop();  // idempotent
   EXPECT_EQ(transport.flushes(), 1);
-  EXPECT_EQ(log.Matching("stopped: handled=5 throttled=0 dropped=1").size(), 1u);
+  EXPECT_EQ(log.Matching("stopped: handled=5 throttled_inflight=0 throttled_rate=0 dropped=1").size(), 1u);
 }
 
 TEST(EmulatorStopTest, StopIsBoundedWhenResponsesCannotBePublished) {
@@ -878,26 +878,6 @@ TEST(EmulatorTest, RandomOrderWithoutSeedLogsTheChosenSeed) {
 }
 
 // --- Helpers ------------------------------------------------------------
-
-TEST(TopLevelIntegerTest, ReadsOnlyTopLevelIntegers) {
-  EXPECT_EQ(TopLevelInteger(R"({"version":3})", "version"), 3);
-  EXPECT_EQ(TopLevelInteger(R"( { "a" : {"version":1}, "s":"\"version\":2", "version" : 7 } )",
-                            "version"),
-            7);
-  EXPECT_EQ(TopLevelInteger(R"({"state":{"desired":{"version":5}},"metadata":{},"version":9,)"
-                            R"("timestamp":1,"clientToken":"x"})",
-                            "version"),
-            9);
-  EXPECT_EQ(TopLevelInteger(R"({"code":-4})", "code"), -4);
-  EXPECT_EQ(TopLevelInteger(R"({"a":[1,{"code":2}],"code":429,"message":"m"})", "code"), 429);
-  EXPECT_EQ(TopLevelInteger(R"({"version":1.5})", "version"), std::nullopt);
-  EXPECT_EQ(TopLevelInteger(R"({"version":"3"})", "version"), std::nullopt);
-  EXPECT_EQ(TopLevelInteger(R"({"a":{"version":3}})", "version"), std::nullopt);
-  EXPECT_EQ(TopLevelInteger(R"([{"version":3}])", "version"), std::nullopt);
-  EXPECT_EQ(TopLevelInteger("", "version"), std::nullopt);
-  EXPECT_EQ(TopLevelInteger(R"({"a":"unterminated)", "version"), std::nullopt);
-  EXPECT_EQ(TopLevelInteger(std::string(100000, '[') + "{", "version"), std::nullopt);
-}
 
 TEST(LoggerTest, LevelsAndNames) {
   std::vector<std::string> lines;

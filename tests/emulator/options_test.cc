@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Tests of tools/emulator/options.cc: every flag, the defaults, and the
+// Tests of service/emulator/options.cc: every flag, the defaults, and the
 // exact text of every usage error.
 
 #include "options.h"

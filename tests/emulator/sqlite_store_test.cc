@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Tests of tools/emulator/sqlite_store.cc: the Store contract, run against
+// Tests of service/core/sqlite_store.cc: the Store contract, run against
 // both MemoryStore (the reference) and SqliteStore; then what only the
 // durable store promises: persistence across reopen, fsync of the WAL before
 // Save returns, nothing answered lost to SIGKILL, clear errors for corrupt
@@ -36,7 +36,7 @@
 #include "shadowsync/service.h"
 #include "support/json_expect.h"
 
-namespace shadowsync::emulator {
+namespace shadowsync::host {
 namespace {
 
 namespace fs = std::filesystem;
@@ -1066,4 +1066,4 @@ TEST_F(ServiceOverSqliteStoreTest, AnswersExactlyLikeTheMemoryStore) {
 }
 
 }  // namespace
-}  // namespace shadowsync::emulator
+}  // namespace shadowsync::host

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Tests of tools/emulator/store_file.cc (seed and export) and of
+// Tests of service/core/store_file.cc (seed and export) and of
 // schemas/emulator-store.schema.json.
 //
 // Data: tests/data/emulator/good/*.json are seed files that must load and
@@ -46,7 +46,7 @@
 #include "sqlite_store.h"
 #include "support/json_expect.h"
 
-namespace shadowsync::emulator {
+namespace shadowsync::host {
 namespace {
 
 namespace fs = std::filesystem;
@@ -862,4 +862,4 @@ TEST(StoreFileSchemaTest, NamePatternsAreEnforced) {
 }
 
 }  // namespace
-}  // namespace shadowsync::emulator
+}  // namespace shadowsync::host

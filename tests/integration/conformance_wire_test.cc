@@ -48,7 +48,7 @@ using testing_support::RunProcess;
 using testing_support::SharedBroker;
 
 const std::string kRunner = SHADOWSYNC_BINARY_DIR "/tests/conformance/shadowsync-conformance";
-const std::string kEmulator = SHADOWSYNC_BINARY_DIR "/tools/emulator/shadowsync-emulator";
+const std::string kEmulator = SHADOWSYNC_BINARY_DIR "/service/emulator/shadowsync-emulator";
 const std::string kSpecVectors = SHADOWSYNC_SPEC_DIR "/vectors";
 const std::string kOwnVectors = SHADOWSYNC_SOURCE_DIR "/tests/conformance/vectors";
 

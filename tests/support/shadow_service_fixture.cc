@@ -15,7 +15,7 @@
 namespace shadowsync::testing_support {
 
 std::string BuiltEmulatorBinary() {
-  return SHADOWSYNC_BINARY_DIR "/tools/emulator/shadowsync-emulator";
+  return SHADOWSYNC_BINARY_DIR "/service/emulator/shadowsync-emulator";
 }
 
 Result<std::unique_ptr<ShadowClient>> MakePahoShadowClient(const MqttOptions& mqtt,
