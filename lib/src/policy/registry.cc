@@ -7,6 +7,8 @@
 
 #include "shadowsync/registry.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -318,12 +320,15 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
 }
 
 Result<Registry> Registry::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) {
     const int error = errno;
     if (error == ENOENT) return NotFoundError(path + ": no such file");
-    return FailedPreconditionError(path + ": cannot open: " + std::strerror(error));
+    return FailedPreconditionError(path + ": " + std::strerror(error));
   }
+  if (S_ISDIR(info.st_mode)) return FailedPreconditionError(path + ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FailedPreconditionError(path + ": cannot open: " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return FailedPreconditionError(path + ": cannot read");
   return Parse(text, path);
