@@ -41,6 +41,7 @@ namespace fs = std::filesystem;
 
 constexpr const char kRequestSchema[] = "shadow-update-request.schema.json";
 constexpr const char kDocumentSchema[] = "shadow-document.schema.json";
+constexpr const char kRegistrySchema[] = "registry.schema.json";
 
 fs::path SourceDir() { return fs::path(SHADOWSYNC_SOURCE_DIR); }
 fs::path SchemaDir() { return SourceDir() / "schemas"; }
@@ -201,7 +202,7 @@ void ForEachMember(const rapidjson::Value& v, const Visit& visit) {
 // The schema files themselves.
 
 TEST(SchemaTest, SchemasAreDraft04WithTitles) {
-  for (const char* file : {kRequestSchema, kDocumentSchema}) {
+  for (const char* file : {kRequestSchema, kDocumentSchema, kRegistrySchema}) {
     SCOPED_TRACE(file);
     const rapidjson::Document doc = ParseFile(SchemaDir() / file);
     ASSERT_TRUE(doc.IsObject());
@@ -226,7 +227,7 @@ TEST(SchemaTest, SchemasAreDraft04WithTitles) {
 TEST(SchemaTest, EveryLocalRefResolves) {
   // RapidJSON 1.1 turns a $ref it cannot resolve into a schema that accepts
   // everything, without an error; so resolve every one here.
-  for (const char* file : {kRequestSchema, kDocumentSchema}) {
+  for (const char* file : {kRequestSchema, kDocumentSchema, kRegistrySchema}) {
     SCOPED_TRACE(file);
     const rapidjson::Document doc = ParseFile(SchemaDir() / file);
     int refs = 0;
@@ -247,7 +248,7 @@ TEST(SchemaTest, EveryLocalRefResolves) {
 TEST(SchemaTest, EveryKindRejectsWronglyTypedRoots) {
   // Guards the kind selection of LoadSchema and the root $ref: a schema that
   // compiled to "accept everything" would pass these.
-  std::vector<std::string> specs = {kRequestSchema, kDocumentSchema};
+  std::vector<std::string> specs = {kRequestSchema, kDocumentSchema, kRegistrySchema};
   for (const std::string& kind : DocumentKinds()) specs.push_back(Kind(kind));
   for (const std::string& spec : specs) {
     SCOPED_TRACE(spec);
@@ -362,7 +363,7 @@ TEST(SchemaTest, EveryPatternCompilesInBothRegexEngines) {
   // must also compile as ECMAScript, the std::regex grammar schema.h uses
   // when RAPIDJSON_SCHEMA_USE_INTERNALREGEX is defined.
   int patterns = 0;
-  for (const char* file : {kRequestSchema, kDocumentSchema}) {
+  for (const char* file : {kRequestSchema, kDocumentSchema, kRegistrySchema}) {
     const rapidjson::Document doc = ParseFile(SchemaDir() / file);
     ForEachMember(doc, [&](const rapidjson::Value&, const rapidjson::Value::Member& m) {
       std::vector<std::string> sources;
@@ -651,4 +652,75 @@ TEST(SchemaTest, PublicVectorsConform) {
 #endif
 }
 
+// ---------------------------------------------------------------------------
+// registry.schema.json (docs/policies.md): the example registry is valid,
+// and each mistake the loader reports that a schema can express fails here
+// at the same place. Names of things and policies are checked by the loader
+// only: RapidJSON 1.1 crashes on patternProperties next to
+// additionalProperties false.
+
+TEST(SchemaTest, ExampleRegistryIsValid) {
+  const std::unique_ptr<LoadedSchema> schema = LoadSchema(kRegistrySchema);
+  ASSERT_NE(schema, nullptr);
+  const rapidjson::Document doc =
+      ParseFile(SourceDir() / "examples" / "registry" / "registry.json");
+  const Outcome outcome = Validate(*schema->schema, doc);
+  EXPECT_TRUE(outcome.valid) << Describe(outcome);
+  // Region, account, fingerprints with and without colons, a single
+  // Statement object, NotAction/NotResource and conditions.
+  std::string colons = "AB";
+  for (int i = 1; i < 32; ++i) colons += ":ab";
+  const Outcome full = ValidateText(*schema, R"({"region":"us-east-1","account":"123456789012",
+      "certificates":[{"sha256":")" + std::string(64, 'a') + R"(","policies":[]},
+                      {"sha256":")" + colons + R"(","commonName":"x","policies":["p"]}],
+      "policies":{"p":{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotAction":"iot:*",
+        "NotResource":["*"],"Condition":{"BoolIfExists":{"iot:Connection.Thing.IsAttached":true},
+        "StringLike":{"iot:ClientId":["a*","b"]}}}}}})");
+  EXPECT_TRUE(full.valid) << Describe(full);
+}
+
+TEST(SchemaTest, RegistryMistakesFailWhereTheLoaderReportsThem) {
+  const std::unique_ptr<LoadedSchema> schema = LoadSchema(kRegistrySchema);
+  ASSERT_NE(schema, nullptr);
+  const std::string policy =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})";
+  const std::string ok_policies = R"("policies":{"p":)" + policy + "}";
+  struct Bad {
+    std::string json;
+    std::string pointer;
+  };
+  const std::vector<Bad> cases = {
+      {R"({"certificates":[],"policies":{},"thingz":{}})", "/thingz"},
+      {R"({"account":"12345","certificates":[],"policies":{}})", "/account"},
+      {R"({"certificates":[{"policies":[]}],"policies":{}})", "/certificates/0"},
+      {R"({"certificates":[{"commonName":"a","policies":[],"polices":[]}],"policies":{}})",
+       "/certificates/0/polices"},
+      {R"({"certificates":[{"sha256":"abc","policies":[]}],"policies":{}})",
+       "/certificates/0/sha256"},
+      {R"({"things":{"t":{"attributes":{"n":1}}},"certificates":[],"policies":{}})",
+       "/things/t/attributes/n"},
+      {R"({"certificates":[],"policies":{"p":{"Version":"2013","Statement":[]}}})",
+       "/policies/p/Version"},
+      {R"({"certificates":[],"policies":{"p":{"Version":"2012-10-17","Statement":[
+          {"Effect":"allow","Action":"*","Resource":"*"}]}}})",
+       "/policies/p/Statement"},
+      {R"({"certificates":[],"policies":{"p":{"Version":"2012-10-17","Statement":{
+          "Effect":"Allow","Action":"*","NotAction":"*","Resource":"*"}}}})",
+       "/policies/p/Statement"},
+      {R"({"certificates":[],"policies":{"p":{"Version":"2012-10-17","Statement":{
+          "Effect":"Allow","Action":"*","Resource":"*",
+          "Condition":{"NumericEquals":{"iot:ClientId":"1"}}}}}})",
+       "/policies/p/Statement"},
+  };
+  for (const Bad& bad : cases) {
+    const Outcome outcome = ValidateText(*schema, bad.json);
+    EXPECT_FALSE(outcome.valid) << bad.json;
+    if (!outcome.valid) {
+      EXPECT_EQ(outcome.document_pointer, bad.pointer) << Describe(outcome);
+    }
+  }
+  EXPECT_TRUE(ValidateText(*schema, R"({"certificates":[],)" + ok_policies + "}").valid);
+}
+
 }  // namespace
+
