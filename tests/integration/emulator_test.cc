@@ -305,6 +305,9 @@ std::optional<Received> AskAgain(ShadowClient& client, const std::string& topic,
 // EC + TLS RSA, no ACL); each test runs its own emulators (Emulator()).
 class EmulatorProcessTest : public testing_support::ShadowServiceTest {
  protected:
+  EmulatorProcessTest()
+      : ShadowServiceTest({kDefaultClient}, testing_support::ServiceHost::kEmulator) {}
+
   EmulatorProcessOptions Emulator() const { return EmulatorOptions(); }
 
   // A device over mutual TLS (EC) with the client certificate of `cn`.

@@ -100,7 +100,7 @@ class LampIntegrationTest : public testing_support::ShadowServiceTest {
     }
     return ::testing::AssertionFailure() << "no \"" << line << "\" from the lamp; its output:\n"
                                          << lamp_.ReadLog() << "\n"
-                                         << emulator_.LogTail();
+                                         << ServiceLogTail();
   }
 
   // The app's UpdateDesired, until accepted.

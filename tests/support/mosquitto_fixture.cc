@@ -236,21 +236,32 @@ Status MosquittoBroker::WriteConfig() const {
     // For the plain listener; TLS clients are named by their certificate.
     lines.push_back("allow_anonymous true");
   }
+  if (!options_.plugin_path.empty()) {
+    lines.push_back("plugin " + options_.plugin_path);
+    for (const auto& [name, value] : options_.plugin_options) {
+      lines.push_back("plugin_opt_" + name + " " + value);
+    }
+  }
   lines.insert(lines.end(), options_.extra_config.begin(), options_.extra_config.end());
   if (plain_port_ != 0) {
     lines.push_back("");
     lines.push_back("# Plain MQTT");
     lines.push_back("listener " + std::to_string(plain_port_) + " 127.0.0.1");
+    // A listener option: before any listener it would open port 1883.
+    if (!options_.plugin_path.empty()) lines.push_back("max_qos 1");
   }
   auto tls_listener = [&](const std::string& title, int port, const CertKeyPair& server) {
     lines.push_back("");
     lines.push_back("# " + title + ", client certificate required, CN = username");
     lines.push_back("listener " + std::to_string(port) + " 127.0.0.1");
+    if (!options_.plugin_path.empty()) lines.push_back("max_qos 1");
     lines.push_back("cafile " + certs.ca_cert);
     lines.push_back("certfile " + server.cert);
     lines.push_back("keyfile " + server.key);
     lines.push_back("require_certificate true");
-    lines.push_back("use_identity_as_username true");
+    if (options_.plugin_path.empty() || options_.acl) {
+      lines.push_back("use_identity_as_username true");
+    }
   };
   tls_listener("TLS, EC P-256 server certificate", tls_ec_port_, ec);
   tls_listener("TLS, RSA 2048 server certificate", tls_rsa_port_, certs.server_rsa);

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shadowsync/status.h"
@@ -62,6 +63,15 @@ struct BrokerOptions {
   /// Extra global mosquitto.conf lines (no trailing comments: mosquitto does
   /// not allow them). Written before the listeners.
   std::vector<std::string> extra_config;
+
+  /// shadowsync_mosquitto.so to load as the global plugin, with these
+  /// plugin_opt_<name> <value> options; empty: no plugin. With a plugin the
+  /// listeners get max_qos 1 (AWS has no QoS 2), and the TLS listeners call
+  /// the plugin at connect instead of use_identity_as_username (which skips
+  /// MOSQ_EVT_BASIC_AUTH): the plugin reads the certificate itself. ACL mode
+  /// keeps use_identity_as_username.
+  std::string plugin_path;
+  std::vector<std::pair<std::string, std::string>> plugin_options;
 
   /// How long Start()/Restart() wait for the broker to be ready.
   std::chrono::milliseconds start_timeout = std::chrono::seconds(15);

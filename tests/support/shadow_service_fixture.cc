@@ -18,6 +18,10 @@ std::string BuiltEmulatorBinary() {
   return SHADOWSYNC_BINARY_DIR "/service/emulator/shadowsync-emulator";
 }
 
+std::string BuiltPluginPath() {
+  return SHADOWSYNC_BINARY_DIR "/service/mosquitto/shadowsync_mosquitto.so";
+}
+
 Result<std::unique_ptr<ShadowClient>> MakePahoShadowClient(const MqttOptions& mqtt,
                                                            ClientOptions options) {
   Result<std::unique_ptr<Transport>> transport = MakePahoTransport(mqtt);
@@ -25,8 +29,8 @@ Result<std::unique_ptr<ShadowClient>> MakePahoShadowClient(const MqttOptions& mq
   return ShadowClient::Create(std::move(options), std::move(transport).value());
 }
 
-ShadowServiceTest::ShadowServiceTest(std::vector<std::string> client_names)
-    : client_names_(std::move(client_names)) {
+ShadowServiceTest::ShadowServiceTest(std::vector<std::string> client_names, ServiceHost host)
+    : client_names_(std::move(client_names)), host_(host) {
   client_names_.push_back(kEmulatorIdentity);
 }
 
@@ -37,6 +41,20 @@ void ShadowServiceTest::SetUp() {
 
 ::testing::AssertionResult ShadowServiceTest::StartBroker(BrokerOptions options) {
   options.certificates = certs_;
+  last_broker_options_ = options;
+  if (host_ == ServiceHost::kPlugin) {
+    if (!store_dir_) {
+      Result<std::unique_ptr<TempDir>> dir = TempDir::Create("shadowsync-plugin-store");
+      if (!dir.ok()) return ::testing::AssertionFailure() << dir.status().ToString();
+      store_dir_ = std::move(dir).value();
+    }
+    options.plugin_path = BuiltPluginPath();
+    options.plugin_options.emplace_back("store", store_dir_->File("shadows.db"));
+    if (!plugin_order_.empty()) {
+      options.plugin_options.emplace_back("order", plugin_order_);
+      if (plugin_order_ == "random") options.plugin_options.emplace_back("order_seed", "7");
+    }
+  }
   Status started = broker_.Start(std::move(options));
   if (!started.ok()) return ::testing::AssertionFailure() << started.ToString();
   return ::testing::AssertionSuccess();
@@ -52,6 +70,16 @@ EmulatorProcessOptions ShadowServiceTest::EmulatorOptions(const std::string& ord
 }
 
 ::testing::AssertionResult ShadowServiceTest::StartEmulator(const std::string& order) {
+  if (host_ == ServiceHost::kPlugin) {
+    if (order.empty() || order == plugin_order_ || (plugin_order_.empty() && order == "accepted-first")) {
+      return ::testing::AssertionSuccess();
+    }
+    plugin_order_ = order;
+    Status stopped = broker_.Stop();
+    if (!stopped.ok()) return ::testing::AssertionFailure() << stopped.ToString();
+    store_dir_.reset();  // a fresh store for the new service
+    return StartBroker(last_broker_options_);
+  }
   Status started = emulator_.Start(broker_, EmulatorOptions(order));
   if (!started.ok()) return ::testing::AssertionFailure() << started.ToString();
   return ::testing::AssertionSuccess();
@@ -65,6 +93,10 @@ EmulatorProcessOptions ShadowServiceTest::EmulatorOptions(const std::string& ord
     return ::testing::AssertionFailure() << "emulator: " << started.message();
   }
   return ::testing::AssertionSuccess();
+}
+
+std::string ShadowServiceTest::ServiceLogTail() const {
+  return host_ == ServiceHost::kPlugin ? broker_.LogTail() : emulator_.LogTail();
 }
 
 MqttOptions ShadowServiceTest::TlsOptions(const CertKeyPair& client,

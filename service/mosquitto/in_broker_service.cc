@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+
+#include "in_broker_service.h"
+
+#include <utility>
+
+#include "shadowsync/responses.h"
+#include "shadowsync/shadow_error.h"
+#include "shadowsync/update_request.h"
+#include "store_file.h"
+
+namespace shadowsync::mosquitto_plugin {
+namespace {
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Timestamp NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status WithOption(const char* option, const Status& status) {
+  return Status(status.code(), std::string(option) + ": " + status.message());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<InBrokerService>> InBrokerService::Create(PluginOptions options,
+                                                                 Broker& broker,
+                                                                 const host::Logger& logger) {
+  std::unique_ptr<InBrokerService> service(
+      new InBrokerService(std::move(options), broker, logger));
+  Status opened = service->Open();
+  if (!opened.ok()) return opened;
+  return service;
+}
+
+InBrokerService::InBrokerService(PluginOptions options, Broker& broker,
+                                 const host::Logger& logger)
+    : options_(std::move(options)), broker_(broker), logger_(logger) {}
+
+InBrokerService::~InBrokerService() { Stop(); }
+
+Status InBrokerService::Open() {
+  Store* store = nullptr;
+  if (!options_.store_path.empty()) {
+    Result<std::unique_ptr<host::SqliteStore>> opened = host::SqliteStore::Open(options_.store_path);
+    if (!opened.ok()) return WithOption("plugin_opt_store", opened.status());
+    sqlite_ = std::move(opened).value();
+    if (!options_.seed_file.empty()) {
+      // Into the database, in one transaction, before anything is cached.
+      Status loaded = host::LoadStoreFile(options_.seed_file, *sqlite_, NowSeconds());
+      if (!loaded.ok()) return WithOption("plugin_opt_seed_file", loaded);
+    }
+    group_ = std::make_unique<host::GroupCommitStore>(*sqlite_);
+    store = group_.get();
+  } else {
+    memory_ = std::make_unique<MemoryStore>();
+    if (!options_.seed_file.empty()) {
+      Status loaded = host::LoadStoreFile(options_.seed_file, *memory_, NowSeconds());
+      if (!loaded.ok()) return WithOption("plugin_opt_seed_file", loaded);
+    }
+    store = memory_.get();
+  }
+  if (!options_.registry_path.empty()) {
+    Result<Registry> registry = Registry::Load(options_.registry_path);
+    if (!registry.ok()) return WithOption("plugin_opt_registry", registry.status());
+    registry_ = std::make_unique<Registry>(std::move(registry).value());
+  }
+  host_ = std::make_unique<host::ShadowHost>(*store, logger_, options_.host);
+  logger_.Info(
+      std::string("shadow service ready: store=") +
+      (options_.store_path.empty() ? std::string("memory") : options_.store_path + " (group commit)") +
+      " order=" + host::PublishOrderName(options_.host.order) +
+      " max_inflight=" + std::to_string(options_.host.max_inflight) +
+      " max_requests_per_second=" +
+      std::to_string(options_.host.service.max_requests_per_second_per_thing) + " registry=" +
+      (registry_ ? options_.registry_path : std::string("none (everyone may do everything)")));
+  return Status::Ok();
+}
+
+std::string InBrokerService::DescribePrincipal(const Connection& connection) const {
+  const ConnectionInfo& info = connection.info;
+  std::string out = "client=" + host::Printable(info.client_id, 128);
+  if (!info.certificate_common_name.empty()) {
+    out += " cn=" + host::Printable(info.certificate_common_name, 128);
+  }
+  if (!info.certificate_sha256.empty()) out += " sha256=" + info.certificate_sha256;
+  if (info.certificate_common_name.empty() && info.certificate_sha256.empty()) {
+    out += " (no certificate)";
+  }
+  return out;
+}
+
+Verdict InBrokerService::OnConnect(const ConnectionInfo& info) {
+  Connection connection;
+  connection.info = info;
+  connection.principal.client_id = info.client_id;
+  connection.principal.certificate_common_name = info.certificate_common_name;
+  connection.principal.certificate_sha256 = info.certificate_sha256;
+  if (registry_) {
+    const AuthorizationDecision decision =
+        registry_->Authorize(connection.principal, "iot:Connect", "client/" + info.client_id);
+    if (!decision.allowed) {
+      logger_.Info("denied " + DescribePrincipal(connection) +
+                   " action=iot:Connect resource=client/" + host::Printable(info.client_id, 128) +
+                   ": " + decision.reason);
+      return Verdict::kDeny;
+    }
+  }
+  SessionInfo& session = connection.session;
+  session.client_id = info.client_id;
+  session.session_identifier = NewSessionIdentifier();
+  session.principal_identifier = !info.certificate_sha256.empty() ? info.certificate_sha256
+                                 : !info.username.empty()         ? info.username
+                                                                  : std::string("anonymous");
+  session.ip_address = info.ip_address;
+  session.version_number = ++connect_counts_[info.client_id];
+  PublishLifecycle(true, connection, std::nullopt);
+  connections_[info.handle] = std::move(connection);
+  return registry_ ? Verdict::kAllow : Verdict::kDefer;
+}
+
+void InBrokerService::OnDisconnect(const void* handle) {
+  auto it = connections_.find(handle);
+  if (it == connections_.end()) return;  // refused at connect: never connected
+  std::optional<std::string> reason;
+  // A newer connection with the same client id took this one over.
+  if (connect_counts_[it->second.info.client_id] != it->second.session.version_number) {
+    reason = "DUPLICATE_CLIENTID";
+  }
+  PublishLifecycle(false, it->second, reason);
+  connections_.erase(it);
+}
+
+void InBrokerService::PublishLifecycle(bool connected, const Connection& connection,
+                                       const std::optional<std::string>& reason) {
+  const std::int64_t now = NowMs();
+  const std::string payload = connected ? ConnectedPayload(connection.session, now)
+                                        : DisconnectedPayload(connection.session, now, reason);
+  broker_.Publish(LifecycleTopic(connected, connection.info.client_id), payload, 1);
+}
+
+Verdict InBrokerService::OnAccess(const void* handle, Access access, std::string_view topic,
+                                  bool retain) {
+  if (!registry_) return Verdict::kDefer;
+  if (access == Access::kUnsubscribe) return Verdict::kAllow;
+  auto it = connections_.find(handle);
+  if (it == connections_.end()) return Verdict::kDeny;
+  const Connection& connection = it->second;
+  const char* action = access == Access::kRead        ? "iot:Receive"
+                       : access == Access::kSubscribe ? "iot:Subscribe"
+                                                      : "iot:Publish";
+  std::string resource = (access == Access::kSubscribe ? "topicfilter/" : "topic/");
+  resource += topic;
+  AuthorizationDecision decision = registry_->Authorize(connection.principal, action, resource);
+  if (decision.allowed && access == Access::kWrite && retain) {
+    action = "iot:RetainPublish";
+    decision = registry_->Authorize(connection.principal, action, resource);
+  }
+  if (decision.allowed) return Verdict::kAllow;
+  logger_.Info("denied " + DescribePrincipal(connection) + " action=" + action +
+               " resource=" + host::Printable(resource) + ": " + decision.reason);
+  return Verdict::kDeny;
+}
+
+void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
+                                std::string_view topic, std::string_view payload, bool retain) {
+  if (stopped_) return;
+  const auto arrived = std::chrono::steady_clock::now();
+  std::optional<ShadowTopic> request = host_->ParseRequest(topic, retain, payload);
+  if (!request) return;
+  if (!group_) {
+    Answer(*request, host_->Handle(*request, topic, payload), arrived);
+    return;
+  }
+  // Store mode: hold the answers until this loop pass's commit (see the
+  // header). L7 counts the held requests of this connection.
+  (void)handle;
+  Held held{*request, std::string(client_id), {}, arrived};
+  if (host_->BeginInflight(held.inflight_key)) {
+    held.responses = host_->Handle(*request, topic, payload);
+  } else {
+    held.responses.push_back(host_->Throttle(*request, payload));
+    held.inflight_key.clear();
+  }
+  held_.push_back(std::move(held));
+}
+
+void InBrokerService::Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
+                             std::chrono::steady_clock::time_point arrived) {
+  for (const ServiceMessage& message : responses) broker_.Publish(message.topic, message.payload, 1);
+  host_->LogRequest(request, responses, arrived);
+}
+
+void InBrokerService::OnTick() {
+  if (held_.empty() || !group_) return;
+  const Status committed = group_->Commit();
+  if (!committed.ok()) {
+    logger_.Error("store commit failed; answering the " + std::to_string(held_.size()) +
+                  " requests of this pass with 500: " + committed.ToString());
+  }
+  std::vector<Held> held;
+  held.swap(held_);
+  for (Held& h : held) {
+    if (!committed.ok()) {
+      // What was computed never reached the disk: an accepted answer (and a
+      // GET that may show the lost change) becomes 500.
+      for (const ServiceMessage& m : h.responses) {
+        if (m.suffix != Suffix::kAccepted) continue;
+        const ClientToken token =
+            ExtractClientToken(m.payload, options_.host.service.limits);
+        Result<std::string> topic =
+            BuildTopic(h.request.id, h.request.operation, Suffix::kRejected);
+        const ShadowError error = shadow_errors::InternalFailure();
+        h.responses = {ServiceMessage{topic.ok() ? std::move(topic).value() : std::string(),
+                                      ErrorPayload(error, token), Suffix::kRejected,
+                                      error.code}};
+        break;
+      }
+    }
+    Answer(h.request, std::move(h.responses), h.arrived);
+    if (!h.inflight_key.empty()) host_->EndInflight(h.inflight_key);
+  }
+}
+
+void InBrokerService::Stop() {
+  if (stopped_ || !host_) return;
+  OnTick();  // what is pending reaches the disk; its answers are queued
+  stopped_ = true;
+  if (!options_.export_file.empty()) {
+    Store& store = group_ ? static_cast<Store&>(*group_) : static_cast<Store&>(*memory_);
+    Status exported = host::ExportStoreFile(store, options_.export_file);
+    if (exported.ok()) {
+      logger_.Info("exported the store to " + options_.export_file);
+    } else {
+      logger_.Error("export to " + options_.export_file + " failed: " + exported.ToString());
+    }
+  }
+  logger_.Info("stopped: " + host::StatsSummary(host_->stats()));
+}
+
+}  // namespace shadowsync::mosquitto_plugin

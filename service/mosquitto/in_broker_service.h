@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// InBrokerService: AWS IoT Core's shadow service, policies and lifecycle
+// events inside mosquitto (issue 9), as an ordinary class that knows nothing
+// of mosquitto. plugin_entry.cc turns mosquitto's events into calls:
+//
+//   MOSQ_EVT_BASIC_AUTH  -> OnConnect     iot:Connect; lifecycle "connected"
+//   MOSQ_EVT_DISCONNECT  -> OnDisconnect  lifecycle "disconnected"
+//   MOSQ_EVT_ACL_CHECK   -> OnAccess      iot:Publish, iot:RetainPublish,
+//                                         iot:Subscribe, iot:Receive
+//   MOSQ_EVT_MESSAGE     -> OnMessage     shadow requests (ShadowHost)
+//   MOSQ_EVT_TICK        -> OnTick        group commit, held answers out
+//
+// Answers. Without a store, a request's answers are queued with the broker
+// at once (mosquitto sends them at the top of its next loop pass, after the
+// request itself reached its subscribers). With a store, every answer is
+// held until the end of the loop pass, when one GroupCommitStore::Commit
+// (one transaction, one fsync) makes all of the pass's changes durable;
+// then the held answers go out in arrival order. So no answer ever leaves
+// before its change is on disk, and a SIGKILL of mosquitto loses nothing
+// that was answered. L7 (max_inflight) counts the held requests of each
+// client connection, as AWS counts in-flight requests per connection.
+//
+// Policies. Without a registry everyone may do everything (OnConnect and
+// OnAccess defer to mosquitto's own settings). With one, a certificate the
+// registry does not know is refused at connect, and every action is decided
+// by the policies attached to the connection's certificate; each denial is
+// one log line naming the principal, the action and the resource.
+//
+// Thread safety: not thread-safe; confine to the broker's thread (mosquitto
+// 2.0 has only one).
+
+#ifndef SHADOWSYNC_SERVICE_MOSQUITTO_IN_BROKER_SERVICE_H_
+#define SHADOWSYNC_SERVICE_MOSQUITTO_IN_BROKER_SERVICE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker.h"
+#include "group_commit_store.h"
+#include "host_log.h"
+#include "lifecycle_events.h"
+#include "plugin_options.h"
+#include "shadow_host.h"
+#include "shadowsync/policy.h"
+#include "shadowsync/registry.h"
+#include "shadowsync/status.h"
+#include "shadowsync/store.h"
+#include "sqlite_store.h"
+
+namespace shadowsync::mosquitto_plugin {
+
+/// What the broker knows about a connection when it connects.
+struct ConnectionInfo {
+  /// The broker's handle of the connection (identity only, never read).
+  const void* handle = nullptr;
+  std::string client_id;
+  std::string username;                 ///< empty when none
+  std::string certificate_common_name;  ///< empty without a certificate
+  std::string certificate_sha256;       ///< lowercase hex; empty without one
+  std::string ip_address;               ///< empty when unknown
+};
+
+/// mosquitto's ACL access kinds.
+enum class Access { kRead, kWrite, kSubscribe, kUnsubscribe };
+
+/// An authorization outcome in mosquitto's terms.
+enum class Verdict {
+  kAllow,  ///< MOSQ_ERR_SUCCESS
+  kDeny,   ///< MOSQ_ERR_AUTH at connect, MOSQ_ERR_ACL_DENIED otherwise
+  kDefer,  ///< MOSQ_ERR_PLUGIN_DEFER: mosquitto's own settings decide
+};
+
+class InBrokerService {
+ public:
+  /// Opens the store (and loads the seed file into it), reads the registry.
+  /// Errors name the option and the file: kInvalidArgument for a malformed
+  /// seed file or registry (with the JSON pointer), kFailedPrecondition or
+  /// kNotFound for files that cannot be used. `broker` and `logger` are
+  /// borrowed and must outlive the service.
+  static Result<std::unique_ptr<InBrokerService>> Create(PluginOptions options, Broker& broker,
+                                                         const host::Logger& logger);
+  ~InBrokerService();
+
+  InBrokerService(const InBrokerService&) = delete;
+  InBrokerService& operator=(const InBrokerService&) = delete;
+
+  bool has_registry() const { return registry_ != nullptr; }
+
+  Verdict OnConnect(const ConnectionInfo& connection);
+  void OnDisconnect(const void* handle);
+  Verdict OnAccess(const void* handle, Access access, std::string_view topic, bool retain);
+  /// Handles `topic` when it is a shadow request; the message itself always
+  /// continues to its subscribers.
+  void OnMessage(const void* handle, std::string_view client_id, std::string_view topic,
+                 std::string_view payload, bool retain);
+  /// The end of a broker loop pass: commits and releases held answers.
+  void OnTick();
+  /// Commits what is pending, writes the export file, logs the summary.
+  /// Idempotent.
+  void Stop();
+
+  host::HostStats stats() const { return host_->stats(); }
+
+ private:
+  struct Connection {
+    ConnectionInfo info;
+    SessionInfo session;
+    Principal principal;
+  };
+  struct Held {
+    ShadowTopic request;
+    std::string inflight_key;  // empty: no in-flight slot taken
+    std::vector<ServiceMessage> responses;
+    std::chrono::steady_clock::time_point arrived;
+  };
+
+  InBrokerService(PluginOptions options, Broker& broker, const host::Logger& logger);
+  Status Open();
+  void Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
+              std::chrono::steady_clock::time_point arrived);
+  void PublishLifecycle(bool connected, const Connection& connection,
+                        const std::optional<std::string>& reason);
+  std::string DescribePrincipal(const Connection& connection) const;
+
+  const PluginOptions options_;
+  Broker& broker_;
+  const host::Logger& logger_;
+
+  std::unique_ptr<host::SqliteStore> sqlite_;
+  std::unique_ptr<host::GroupCommitStore> group_;
+  std::unique_ptr<MemoryStore> memory_;
+  std::unique_ptr<host::ShadowHost> host_;
+  std::unique_ptr<Registry> registry_;
+
+  std::vector<Held> held_;
+  std::map<const void*, Connection> connections_;
+  std::map<std::string, std::uint64_t> connect_counts_;  // versionNumber per client id
+  bool stopped_ = false;
+};
+
+}  // namespace shadowsync::mosquitto_plugin
+
+#endif  // SHADOWSYNC_SERVICE_MOSQUITTO_IN_BROKER_SERVICE_H_
