@@ -23,6 +23,7 @@
 #include <string_view>
 #include <utility>
 
+#include "authz_command.h"
 #include "shadowsync/json.h"
 #include "shadowsync/shadow_error.h"
 
@@ -39,6 +40,7 @@ constexpr const char kUsage[] =
     R"(usage: shadowctl get|update|delete|watch --thing T [--shadow S] --broker URI [options]
        shadowctl update ... (--desired JSON | --reported JSON | --file F) [--version N]
        shadowctl watch ... [--count N]
+       shadowctl authz --registry F (--cert PEM | --thing T) --action A ...
 
 A command-line client for the AWS IoT Device Shadow service over MQTT 3.1.1:
 AWS IoT Core itself or shadowsync-emulator on any broker.
@@ -50,6 +52,8 @@ commands:
   watch     print every .../update/delta and .../update/documents message,
             one compact JSON object per line:
               {"type":"delta"|"documents","topic":"...","payload":{...}}
+  authz     would the registry's AWS IoT policies allow this action? offline,
+            no broker (shadowctl authz --help; exit 0 allowed, 3 denied)
 
   get, update and delete subscribe to the operation's accepted and rejected
   topics first, publish the request at QoS 1 with a fresh clientToken, and
@@ -786,6 +790,8 @@ int ShadowCtl::RunWatch() {
 
 int RunMain(const std::vector<std::string>& args, const TransportFactory& factory,
             std::ostream& out, std::ostream& err, StopSignal& stop) {
+  // authz has its own options and needs no broker (authz_command.cc).
+  if (IsAuthzCommand(args)) return RunAuthz(args, out, err);
   Result<Options> parsed = ParseArguments(args);
   if (!parsed.ok()) {
     err << "error: " << parsed.status().message() << "\n(shadowctl --help shows the usage)\n";
