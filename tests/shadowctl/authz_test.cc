@@ -6,8 +6,6 @@
 // whole runs against examples/registry/registry.json and a registry that
 // pins a certificate by fingerprint.
 
-#include "authz_command.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "authz_command.h"
 #include "certificate_identity.h"
 #include "shadowctl_command.h"
 
@@ -55,7 +54,8 @@ Outcome Authz(std::vector<std::string> args) {
   std::ostringstream out;
   std::ostringstream err;
   StopSignal stop;
-  const TransportFactory no_transport = [](const MqttOptions&) -> Result<std::unique_ptr<Transport>> {
+  const TransportFactory no_transport =
+      [](const MqttOptions&) -> Result<std::unique_ptr<Transport>> {
     ADD_FAILURE() << "authz must not make a transport";
     return InternalError("no transport");
   };
@@ -128,8 +128,7 @@ TEST(AuthzCommandTest, UsageErrors) {
        "authz needs --action, e.g. --action iot:Publish"},
       {{"authz", "--registry", "r", "--thing", "t", "--action", "Publish"},
        "--action: 'Publish' is not service:action, e.g. iot:Publish"},
-      {{"authz", "--registry", "r", "--thing", "a/b", "--action", "iot:Connect"},
-       "--thing: ..."},
+      {{"authz", "--registry", "r", "--thing", "a/b", "--action", "iot:Connect"}, "--thing: ..."},
       {{"authz", "--registry", "r", "--thing", "t", "--action", "iot:Connect", "--broker", "x"},
        "unknown option '--broker' for authz (shadowctl authz --help)"},
       {{"authz", "--registry", "r", "--registry", "s"}, "--registry given more than once"},
@@ -199,21 +198,23 @@ TEST(AuthzRunTest, ThingShadowPolicyFromTheExample) {
   EXPECT_EQ(o.rc, kExitRejected);
   EXPECT_EQ(o.out, "denied: no statement allows iot:Connect on client/lamp-cli (default deny)\n");
   // A full ARN of another account: the policy's ARNs name 123456789012.
-  o = with({"--action", "iot:Connect", "--resource", "arn:aws:iot:us-east-1:999999999999:client/lamp"});
+  o = with(
+      {"--action", "iot:Connect", "--resource", "arn:aws:iot:us-east-1:999999999999:client/lamp"});
   EXPECT_EQ(o.rc, kExitRejected);
-  o = with({"--action", "iot:Connect", "--resource", "arn:aws:iot:us-east-1:123456789012:client/lamp"});
+  o = with(
+      {"--action", "iot:Connect", "--resource", "arn:aws:iot:us-east-1:123456789012:client/lamp"});
   EXPECT_EQ(o.rc, kExitOk);
 }
 
 TEST(AuthzRunTest, Esp32AndDataLoggerFromTheExample) {
   Outcome o = Authz({"authz", "--registry", Example(), "--thing", "esp32", "--action",
-                   "iot:Publish", "--resource", "esp32/pub"});
+                     "iot:Publish", "--resource", "esp32/pub"});
   EXPECT_EQ(o.rc, kExitOk);
   o = Authz({"authz", "--registry", Example(), "--thing", "esp32", "--action", "iot:Subscribe",
-           "--resource", "$aws/things/esp32/shadow/get/accepted"});
+             "--resource", "$aws/things/esp32/shadow/get/accepted"});
   EXPECT_EQ(o.rc, kExitRejected);
   o = Authz({"authz", "--registry", Example(), "--thing", "datalogger", "--client-id", "anything",
-           "--action", "iot:Publish", "--resource", "$aws/things/lamp/shadow/update"});
+             "--action", "iot:Publish", "--resource", "$aws/things/lamp/shadow/update"});
   EXPECT_EQ(o.rc, kExitOk);
   EXPECT_EQ(o.out, "allowed: allowed by policy datalogger-policy statement 1\n");
 }
@@ -221,11 +222,11 @@ TEST(AuthzRunTest, Esp32AndDataLoggerFromTheExample) {
 TEST(AuthzRunTest, CertificateFileByCommonNameAndFingerprint) {
   // The example knows "lamp" by CN: the PEM's CN picks it.
   Outcome o = Authz({"authz", "--registry", Example(), "--cert", CertFile("lamp.crt"),
-                   "--client-id", "lamp", "--action", "iot:Connect"});
+                     "--client-id", "lamp", "--action", "iot:Connect"});
   EXPECT_EQ(o.rc, kExitOk) << o.err;
   // Unknown certificate: denied, naming CN and fingerprint, as the broker would.
   o = Authz({"authz", "--registry", Example(), "--cert", CertFile("stranger.crt"), "--client-id",
-           "x", "--action", "iot:Connect"});
+             "x", "--action", "iot:Connect"});
   EXPECT_EQ(o.rc, kExitRejected);
   EXPECT_EQ(o.out, std::string("denied: unknown certificate (CN stranger, SHA-256 ") +
                        kStrangerSha256 + ")\n");
@@ -243,17 +244,17 @@ TEST(AuthzRunTest, CertificateFileByCommonNameAndFingerprint) {
                   "q":{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*",
         "Resource":"*"}]}}})");
   o = Authz({"authz", "--registry", registry.path(), "--cert", CertFile("stranger.crt"),
-           "--client-id", "t", "--action", "iot:Publish", "--resource", "t/data"});
+             "--client-id", "t", "--action", "iot:Publish", "--resource", "t/data"});
   EXPECT_EQ(o.rc, kExitOk) << o.err;
   EXPECT_EQ(o.out, "allowed: allowed by policy p statement 1 (Sid OwnTopics)\n");
   // The lamp certificate's CN is not in this registry.
   o = Authz({"authz", "--registry", registry.path(), "--cert", CertFile("lamp.crt"), "--client-id",
-           "t", "--action", "iot:Publish", "--resource", "t/data"});
+             "t", "--action", "iot:Publish", "--resource", "t/data"});
   EXPECT_EQ(o.rc, kExitRejected);
   EXPECT_THAT(o.out, HasSubstr(kLampSha256));
   // --thing with two certificates: one line each, exit 3 when one denies.
   o = Authz({"authz", "--registry", registry.path(), "--thing", "t", "--action", "iot:Publish",
-           "--resource", "t/data"});
+             "--resource", "t/data"});
   EXPECT_EQ(o.rc, kExitRejected);
   EXPECT_EQ(o.out, "/certificates/0 (SHA-256 " + std::string(kStrangerSha256) +
                        "): allowed: allowed by policy p statement 1 (Sid OwnTopics)\n"
@@ -261,8 +262,8 @@ TEST(AuthzRunTest, CertificateFileByCommonNameAndFingerprint) {
 }
 
 TEST(AuthzRunTest, RegistryAndCertificateErrorsExitTwo) {
-  Outcome o = Authz({"authz", "--registry", "/nonexistent/r.json", "--thing", "lamp", "--action",
-                   "iot:Connect"});
+  Outcome o = Authz(
+      {"authz", "--registry", "/nonexistent/r.json", "--thing", "lamp", "--action", "iot:Connect"});
   EXPECT_EQ(o.rc, kExitUsage);
   EXPECT_EQ(o.err, "error: /nonexistent/r.json: no such file\n");
   TempFile bad(R"({"certificates":[{"commonName":"a","policies":["nope"]}],"policies":{}})");
@@ -275,7 +276,7 @@ TEST(AuthzRunTest, RegistryAndCertificateErrorsExitTwo) {
   EXPECT_EQ(o.rc, kExitUsage);
   EXPECT_THAT(o.err, HasSubstr("no certificate is attached to thing nobody"));
   o = Authz({"authz", "--registry", Example(), "--cert", "/nonexistent.crt", "--client-id", "x",
-           "--action", "iot:Connect"});
+             "--action", "iot:Connect"});
   EXPECT_EQ(o.rc, kExitUsage);
   EXPECT_THAT(o.err, StartsWith("error: --cert: cannot open"));
 }

@@ -79,8 +79,8 @@ void ExpectCases(const std::vector<const Policy*>& policies, const Who& who,
   for (const Case& c : cases) {
     const std::string arn = kArn + c.resource;
     const AuthorizationDecision d = Evaluate(policies, vars, c.action, arn);
-    EXPECT_EQ(d.allowed, c.allowed) << who.client_id << " " << c.action << " " << c.resource
-                                    << ": " << d.reason;
+    EXPECT_EQ(d.allowed, c.allowed)
+        << who.client_id << " " << c.action << " " << c.resource << ": " << d.reason;
     const std::optional<ResourceArn> parsed = ResourceArn::Parse(arn);
     ASSERT_TRUE(parsed.has_value()) << arn;
     EXPECT_EQ(IsAllowed(policies, vars, c.action, *parsed), c.allowed)
@@ -113,8 +113,11 @@ TEST(GlobTest, StarQuestionAndLiterals) {
       {"", "x", false},
       {"a?c", "abc", true},
       {"a?c", "ac", false},
-      {"a?c", "a\xC3\xA9" "c", true},  // '?' is one character, not one byte
-      {"a/+/b", "a/x/b", false},       // '+' is literal
+      {"a?c",
+       "a\xC3\xA9"
+       "c",
+       true},                     // '?' is one character, not one byte
+      {"a/+/b", "a/x/b", false},  // '+' is literal
       {"a/+/b", "a/+/b", true},
       {"a/#", "a/b", false},  // '#' is literal
       {"a/#", "a/#", true},
@@ -305,7 +308,8 @@ TEST(PolicyTest, DenyWinsOverAnyAllowInAnyPolicy) {
   const AuthorizationDecision d =
       Evaluate(both, vars, "iot:Publish", std::string(kArn) + "topic/secret/x");
   EXPECT_EQ(d.reason, "denied by policy deny-secrets statement 1 (Sid NoSecrets)");
-  const AuthorizationDecision a = Evaluate(both, vars, "iot:Publish", std::string(kArn) + "topic/ok");
+  const AuthorizationDecision a =
+      Evaluate(both, vars, "iot:Publish", std::string(kArn) + "topic/ok");
   EXPECT_EQ(a.reason, "allowed by policy datalogger statement 1");
 }
 
@@ -359,7 +363,7 @@ TEST(PolicyTest, StringConditions) {
   ExpectCases(p, lab, {{"iot:Connect", "client/probe", true}});
   Who lab_test = Thing("probe-test");
   lab_test.attributes = {{"Site", "Lab"}};
-  ExpectCases(p, lab_test, {{"iot:Connect", "client/probe-test", false}});  // both must hold
+  ExpectCases(p, lab_test, {{"iot:Connect", "client/probe-test", false}});    // both must hold
   ExpectCases(p, Client("probe"), {{"iot:Connect", "client/probe", false}});  // no attribute
 }
 
@@ -389,10 +393,10 @@ TEST(PolicyTest, RegionAndAccountMustMatchUnlessLeftOpen) {
   const PolicyVariables vars = Client("c").Vars();
   EXPECT_TRUE(Evaluate(policies, vars, "iot:Publish", "arn:aws:iot:us-east-1:123456789012:topic/x")
                   .allowed);
-  EXPECT_FALSE(
-      Evaluate(policies, vars, "iot:Publish", "arn:aws:iot:eu-west-1:123456789012:topic/x").allowed);
-  EXPECT_FALSE(
-      Evaluate(policies, vars, "iot:Publish", "arn:aws:iot:us-east-1:999999999999:topic/x").allowed);
+  EXPECT_FALSE(Evaluate(policies, vars, "iot:Publish", "arn:aws:iot:eu-west-1:123456789012:topic/x")
+                   .allowed);
+  EXPECT_FALSE(Evaluate(policies, vars, "iot:Publish", "arn:aws:iot:us-east-1:999999999999:topic/x")
+                   .allowed);
   ResourceArn open;
   open.resource = "topic/x";
   EXPECT_TRUE(Evaluate(policies, vars, "iot:Publish", open).allowed);
@@ -464,8 +468,9 @@ struct ErrorCase {
 TEST(PolicyParseTest, ErrorsNameThePointer) {
   const std::string ok = R"("Effect":"Allow","Action":"iot:Connect","Resource":"*")";
   const std::vector<ErrorCase> cases = {
-      {"[]", "/: a policy document is an object {\"Version\": \"2012-10-17\", \"Statement\": "
-             "[...]}, found array"},
+      {"[]",
+       "/: a policy document is an object {\"Version\": \"2012-10-17\", \"Statement\": "
+       "[...]}, found array"},
       {R"({"Version":"2012-10-17"})", "/: missing Statement"},
       {R"({"Version":"2012-10-17","Statement":[]})",
        "/Statement: no statements: this policy allows nothing"},
@@ -475,8 +480,7 @@ TEST(PolicyParseTest, ErrorsNameThePointer) {
        "/Statement/0/Effect: Effect is \"Allow\" or \"Deny\", found \"allow\""},
       {Doc("{" + ok + R"(},{"Action":"iot:Connect","Resource":"*"})"),
        "/Statement/1: missing Effect (\"Allow\" or \"Deny\")"},
-      {Doc(R"({"Effect":"Allow","Resource":"*"})"),
-       "/Statement/0: missing Action (or NotAction)"},
+      {Doc(R"({"Effect":"Allow","Resource":"*"})"), "/Statement/0: missing Action (or NotAction)"},
       {Doc(R"({"Effect":"Allow","Action":"iot:Connect"})"),
        "/Statement/0: missing Resource (or NotResource)"},
       {Doc(R"({"Effect":"Allow","Action":"iot:Connect","NotAction":"iot:Publish","Resource":"*"})"),

@@ -55,7 +55,8 @@ std::string SeedRegistry(const std::string& location) {
       {"commonName": "lamp", "thing": "lamp", "policies": ["lamp-policy"]},
       {"commonName": "esp32", "thing": "esp32", "policies": ["esp32-policy"]},
       {"commonName": "logger", "policies": ["datalogger-policy"]},
-      {"sha256": ")" + kSha + R"(", "commonName": "heater", "thing": "heater",
+      {"sha256": ")" +
+         kSha + R"(", "commonName": "heater", "thing": "heater",
        "policies": ["lamp-policy"]}],
     "policies": {"lamp-policy": )" +
          seed_policies::kThingShadow + R"(, "esp32-policy": )" + seed_policies::kEsp32 +
@@ -86,32 +87,32 @@ TEST(RegistryTest, SeedPoliciesThroughAuthorize) {
     const Registry r = MustParse(SeedRegistry(location));
     const Principal lamp = Cert("lamp", "lamp");
     const Principal esp32 = Cert("esp32", "esp32");
-    ExpectAsks(r, {
-                      {lamp, "iot:Connect", "client/lamp", true},
-                      {lamp, "iot:Publish", "topic/$aws/things/lamp/shadow/update", true},
-                      {lamp, "iot:Publish", "topic/$aws/things/lamp/shadow/name/cfg/get", true},
-                      {lamp, "iot:Subscribe",
-                       "topicfilter/$aws/things/lamp/shadow/name/cfg/update/delta", true},
-                      {lamp, "iot:Receive", "topic/$aws/things/lamp/shadow/get/accepted", true},
-                      {lamp, "iot:Publish", "topic/$aws/things/heater/shadow/update", false},
-                      {lamp, "iot:Receive", "topic/$aws/things/heater/shadow/get/accepted", false},
-                      // the lamp's certificate under another client id
-                      {Cert("heater", "lamp"), "iot:Connect", "client/heater", false},
-                      {Cert("heater", "lamp"), "iot:Publish",
-                       "topic/$aws/things/heater/shadow/update", false},
-                      {esp32, "iot:Connect", "client/esp32", true},
-                      {Cert("lamp", "esp32"), "iot:Connect", "client/lamp", false},
-                      {esp32, "iot:Publish", "topic/esp32/pub", true},
-                      {esp32, "iot:Subscribe", "topicfilter/esp32/sub", true},
-                      {esp32, "iot:Receive", "topic/esp32/sub", true},
-                      {esp32, "iot:Publish", "topic/$aws/things/esp32/shadow/update", false},
-                      {esp32, "iot:Subscribe",
-                       "topicfilter/$aws/things/esp32/shadow/get/accepted", false},
-                      {Cert("any-id", "logger"), "iot:Connect", "client/any-id", true},
-                      {Cert("any-id", "logger"), "iot:Publish",
-                       "topic/$aws/things/lamp/shadow/update", true},
-                      {Cert("any-id", "logger"), "iot:Subscribe", "topicfilter/#", true},
-                  });
+    ExpectAsks(
+        r,
+        {
+            {lamp, "iot:Connect", "client/lamp", true},
+            {lamp, "iot:Publish", "topic/$aws/things/lamp/shadow/update", true},
+            {lamp, "iot:Publish", "topic/$aws/things/lamp/shadow/name/cfg/get", true},
+            {lamp, "iot:Subscribe", "topicfilter/$aws/things/lamp/shadow/name/cfg/update/delta",
+             true},
+            {lamp, "iot:Receive", "topic/$aws/things/lamp/shadow/get/accepted", true},
+            {lamp, "iot:Publish", "topic/$aws/things/heater/shadow/update", false},
+            {lamp, "iot:Receive", "topic/$aws/things/heater/shadow/get/accepted", false},
+            // the lamp's certificate under another client id
+            {Cert("heater", "lamp"), "iot:Connect", "client/heater", false},
+            {Cert("heater", "lamp"), "iot:Publish", "topic/$aws/things/heater/shadow/update",
+             false},
+            {esp32, "iot:Connect", "client/esp32", true},
+            {Cert("lamp", "esp32"), "iot:Connect", "client/lamp", false},
+            {esp32, "iot:Publish", "topic/esp32/pub", true},
+            {esp32, "iot:Subscribe", "topicfilter/esp32/sub", true},
+            {esp32, "iot:Receive", "topic/esp32/sub", true},
+            {esp32, "iot:Publish", "topic/$aws/things/esp32/shadow/update", false},
+            {esp32, "iot:Subscribe", "topicfilter/$aws/things/esp32/shadow/get/accepted", false},
+            {Cert("any-id", "logger"), "iot:Connect", "client/any-id", true},
+            {Cert("any-id", "logger"), "iot:Publish", "topic/$aws/things/lamp/shadow/update", true},
+            {Cert("any-id", "logger"), "iot:Subscribe", "topicfilter/#", true},
+        });
   }
 }
 
@@ -146,10 +147,10 @@ TEST(RegistryTest, CertificatesByFingerprintThenCommonName) {
   EXPECT_EQ(heater->Describe(), "CN heater, SHA-256 " + kSha);
   EXPECT_EQ(lamp->Describe(), "CN lamp");
   // The heater's certificate carries the per-thing policy: its own shadow.
-  ExpectAsks(r, {{Cert("heater", "", kSha), "iot:Publish",
-                  "topic/$aws/things/heater/shadow/update", true},
-                 {Cert("heater", "", kSha), "iot:Publish", "topic/$aws/things/lamp/shadow/update",
-                  false}});
+  ExpectAsks(
+      r,
+      {{Cert("heater", "", kSha), "iot:Publish", "topic/$aws/things/heater/shadow/update", true},
+       {Cert("heater", "", kSha), "iot:Publish", "topic/$aws/things/lamp/shadow/update", false}});
 }
 
 TEST(RegistryTest, UnknownCertificateIsDeniedNamingIt) {
@@ -165,9 +166,9 @@ TEST(RegistryTest, UnknownCertificateIsDeniedNamingIt) {
 
 TEST(RegistryTest, ReasonsNameThePolicyAndStatement) {
   const Registry r = MustParse(SeedRegistry(""));
-  EXPECT_EQ(r.Authorize(Cert("lamp", "lamp"), "iot:Publish", "topic/$aws/things/lamp/shadow/get")
-                .reason,
-            "allowed by policy lamp-policy statement 2");
+  EXPECT_EQ(
+      r.Authorize(Cert("lamp", "lamp"), "iot:Publish", "topic/$aws/things/lamp/shadow/get").reason,
+      "allowed by policy lamp-policy statement 2");
   EXPECT_EQ(r.Authorize(Cert("lamp", "lamp"), "iot:Publish", "topic/x").reason,
             "no statement allows iot:Publish on topic/x (default deny)");
 }
@@ -215,9 +216,9 @@ TEST(RegistryTest, MovedRegistryKeepsItsPointers) {
 TEST(RegistryTest, FingerprintsAreNormalised) {
   std::string colons;
   for (int i = 0; i < 32; ++i) colons += std::string(i ? ":" : "") + "AB";
-  const Registry r = MustParse(R"({"certificates":[{"sha256":")" + colons +
-                               R"(","policies":["all"]}],"policies":{"all":)" +
-                               seed_policies::kDataLogger + "}}");
+  const Registry r =
+      MustParse(R"({"certificates":[{"sha256":")" + colons +
+                R"(","policies":["all"]}],"policies":{"all":)" + seed_policies::kDataLogger + "}}");
   std::string lower;
   for (int i = 0; i < 32; ++i) lower += "ab";
   EXPECT_TRUE(r.IsAllowed(Cert("c", "", lower), "iot:Connect", "client/c"));
@@ -261,13 +262,13 @@ TEST(RegistryParseTest, ErrorsNameFileAndPointer) {
       {R"({"certificates":[{"sha256":")" + kSha + R"(","policies":[]},{"sha256":")" + kSha +
            R"(","policies":[]}],)" + policies + "}",
        "/certificates/1/sha256: the same fingerprint as /certificates/0"},
-      {R"({"things":{"bad name":{}},"certificates":[],)" + policies + "}",
-       "/things/bad name: ..."},
+      {R"({"things":{"bad name":{}},"certificates":[],)" + policies + "}", "/things/bad name: ..."},
       {R"({"things":{"t":{"attributes":{"n":1}}},"certificates":[],)" + policies + "}",
        "/things/t/attributes/n: expected a string, found number"},
       {R"({"things":{"t":{"type":"x"}},"certificates":[],)" + policies + "}",
        "/things/t/type: unknown member (a thing has attributes, thingTypeName)"},
-      {R"({"certificates":[],"policies":{"bad/name":{}}})", "/policies/bad~1name: a policy name ..."},
+      {R"({"certificates":[],"policies":{"bad/name":{}}})",
+       "/policies/bad~1name: a policy name ..."},
       {R"({"certificates":[],"policies":{"p":{"Version":"2012-10-17","Statement":[
           {"Effect":"Allow","Action":"iot:Connect","Resource":"*",
            "Condition":{"NumericEquals":{"iot:ClientId":"1"}}}]}}})",
@@ -331,20 +332,19 @@ TEST(ExampleRegistryTest, LoadsAndBehavesAsTheIssueSays) {
   const Registry& r = *loaded;
   // No region or account: the policies' us-east-1 / 123456789012 match any.
   EXPECT_FALSE(r.region().has_value());
-  ExpectAsks(r, {
-                    {Cert("lamp", "lamp"), "iot:Connect", "client/lamp", true},
-                    {Cert("lamp", "lamp"), "iot:Publish",
-                     "topic/$aws/things/lamp/shadow/name/cfg/update", true},
-                    {Cert("lamp", "lamp"), "iot:Publish",
-                     "topic/$aws/things/esp32/shadow/update", false},
-                    {Cert("esp32", "esp32"), "iot:Connect", "client/esp32", true},
-                    {Cert("lamp", "esp32"), "iot:Connect", "client/lamp", false},
-                    {Cert("esp32", "esp32"), "iot:Publish",
-                     "topic/$aws/things/esp32/shadow/get", false},
-                    {Cert("datalogger", "datalogger"), "iot:Publish",
-                     "topic/$aws/things/lamp/shadow/update", true},
-                    {Cert("x", "nobody"), "iot:Connect", "client/x", false},
-                });
+  ExpectAsks(
+      r, {
+             {Cert("lamp", "lamp"), "iot:Connect", "client/lamp", true},
+             {Cert("lamp", "lamp"), "iot:Publish", "topic/$aws/things/lamp/shadow/name/cfg/update",
+              true},
+             {Cert("lamp", "lamp"), "iot:Publish", "topic/$aws/things/esp32/shadow/update", false},
+             {Cert("esp32", "esp32"), "iot:Connect", "client/esp32", true},
+             {Cert("lamp", "esp32"), "iot:Connect", "client/lamp", false},
+             {Cert("esp32", "esp32"), "iot:Publish", "topic/$aws/things/esp32/shadow/get", false},
+             {Cert("datalogger", "datalogger"), "iot:Publish",
+              "topic/$aws/things/lamp/shadow/update", true},
+             {Cert("x", "nobody"), "iot:Connect", "client/x", false},
+         });
 }
 
 }  // namespace

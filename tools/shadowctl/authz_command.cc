@@ -83,8 +83,8 @@ bool IsAuthzCommand(const std::vector<std::string>& args) {
     const std::string& arg = args[i];
     if (arg.empty() || arg[0] != '-' || arg == "-") return arg == "authz";
     // Every option but these takes a value, unless given as --opt=value.
-    const bool flag = arg == "--compact" || arg == "-h" || arg == "--help" ||
-                      arg.find('=') != std::string::npos;
+    const bool flag =
+        arg == "--compact" || arg == "-h" || arg == "--help" || arg.find('=') != std::string::npos;
     if (!flag) ++i;
   }
   return false;
@@ -118,12 +118,13 @@ Result<AuthzOptions> ParseAuthzArguments(const std::vector<std::string>& args) {
       name = arg.substr(0, eq);
       value = arg.substr(eq + 1);
     }
-    static const char* const kKnown[] = {"--registry", "--cert",   "--thing",
+    static const char* const kKnown[] = {"--registry",  "--cert",   "--thing",
                                          "--client-id", "--action", "--resource"};
     bool known = false;
     for (const char* k : kKnown) known = known || name == k;
     if (!known) {
-      return InvalidArgumentError("unknown option '" + name + "' for authz (shadowctl authz --help)");
+      return InvalidArgumentError("unknown option '" + name +
+                                  "' for authz (shadowctl authz --help)");
     }
     if (!value) {
       if (i + 1 >= args.size()) return InvalidArgumentError(name + " needs a value");
@@ -167,7 +168,8 @@ Result<AuthzOptions> ParseAuthzArguments(const std::vector<std::string>& args) {
     return InvalidArgumentError("authz needs --action, e.g. --action iot:Publish");
   }
   if (action->find(':') == std::string::npos) {
-    return InvalidArgumentError("--action: '" + *action + "' is not service:action, e.g. iot:Publish");
+    return InvalidArgumentError("--action: '" + *action +
+                                "' is not service:action, e.g. iot:Publish");
   }
   options.action = *action;
   if (const std::optional<std::string> resource = get("--resource")) {

@@ -64,7 +64,7 @@ struct PolicyVariables {
   std::optional<std::string_view> thing_name;
   /// ${iot:Connection.Thing.IsAttached}: "true" or "false".
   bool is_attached = false;
-  std::optional<std::string_view> thing_type_name;  ///< ${iot:Connection.Thing.ThingTypeName}
+  std::optional<std::string_view> thing_type_name;    ///< ${iot:Connection.Thing.ThingTypeName}
   const ThingAttributes* thing_attributes = nullptr;  ///< ${iot:Connection.Thing.Attributes[a]}
   /// ${iot:Certificate.Subject.CommonName}.
   std::optional<std::string_view> certificate_common_name;

@@ -98,8 +98,7 @@ class Registry {
   /// Authorize() for a known certificate and a client id (what
   /// `shadowctl authz --thing` does for each certificate of a thing).
   AuthorizationDecision AuthorizeCertificate(const RegistryCertificate& certificate,
-                                             std::string_view client_id,
-                                             std::string_view action,
+                                             std::string_view client_id, std::string_view action,
                                              std::string_view resource) const;
 
   /// The policy variables for `certificate` connecting as `client_id`:

@@ -65,8 +65,8 @@ bool LookUpVar(std::string_view name, Var* var, std::string* attribute) {
       EqualsIgnoreCase(name.substr(0, kAttributesPrefix.size()), kAttributesPrefix) &&
       name.back() == ']') {
     *var = Var::kAttribute;
-    *attribute = std::string(name.substr(kAttributesPrefix.size(),
-                                         name.size() - kAttributesPrefix.size() - 1));
+    *attribute = std::string(
+        name.substr(kAttributesPrefix.size(), name.size() - kAttributesPrefix.size() - 1));
     return true;
   }
   return false;
@@ -115,8 +115,8 @@ constexpr std::size_t kInlinePieces = 16;
 
 // Matches `subject`; false when a variable is unresolved (IAM: the entry
 // then matches nothing).
-bool PatternMatches(const Pattern& pattern, std::string_view subject,
-                    const PolicyVariables& vars, bool ignore_case) {
+bool PatternMatches(const Pattern& pattern, std::string_view subject, const PolicyVariables& vars,
+                    bool ignore_case) {
   if (pattern.match_all) return true;
   std::array<GlobPiece, kInlinePieces> inline_pieces;
   std::vector<GlobPiece> heap_pieces;
@@ -325,8 +325,7 @@ struct Statement {
   std::vector<ResourcePattern> resources;
   std::vector<Condition> conditions;
 
-  bool Matches(const PolicyVariables& vars, std::string_view action,
-               const ResourceArn* arn) const {
+  bool Matches(const PolicyVariables& vars, std::string_view action, const ResourceArn* arn) const {
     bool action_hit = false;
     for (const Pattern& a : actions) {
       if (PatternMatches(a, action, vars, true)) {
@@ -428,8 +427,9 @@ Result<std::vector<ResourcePattern>> ParseResources(const JsonValue& value,
 Result<std::vector<Condition>> ParseConditions(const JsonValue& block, const std::string& pointer,
                                                bool variables) {
   if (!block.IsObject()) {
-    return At(pointer, std::string("expected an object {\"<operator>\": {\"<key>\": ...}}, found ") +
-                           JsonTypeName(block));
+    return At(pointer,
+              std::string("expected an object {\"<operator>\": {\"<key>\": ...}}, found ") +
+                  JsonTypeName(block));
   }
   std::vector<Condition> out;
   for (const auto& op_member : block.GetObject()) {
@@ -438,7 +438,8 @@ Result<std::vector<Condition>> ParseConditions(const JsonValue& block, const std
     std::string_view base = op_name;
     bool if_exists = false;
     constexpr std::string_view kIfExists = "IfExists";
-    if (base.size() > kIfExists.size() && base.substr(base.size() - kIfExists.size()) == kIfExists) {
+    if (base.size() > kIfExists.size() &&
+        base.substr(base.size() - kIfExists.size()) == kIfExists) {
       base.remove_suffix(kIfExists.size());
       if_exists = true;
     }
@@ -485,13 +486,15 @@ Result<std::vector<Condition>> ParseConditions(const JsonValue& block, const std
         } else if (v.IsBool() && op->op == Op::kBool) {
           text = v.GetBool() ? "true" : "false";
         } else {
-          return At(value_pointer,
-                    std::string("expected a string") + (op->op == Op::kBool ? " or a boolean" : "") +
-                        (is_array ? "" : " or an array of them") + ", found " + JsonTypeName(v));
+          return At(value_pointer, std::string("expected a string") +
+                                       (op->op == Op::kBool ? " or a boolean" : "") +
+                                       (is_array ? "" : " or an array of them") + ", found " +
+                                       JsonTypeName(v));
         }
         if (op->op == Op::kBool && !EqualsIgnoreCase(text, "true") &&
             !EqualsIgnoreCase(text, "false")) {
-          return At(value_pointer, "Bool compares with \"true\" or \"false\", not \"" + text + "\"");
+          return At(value_pointer,
+                    "Bool compares with \"true\" or \"false\", not \"" + text + "\"");
         }
         const bool like = op->op == Op::kStringLike || op->op == Op::kStringNotLike;
         Result<Pattern> p = ParsePattern(text, like, variables && op->op != Op::kBool);
@@ -555,8 +558,9 @@ Result<Statement> ParseStatement(const JsonValue& value, const std::string& poin
       return At(at, "AWS IoT policies have no " + std::string(key) +
                         ": a policy applies to the certificates it is attached to");
     } else {
-      return At(at, "unknown member (a statement has Sid, Effect, Action or NotAction, "
-                    "Resource or NotResource, and Condition)");
+      return At(at,
+                "unknown member (a statement has Sid, Effect, Action or NotAction, "
+                "Resource or NotResource, and Condition)");
     }
   }
   if (!have_effect) return At(pointer, "missing Effect (\"Allow\" or \"Deny\")");
@@ -621,8 +625,9 @@ Result<Policy> Policy::FromJson(const JsonValue& document, std::string_view name
           m.value.IsString() ? std::string_view(m.value.GetString(), m.value.GetStringLength())
                              : std::string_view();
       if (v != "2012-10-17" && v != "2008-10-17") {
-        return At(at, "Version is \"2012-10-17\" (or the old \"2008-10-17\", without policy "
-                      "variables)");
+        return At(at,
+                  "Version is \"2012-10-17\" (or the old \"2008-10-17\", without policy "
+                  "variables)");
       }
       variables = v == "2012-10-17";
     } else if (key == "Id") {
@@ -638,7 +643,8 @@ Result<Policy> Policy::FromJson(const JsonValue& document, std::string_view name
   if (statements == nullptr) return At(pointer, "missing Statement");
   const std::string statement_pointer = JsonPointerAppend(pointer, "Statement");
   if (statements->IsArray()) {
-    if (statements->Empty()) return At(statement_pointer, "no statements: this policy allows nothing");
+    if (statements->Empty())
+      return At(statement_pointer, "no statements: this policy allows nothing");
     for (rapidjson::SizeType i = 0; i < statements->Size(); ++i) {
       Result<Statement> st = ParseStatement(
           (*statements)[i], JsonPointerAppend(statement_pointer, std::to_string(i)), variables);
@@ -689,7 +695,8 @@ AuthorizationDecision EvaluateImpl(const std::vector<const Policy*>& policies,
   decision.allowed = decisive.allowed;
   const Statement& st = PolicyAccess::Statements(*decisive.policy)[decisive.statement];
   decision.reason = std::string(decisive.allowed ? "allowed" : "denied") + " by policy " +
-                    decisive.policy->name() + " statement " + std::to_string(decisive.statement + 1);
+                    decisive.policy->name() + " statement " +
+                    std::to_string(decisive.statement + 1);
   if (!st.sid.empty()) decision.reason += " (Sid " + st.sid + ")";
   return decision;
 }

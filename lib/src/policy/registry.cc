@@ -110,8 +110,8 @@ Result<RegistryThing> ParseThing(std::string_view name, const JsonValue& v,
   }
   if (auto attributes = v.FindMember("attributes"); attributes != v.MemberEnd()) {
     const std::string at = JsonPointerAppend(pointer, "attributes");
-    if (Status s = ExpectType(attributes->value, attributes->value.IsObject(),
-                              "an object of strings", at);
+    if (Status s =
+            ExpectType(attributes->value, attributes->value.IsObject(), "an object of strings", at);
         !s.ok()) {
       return s;
     }
@@ -157,9 +157,9 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
                                    "\"policies\": {...}}, found ") +
                            JsonTypeName(doc)));
   }
-  if (Status s = CheckMembers(
-          doc, {"$schema", "region", "account", "things", "certificates", "policies"}, "",
-          "a registry");
+  if (Status s =
+          CheckMembers(doc, {"$schema", "region", "account", "things", "certificates", "policies"},
+                       "", "a registry");
       !s.ok()) {
     return fail(s);
   }
@@ -185,8 +185,9 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
     bool ok = v.IsString() && v.GetStringLength() == 12;
     for (char c : ok ? View(v) : std::string_view()) ok = ok && c >= '0' && c <= '9';
     if (!ok) {
-      return fail(At("/account", "expected a 12-digit AWS account id as a string, such as "
-                                 "\"123456789012\""));
+      return fail(At("/account",
+                     "expected a 12-digit AWS account id as a string, such as "
+                     "\"123456789012\""));
     }
     registry.account_ = std::string(View(v));
   }
@@ -236,8 +237,8 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
     const JsonValue& v = list[i];
     const std::string at = JsonPointerAppend("/certificates", std::to_string(i));
     if (Status s = ExpectType(v, v.IsObject(), "an object", at); !s.ok()) return fail(s);
-    if (Status s = CheckMembers(v, {"commonName", "sha256", "thing", "policies"}, at,
-                                "a certificate");
+    if (Status s =
+            CheckMembers(v, {"commonName", "sha256", "thing", "policies"}, at, "a certificate");
         !s.ok()) {
       return fail(s);
     }
@@ -255,8 +256,9 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
       const std::string sha_at = JsonPointerAppend(at, "sha256");
       if (sha->value.IsString()) cert.sha256 = NormalizeSha256(View(sha->value));
       if (cert.sha256.empty()) {
-        return fail(At(sha_at, "expected the certificate's SHA-256 fingerprint: 64 hex digits, "
-                               "colons allowed (openssl x509 -noout -fingerprint -sha256)"));
+        return fail(At(sha_at,
+                       "expected the certificate's SHA-256 fingerprint: 64 hex digits, "
+                       "colons allowed (openssl x509 -noout -fingerprint -sha256)"));
       }
     }
     if (cert.common_name.empty() && cert.sha256.empty()) {
@@ -382,14 +384,14 @@ AuthorizationDecision Registry::Authorize(const Principal& principal, std::strin
   const RegistryCertificate* cert = FindCertificate(principal);
   if (cert == nullptr) {
     AuthorizationDecision decision;
-    decision.reason = "unknown certificate (CN " +
-                      (principal.certificate_common_name.empty()
-                           ? std::string("unknown")
-                           : principal.certificate_common_name) +
-                      ", SHA-256 " +
-                      (principal.certificate_sha256.empty() ? std::string("unknown")
-                                                            : principal.certificate_sha256) +
-                      ")";
+    decision.reason =
+        "unknown certificate (CN " +
+        (principal.certificate_common_name.empty() ? std::string("unknown")
+                                                   : principal.certificate_common_name) +
+        ", SHA-256 " +
+        (principal.certificate_sha256.empty() ? std::string("unknown")
+                                              : principal.certificate_sha256) +
+        ")";
     return decision;
   }
   // The certificate's own common name is what the connection presented,
