@@ -43,6 +43,8 @@ constexpr const char* kUsage =
     "                              [--verbose] [--filter SUBSTRING]\n"
     "                              [--broker URI [--ca F --cert F --key F]\n"
     "                               --emulator PATH [--emulator-arg ARG]...]\n"
+    "                              [--plugin PATH [--mosquitto PATH]\n"
+    "                               [--plugin-opt 'NAME VALUE']...]\n"
     "\n"
     "Runs conformance vectors (format: shadow-service spec, section 13) through\n"
     "the shadowsync library and reports every mismatch.\n"
@@ -67,6 +69,15 @@ constexpr const char* kUsage =
     "  --emulator-arg ARG  one more emulator argument, after those (repeat it;\n"
     "                      e.g. --emulator-arg --workers=2)\n"
     "\n"
+    "Plugin mode (--plugin): every request/response vector runs over MQTT\n"
+    "against a fresh mosquitto (plain loopback listener) that loads the\n"
+    "shadowsync_mosquitto.so plugin, seeded with the vector's initial shadow.\n"
+    "  --plugin PATH       the plugin; it gets plugin_opt_seed_file\n"
+    "  --mosquitto PATH    the broker binary (default /usr/sbin/mosquitto)\n"
+    "  --plugin-opt 'NAME VALUE'\n"
+    "                      one more plugin_opt_ line (repeat it; e.g.\n"
+    "                      --plugin-opt 'order random')\n"
+    "\n"
     "--vectors, --topics and --emulator-arg may be repeated. Ends with the line\n"
     "\"N passed, M failed\" (in wire mode after a line of timings).\n"
     "Exit status: 0 all passed, 1 a vector failed, 2 bad usage or bad file (or\n"
@@ -88,7 +99,8 @@ struct Options {
 };
 
 bool WireMode(const Options& options) {
-  return !options.wire.broker.empty() || !options.wire.emulator.empty();
+  return !options.wire.broker.empty() || !options.wire.emulator.empty() ||
+         !options.wire.plugin.empty();
 }
 
 // Returns the exit status to stop with, or -1 to go on.
@@ -105,7 +117,8 @@ int ParseArgs(int argc, char** argv, Options* options) {
     }
     if (arg == "--vectors" || arg == "--topics" || arg == "--filter" || arg == "--broker" ||
         arg == "--ca" || arg == "--cert" || arg == "--key" || arg == "--emulator" ||
-        arg == "--emulator-arg") {
+        arg == "--emulator-arg" || arg == "--plugin" || arg == "--mosquitto" ||
+        arg == "--plugin-opt") {
       if (i + 1 >= argc) {
         std::cerr << "shadowsync-conformance: " << arg << " needs an argument\n" << kUsage;
         return kExitUsage;
@@ -125,6 +138,12 @@ int ParseArgs(int argc, char** argv, Options* options) {
         options->wire.emulator = value;
       } else if (arg == "--emulator-arg") {
         options->wire.emulator_args.push_back(value);
+      } else if (arg == "--plugin") {
+        options->wire.plugin = value;
+      } else if (arg == "--mosquitto") {
+        options->wire.mosquitto = value;
+      } else if (arg == "--plugin-opt") {
+        options->wire.plugin_options.push_back(value);
       } else {
         options->files.emplace_back(arg == "--vectors" ? FileKind::kShadow : FileKind::kTopic,
                                     value);
@@ -140,7 +159,18 @@ int ParseArgs(int argc, char** argv, Options* options) {
   }
   const WireOptions& wire = options->wire;
   const bool tls_files = !wire.ca_file.empty() || !wire.cert_file.empty() || !wire.key_file.empty();
-  if (WireMode(*options) && (wire.broker.empty() || wire.emulator.empty())) {
+  if (!wire.plugin.empty() && (!wire.broker.empty() || !wire.emulator.empty() || tls_files)) {
+    std::cerr << "shadowsync-conformance: --plugin runs its own broker; it takes no --broker, "
+                 "--emulator or TLS files\n"
+              << kUsage;
+    return kExitUsage;
+  }
+  if (wire.plugin.empty() && !wire.plugin_options.empty()) {
+    std::cerr << "shadowsync-conformance: --plugin-opt needs --plugin\n" << kUsage;
+    return kExitUsage;
+  }
+  if (wire.plugin.empty() && WireMode(*options) &&
+      (wire.broker.empty() || wire.emulator.empty())) {
     std::cerr << "shadowsync-conformance: the wire mode needs both --broker and --emulator\n"
               << kUsage;
     return kExitUsage;

@@ -109,7 +109,7 @@ Status EmulatorChild::Start(const std::vector<std::string>& argv,
   if (ready) return Status::Ok();
   const std::string ended = Kill();
   std::string why = ended.empty()
-                        ? "did not print \"" + std::string(kReadyPrefix) + "...\" within " +
+                        ? "did not print \"" + (ready_marker_.empty() ? std::string(kReadyPrefix) + "..." : ready_marker_) + "\" within " +
                               std::to_string(ready_timeout.count()) + " ms"
                         : ended + " before it was ready";
   return Status(StatusCode::kUnavailable, "the emulator " + why + "; its output:\n" + Tail());
@@ -130,7 +130,10 @@ void EmulatorChild::ReadOutput(int fd) {
       start = newline + 1;
       const auto now = std::chrono::steady_clock::now();
       std::lock_guard<std::mutex> lock(mu_);
-      if (line.rfind(kReadyPrefix, 0) == 0) ready_ = true;
+      if (ready_marker_.empty() ? line.rfind(kReadyPrefix, 0) == 0
+                                : line.find(ready_marker_) != std::string::npos) {
+        ready_ = true;
+      }
       lines_.push_back(std::move(line));
       line_times_.push_back(now - started_);
       cv_.notify_all();

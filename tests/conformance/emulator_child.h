@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "shadowsync/status.h"
@@ -49,6 +50,10 @@ class EmulatorChild {
   /// and the message ends with its output.
   Status Start(const std::vector<std::string>& argv, std::chrono::milliseconds ready_timeout);
 
+  /// Another program's ready line: a line that contains `marker` (e.g.
+  /// mosquitto's " running" line when the service is the broker plugin).
+  void set_ready_marker(std::string marker) { ready_marker_ = std::move(marker); }
+
   /// SIGKILL, waitpid() and the end of the output. Returns how the child
   /// ended: "" when it was still running (the normal case), else e.g.
   /// "exited with code 1" for a child that ended by itself. Idempotent.
@@ -67,6 +72,7 @@ class EmulatorChild {
   void ReadOutput(int fd);
 
   pid_t pid_ = -1;
+  std::string ready_marker_;  // empty: a line starting with kReadyPrefix
   std::thread reader_;
 
   std::mutex mu_;

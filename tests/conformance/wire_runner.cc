@@ -2,7 +2,10 @@
 
 #include "conformance/wire_runner.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,6 +122,7 @@ WireRunner::WireRunner(WireOptions options) : options_(std::move(options)) {}
 WireRunner::~WireRunner() { Stop(); }
 
 bool WireRunner::WorkersZero() const {
+  if (plugin_mode()) return true;  // one loop pass at a time, in order
   std::string workers = "0";  // the runner's own --workers 0
   const std::vector<std::string>& args = options_.emulator_args;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -142,23 +146,36 @@ std::vector<std::string> WireRunner::EmulatorCommand(const std::string& seed_fil
   return argv;
 }
 
-Status WireRunner::Start() {
-  if (options_.broker.empty()) return InvalidArgumentError("--broker: no broker URI");
-  if (options_.emulator.empty()) return InvalidArgumentError("--emulator: no emulator binary");
-  if (options_.emulator.find('/') == std::string::npos) {
-    options_.emulator = "./" + options_.emulator;  // execv() does not search $PATH
-  }
-  if (::access(options_.emulator.c_str(), X_OK) != 0) {
-    return InvalidArgumentError("--emulator: " + options_.emulator + ": " + std::strerror(errno));
-  }
+Result<std::vector<std::string>> WireRunner::BrokerCommand(const std::string& seed_file) const {
+  std::vector<std::string> lines = {
+      "per_listener_settings false",
+      "persistence false",
+      "allow_anonymous true",
+      // stderr: mosquitto's stdout is block-buffered on a pipe.
+      "log_dest stderr",
+      "log_type error",
+      "log_type warning",
+      "log_type notice",
+      "log_type information",
+      "set_tcp_nodelay true",
+      "max_queued_messages 0",
+      "plugin " + options_.plugin,
+  };
+  if (::geteuid() == 0) lines.push_back("user root");
+  if (!seed_file.empty()) lines.push_back("plugin_opt_seed_file " + seed_file);
+  for (const std::string& option : options_.plugin_options) lines.push_back("plugin_opt_" + option);
+  const std::string port = options_.broker.substr(options_.broker.rfind(':') + 1);
+  lines.push_back("listener " + port + " 127.0.0.1");
+  lines.push_back("max_qos 1");
+  const std::string path = work_dir_ + "/mosquitto.conf";
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  for (const std::string& line : lines) out << line << '\n';
+  out.close();
+  if (!out) return InternalError("cannot write " + path);
+  return std::vector<std::string>{options_.mosquitto, "-c", path};
+}
 
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/shadowsync-conformance-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return InternalError("mkdtemp " + pattern + ": " + std::strerror(errno));
-  }
-  work_dir_ = pattern;
-
+Status WireRunner::ConnectClient() {
   MqttOptions mqtt;
   mqtt.server_uri = options_.broker;
   mqtt.client_id = "shadowsync-conformance-" + std::to_string(::getpid());
@@ -177,13 +194,61 @@ Status WireRunner::Start() {
   return Status::Ok();
 }
 
-void WireRunner::Stop() {
-  emulator_.Kill();
-  if (transport_) {
-    Status ignored = transport_->Disconnect();
-    (void)ignored;
-    transport_.reset();
+void WireRunner::DisconnectClient() {
+  if (!transport_) return;
+  Status ignored = transport_->Disconnect();
+  (void)ignored;
+  transport_.reset();
+}
+
+Status WireRunner::Start() {
+  if (plugin_mode()) {
+    if (::access(options_.plugin.c_str(), R_OK) != 0) {
+      return InvalidArgumentError("--plugin: " + options_.plugin + ": " + std::strerror(errno));
+    }
+    if (::access(options_.mosquitto.c_str(), X_OK) != 0) {
+      return InvalidArgumentError("--mosquitto: " + options_.mosquitto + ": " +
+                                  std::strerror(errno));
+    }
+    // A free loopback port, kept for the whole run.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      if (fd >= 0) ::close(fd);
+      return InternalError(std::string("cannot pick a loopback port: ") + std::strerror(errno));
+    }
+    ::close(fd);
+    options_.broker = "tcp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    emulator_.set_ready_marker(" running");
+  } else {
+    if (options_.broker.empty()) return InvalidArgumentError("--broker: no broker URI");
+    if (options_.emulator.empty()) return InvalidArgumentError("--emulator: no emulator binary");
+    if (options_.emulator.find('/') == std::string::npos) {
+      options_.emulator = "./" + options_.emulator;  // execv() does not search $PATH
+    }
+    if (::access(options_.emulator.c_str(), X_OK) != 0) {
+      return InvalidArgumentError("--emulator: " + options_.emulator + ": " +
+                                  std::strerror(errno));
+    }
   }
+
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/shadowsync-conformance-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return InternalError("mkdtemp " + pattern + ": " + std::strerror(errno));
+  }
+  work_dir_ = pattern;
+  // Plugin mode connects per vector, to each vector's broker.
+  return plugin_mode() ? Status::Ok() : ConnectClient();
+}
+
+void WireRunner::Stop() {
+  DisconnectClient();
+  emulator_.Kill();
   if (!work_dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(work_dir_, ec);
@@ -225,7 +290,7 @@ VectorResult WireRunner::Run(const JsonValue& vector) {
   VectorResult result;
   std::optional<ShadowVector> v = ParseShadowVector(vector, &result);
   if (!v) return result;
-  if (!transport_) {
+  if (!transport_ && !(plugin_mode() && !work_dir_.empty())) {
     result.failures.push_back("wire mode: not started");
     return result;
   }
@@ -258,9 +323,27 @@ VectorResult WireRunner::Run(const JsonValue& vector) {
     result.notes.push_back("seed file: " + seed);
   }
   const Clock::time_point start_begin = Clock::now();
-  if (Status s = emulator_.Start(EmulatorCommand(seed_file), options_.ready_timeout); !s.ok()) {
+  std::vector<std::string> command;
+  if (plugin_mode()) {
+    Result<std::vector<std::string>> broker = BrokerCommand(seed_file);
+    if (!broker.ok()) {
+      result.failures.push_back(broker.status().message());
+      return result;
+    }
+    command = std::move(broker).value();
+  } else {
+    command = EmulatorCommand(seed_file);
+  }
+  if (Status s = emulator_.Start(command, options_.ready_timeout); !s.ok()) {
     result.failures.push_back("cannot start the emulator: " + s.message());
     return result;
+  }
+  if (plugin_mode()) {
+    if (Status s = ConnectClient(); !s.ok()) {
+      result.failures.push_back("cannot connect to the plugin's broker: " + s.ToString());
+      emulator_.Kill();
+      return result;
+    }
   }
   const microseconds start_time = duration_cast<microseconds>(Clock::now() - start_begin);
 
@@ -331,6 +414,7 @@ VectorResult WireRunner::Run(const JsonValue& vector) {
   const std::int64_t wall_after = WallSeconds();
 
   // 4. End the emulator; its log is the vector's story.
+  if (plugin_mode()) DisconnectClient();
   if (const std::string ended = emulator_.Kill(); !ended.empty()) {
     result.failures.push_back("the emulator " + ended + " during the vector");
   }

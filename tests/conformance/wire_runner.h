@@ -43,6 +43,15 @@
 // be null (nothing can exist under an invalid name) and is noted as not
 // checked.
 //
+// Plugin mode (`plugin` set): the service is shadowsync_mosquitto.so inside
+// a fresh mosquitto per vector instead of an emulator on a shared broker.
+// The runner picks a free loopback port once, writes mosquitto.conf (plain
+// listener, max_qos 1, the plugin with `plugin_opt_seed_file` and the
+// user's `plugin_options`), waits for mosquitto's " running" line, then
+// connects its client, subscribes, runs the exchange and disconnects before
+// the SIGKILL. The plugin answers one loop pass at a time, in arrival
+// order, so the sentinel is an exact barrier as with `--workers 0`.
+//
 // Thread safety: not thread-safe; confine to one thread.
 
 #ifndef SHADOWSYNC_TESTS_CONFORMANCE_WIRE_RUNNER_H_
@@ -80,6 +89,14 @@ struct WireOptions {
   /// the runner's own (so they may override `--workers 0`).
   std::string emulator;
   std::vector<std::string> emulator_args;
+
+  /// Plugin mode: the shadowsync_mosquitto.so to load (see the file
+  /// comment); `broker` and `emulator` are then not used.
+  std::string plugin;
+  /// Plugin mode: the mosquitto binary (execv: a path).
+  std::string mosquitto = "/usr/sbin/mosquitto";
+  /// Plugin mode: more `plugin_opt_` lines, as "name value".
+  std::vector<std::string> plugin_options;
 
   /// How long an emulator may take to print its ready line.
   std::chrono::milliseconds ready_timeout{20000};
@@ -135,6 +152,12 @@ class WireRunner {
   std::optional<MqttMessage> NextMessage(std::chrono::steady_clock::time_point deadline);
   std::vector<MqttMessage> DrainInbox();
   std::vector<std::string> EmulatorCommand(const std::string& seed_file) const;
+  // Plugin mode: writes mosquitto.conf and returns mosquitto's command.
+  Result<std::vector<std::string>> BrokerCommand(const std::string& seed_file) const;
+  // Connects the runner's client and subscribes to the response topics.
+  Status ConnectClient();
+  void DisconnectClient();
+  bool plugin_mode() const { return !options_.plugin.empty(); }
   bool WorkersZero() const;
 
   WireOptions options_;

@@ -12,7 +12,11 @@
 // - the public vectors over mutual TLS (EC certificates), with the
 //   emulator's worker threads (`--workers=2`, its default), so both request
 //   paths of the emulator are covered;
-// - our own vectors (tests/conformance/vectors) on plain TCP.
+// - our own vectors (tests/conformance/vectors) on plain TCP, and both sets
+//   in a seeded random order;
+// - the public and our own vectors against the broker plugin (a fresh
+//   mosquitto per vector, the runner's plugin mode), in the default order
+//   and in a seeded random order.
 // Each expects exit 0 and exactly "N passed, 0 failed" with N the number of
 // vectors in the files, and prints the runner's timing line. A fourth test
 // shows that the wire mode's own checks can fail.
@@ -49,6 +53,7 @@ using testing_support::SharedBroker;
 
 const std::string kRunner = SHADOWSYNC_BINARY_DIR "/tests/conformance/shadowsync-conformance";
 const std::string kEmulator = SHADOWSYNC_BINARY_DIR "/service/emulator/shadowsync-emulator";
+const std::string kPlugin = SHADOWSYNC_BINARY_DIR "/service/mosquitto/shadowsync_mosquitto.so";
 const std::string kSpecVectors = SHADOWSYNC_SPEC_DIR "/vectors";
 const std::string kOwnVectors = SHADOWSYNC_SOURCE_DIR "/tests/conformance/vectors";
 
@@ -115,14 +120,29 @@ class ConformanceWireTest : public ::testing::Test {
   // Runs the runner in wire mode and expects every vector to pass.
   void RunAndExpectAllPass(const std::vector<std::string>& connection, const VectorArgs& vectors,
                            const std::vector<std::string>& emulator_args = {}) {
+    std::vector<std::string> host = connection;
+    host.insert(host.end(), {"--emulator", kEmulator});
+    for (const std::string& arg : emulator_args) host.insert(host.end(), {"--emulator-arg", arg});
+    RunHostAndExpectAllPass(host, vectors);
+  }
+
+  // The broker plugin in a fresh mosquitto per vector (the runner's plugin
+  // mode), with more plugin_opt_ lines.
+  void RunPluginAndExpectAllPass(const VectorArgs& vectors,
+                                 const std::vector<std::string>& plugin_options = {}) {
+    ASSERT_TRUE(std::filesystem::exists(kPlugin)) << kPlugin << " is not built";
+    std::vector<std::string> host = {"--plugin", kPlugin};
+    for (const std::string& option : plugin_options) {
+      host.insert(host.end(), {"--plugin-opt", option});
+    }
+    RunHostAndExpectAllPass(host, vectors);
+  }
+
+  void RunHostAndExpectAllPass(const std::vector<std::string>& host, const VectorArgs& vectors) {
     ASSERT_GT(vectors.count, 0u);
     ChildProcessOptions options;
     options.argv = {kRunner};
-    options.argv.insert(options.argv.end(), connection.begin(), connection.end());
-    options.argv.insert(options.argv.end(), {"--emulator", kEmulator});
-    for (const std::string& arg : emulator_args) {
-      options.argv.insert(options.argv.end(), {"--emulator-arg", arg});
-    }
+    options.argv.insert(options.argv.end(), host.begin(), host.end());
     options.argv.insert(options.argv.end(), vectors.args.begin(), vectors.args.end());
 
     const auto start = std::chrono::steady_clock::now();
@@ -165,6 +185,32 @@ TEST_F(ConformanceWireTest, PublicVectorsTlsEcWithWorkers) {
 
 TEST_F(ConformanceWireTest, OwnVectorsPlain) {
   RunAndExpectAllPass(PlainConnection(), OwnVectors());
+}
+
+TEST_F(ConformanceWireTest, PublicVectorsRandomOrder) {
+  RunAndExpectAllPass(PlainConnection(), PublicVectors(), {"--order", "random", "--order-seed", "11"});
+}
+
+TEST_F(ConformanceWireTest, OwnVectorsRandomOrder) {
+  RunAndExpectAllPass(PlainConnection(), OwnVectors(), {"--order", "random", "--order-seed", "11"});
+}
+
+// The same suites against the broker plugin (issue 9): public and own
+// vectors, in the default order and in a seeded random order.
+TEST_F(ConformanceWireTest, PublicVectorsBrokerPlugin) {
+  RunPluginAndExpectAllPass(PublicVectors());
+}
+
+TEST_F(ConformanceWireTest, PublicVectorsBrokerPluginRandomOrder) {
+  RunPluginAndExpectAllPass(PublicVectors(), {"order random", "order_seed 11"});
+}
+
+TEST_F(ConformanceWireTest, OwnVectorsBrokerPlugin) {
+  RunPluginAndExpectAllPass(OwnVectors());
+}
+
+TEST_F(ConformanceWireTest, OwnVectorsBrokerPluginRandomOrder) {
+  RunPluginAndExpectAllPass(OwnVectors(), {"order random", "order_seed 11"});
 }
 
 // The wire mode's own checks can fail: a delta published although the vector
