@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Tests of service/mosquitto/in_broker_service.cc with a fake broker: when
+// answers leave (at once without a store; after the pass's commit with
+// one), L7 per connection, lifecycle events, and the registry's verdicts.
+// The same class runs in a real mosquitto in
+// tests/integration/broker_plugin_test.cc.
+
+#include "in_broker_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shadowsync/json.h"
+#include "support/temp_dir.h"
+
+namespace shadowsync::mosquitto_plugin {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing_support::TempDir;
+
+const std::string kRegistry = SHADOWSYNC_SOURCE_DIR "/examples/registry/registry.json";
+
+class FakeBroker : public Broker {
+ public:
+  void Publish(const std::string& topic, const std::string& payload, int qos) override {
+    EXPECT_EQ(qos, 1);
+    published.push_back({topic, payload});
+  }
+  std::vector<std::string> Topics() const {
+    std::vector<std::string> out;
+    for (const auto& [topic, payload] : published) out.push_back(topic);
+    return out;
+  }
+  std::vector<std::pair<std::string, std::string>> published;
+};
+
+class InBrokerServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = TempDir::Create("shadowsync-in-broker");
+    ASSERT_TRUE(dir.ok());
+    dir_ = std::move(dir).value();
+  }
+
+  std::unique_ptr<InBrokerService> Make(PluginOptions options) {
+    Result<std::unique_ptr<InBrokerService>> made =
+        InBrokerService::Create(std::move(options), broker_, logger_);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? std::move(made).value() : nullptr;
+  }
+
+  ConnectionInfo Connection(const void* handle, const std::string& client_id,
+                            const std::string& cn = "") const {
+    ConnectionInfo info;
+    info.handle = handle;
+    info.client_id = client_id;
+    info.certificate_common_name = cn;
+    if (!cn.empty()) info.certificate_sha256 = std::string(64, 'c');
+    info.ip_address = "127.0.0.1";
+    return info;
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  FakeBroker broker_;
+  std::vector<std::string> log_lines_;
+  host::Logger logger_{host::LogLevel::kInfo,
+                       [this](host::LogLevel, const std::string& line) { log_lines_.push_back(line); },
+                       "shadowsync"};
+  const int handle_a_ = 0;
+  const int handle_b_ = 0;
+};
+
+TEST_F(InBrokerServiceTest, WithoutAStoreAnswersGoOutAtOnce_P1) {
+  auto service = Make({});
+  ASSERT_NE(service, nullptr);
+  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
+                     R"({"state":{"desired":{"on":true}}})", false);
+  EXPECT_THAT(broker_.Topics(), ElementsAre("$aws/things/lamp/shadow/update/accepted",
+                                            "$aws/things/lamp/shadow/update/documents",
+                                            "$aws/things/lamp/shadow/update/delta"));
+  // Not a request: nothing, and the message is not touched.
+  service->OnMessage(&handle_a_, "dev", "sensors/lamp", "{}", false);
+  EXPECT_EQ(broker_.published.size(), 3u);
+}
+
+TEST_F(InBrokerServiceTest, WithAStoreAnswersWaitForThePassCommitAndSurviveARestart) {
+  PluginOptions options;
+  options.store_path = dir_->File("shadows.db");
+  {
+    auto service = Make(options);
+    ASSERT_NE(service, nullptr);
+    service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
+                       R"({"state":{"reported":{"n":1}}})", false);
+    service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
+                       R"({"state":{"reported":{"n":2}}})", false);
+    service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}", false);
+    EXPECT_TRUE(broker_.published.empty()) << "an answer left before the commit";
+    service->OnTick();
+    EXPECT_THAT(broker_.Topics(), ElementsAre("$aws/things/lamp/shadow/update/accepted",
+                                              "$aws/things/lamp/shadow/update/documents",
+                                              "$aws/things/lamp/shadow/update/accepted",
+                                              "$aws/things/lamp/shadow/update/documents",
+                                              "$aws/things/lamp/shadow/get/accepted"));
+    // A tick with nothing held publishes nothing.
+    service->OnTick();
+    EXPECT_EQ(broker_.published.size(), 5u);
+  }  // no Stop(): as after a SIGKILL, only the commit counts
+  broker_.published.clear();
+  auto service = Make(options);
+  ASSERT_NE(service, nullptr);
+  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}", false);
+  service->OnTick();
+  ASSERT_EQ(broker_.published.size(), 1u);
+  Result<JsonDocument> got = ParseJson(broker_.published[0].second);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)["version"], 2);
+  EXPECT_EQ((*got)["state"]["reported"]["n"], 2);
+}
+
+TEST_F(InBrokerServiceTest, InflightLimitCountsAConnectionsHeldRequests_L7) {
+  PluginOptions options;
+  options.store_path = dir_->File("shadows.db");
+  options.host.max_inflight = 2;
+  auto service = Make(options);
+  ASSERT_NE(service, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    service->OnMessage(&handle_a_, "dev-a", "$aws/things/lamp/shadow/get",
+                       R"({"clientToken":"a)" + std::to_string(i) + "\"}", false);
+  }
+  // Another connection has its own slots.
+  service->OnMessage(&handle_b_, "dev-b", "$aws/things/lamp/shadow/get", "{}", false);
+  service->OnTick();
+  ASSERT_EQ(broker_.published.size(), 4u);
+  EXPECT_EQ(broker_.published[2].second,
+            R"({"code":429,"message":"Too Many Requests","clientToken":"a2"})");
+  EXPECT_EQ(service->stats().throttled_inflight, 1u);
+  // The slots were given back at the commit.
+  broker_.published.clear();
+  service->OnMessage(&handle_a_, "dev-a", "$aws/things/lamp/shadow/get", "{}", false);
+  service->OnTick();
+  ASSERT_EQ(broker_.published.size(), 1u);
+  EXPECT_THAT(broker_.published[0].second, HasSubstr("404"));
+}
+
+TEST_F(InBrokerServiceTest, LifecycleEventsForConnectionsThatConnected) {
+  auto service = Make({});
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(service->OnConnect(Connection(&handle_a_, "lamp")), Verdict::kDefer);
+  EXPECT_EQ(service->OnConnect(Connection(&handle_b_, "lamp")), Verdict::kDefer);  // takeover
+  service->OnDisconnect(&handle_a_);
+  service->OnDisconnect(&handle_b_);
+  service->OnDisconnect(&handle_b_);  // twice: nothing more
+  service->OnDisconnect(nullptr);     // never connected: nothing
+  ASSERT_THAT(broker_.Topics(), ElementsAre("$aws/events/presence/connected/lamp",
+                                            "$aws/events/presence/connected/lamp",
+                                            "$aws/events/presence/disconnected/lamp",
+                                            "$aws/events/presence/disconnected/lamp"));
+  Result<JsonDocument> first = ParseJson(broker_.published[0].second);
+  Result<JsonDocument> second = ParseJson(broker_.published[1].second);
+  Result<JsonDocument> kicked = ParseJson(broker_.published[2].second);
+  Result<JsonDocument> last = ParseJson(broker_.published[3].second);
+  ASSERT_TRUE(first.ok() && second.ok() && kicked.ok() && last.ok());
+  EXPECT_EQ((*first)["versionNumber"], 1);
+  EXPECT_EQ((*second)["versionNumber"], 2);
+  EXPECT_EQ((*first)["principalIdentifier"], "anonymous");
+  EXPECT_EQ((*kicked)["sessionIdentifier"], (*first)["sessionIdentifier"]);
+  EXPECT_EQ((*kicked)["disconnectReason"], "DUPLICATE_CLIENTID");
+  EXPECT_FALSE(last->HasMember("disconnectReason"));
+}
+
+TEST_F(InBrokerServiceTest, WithoutARegistryEveryCheckDefersToMosquitto) {
+  auto service = Make({});
+  ASSERT_NE(service, nullptr);
+  EXPECT_FALSE(service->has_registry());
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kWrite, "anything", false), Verdict::kDefer);
+}
+
+TEST_F(InBrokerServiceTest, TheRegistryDecidesConnectPublishSubscribeAndReceive) {
+  PluginOptions options;
+  options.registry_path = kRegistry;
+  auto service = Make(options);
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(service->OnConnect(Connection(&handle_b_, "lamp", "stranger")), Verdict::kDeny);
+  EXPECT_EQ(service->OnConnect(Connection(&handle_b_, "other", "lamp")), Verdict::kDeny);
+  EXPECT_TRUE(broker_.published.empty()) << "a refused connection has no lifecycle event";
+  EXPECT_EQ(service->OnConnect(Connection(&handle_a_, "lamp", "lamp")), Verdict::kAllow);
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kWrite, "$aws/things/lamp/shadow/update", false),
+            Verdict::kAllow);
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kWrite, "$aws/things/lamp/shadow/update", true),
+            Verdict::kDeny)
+      << "iot:RetainPublish is not in the lamp policy";
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kWrite, "$aws/things/esp32/shadow/update", false),
+            Verdict::kDeny);
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kSubscribe,
+                              "$aws/things/lamp/shadow/update/delta", false),
+            Verdict::kAllow);
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kSubscribe, "$aws/things/lamp/shadow/#", false),
+            Verdict::kDeny);
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kRead,
+                              "$aws/things/lamp/shadow/name/cfg/get/accepted", false),
+            Verdict::kAllow);
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kUnsubscribe, "x", false), Verdict::kAllow);
+  // An unknown connection may do nothing.
+  EXPECT_EQ(service->OnAccess(&handle_b_, Access::kRead, "x", false), Verdict::kDeny);
+  bool named = false;
+  for (const std::string& line : log_lines_) {
+    if (line.find("denied client=lamp cn=lamp") != std::string::npos &&
+        line.find("action=iot:Publish resource=topic/$aws/things/esp32/shadow/update") !=
+            std::string::npos) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named) << ::testing::PrintToString(log_lines_);
+}
+
+TEST_F(InBrokerServiceTest, BadFilesNameTheirOption) {
+  PluginOptions options;
+  options.seed_file = dir_->File("missing.json");
+  Result<std::unique_ptr<InBrokerService>> made =
+      InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_seed_file: "));
+  options = {};
+  options.registry_path = dir_->File("missing-registry.json");
+  made = InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_registry: "));
+}
+
+TEST_F(InBrokerServiceTest, StopWritesTheExportFileAndTheSummary) {
+  PluginOptions options;
+  options.export_file = dir_->File("export.json");
+  auto service = Make(options);
+  ASSERT_NE(service, nullptr);
+  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
+                     R"({"state":{"reported":{"n":1}}})", false);
+  service->Stop();
+  service->Stop();  // idempotent
+  Result<std::string> exported = testing_support::ReadFileToString(options.export_file);
+  ASSERT_TRUE(exported.ok()) << exported.status().ToString();
+  EXPECT_THAT(*exported, HasSubstr(R"("thing": "lamp")"));
+  EXPECT_THAT(log_lines_.back(),
+              HasSubstr("stopped: handled=1 throttled_inflight=0 throttled_rate=0"));
+  // After Stop, requests are not handled: accepted and documents only.
+  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}", false);
+  EXPECT_EQ(broker_.published.size(), 2u);
+}
+
+}  // namespace
+}  // namespace shadowsync::mosquitto_plugin
