@@ -173,10 +173,13 @@ Verdict InBrokerService::OnAccess(const void* handle, Access access, std::string
 }
 
 void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
-                                std::string_view topic, std::string_view payload, bool retain) {
+                                std::string_view topic, std::string_view payload) {
   if (stopped_) return;
   const auto arrived = std::chrono::steady_clock::now();
-  std::optional<ShadowTopic> request = host_->ParseRequest(topic, retain, payload);
+  // MOSQ_EVT_MESSAGE fires for live PUBLISHes only, never for retained
+  // replays or will messages: every one is a request, retained or not (T9,
+  // 12a.12).
+  std::optional<ShadowTopic> request = host_->ParseRequest(topic, false, payload);
   if (!request) return;
   if (!group_) {
     Answer(*request, host_->Handle(*request, topic, payload), arrived);

@@ -96,10 +96,11 @@ class InBrokerService {
   Verdict OnConnect(const ConnectionInfo& connection);
   void OnDisconnect(const void* handle);
   Verdict OnAccess(const void* handle, Access access, std::string_view topic, bool retain);
-  /// Handles `topic` when it is a shadow request; the message itself always
-  /// continues to its subscribers.
+  /// Handles `topic` when it is a shadow request (retained or not: the
+  /// broker raises no event for retained replays); the message itself
+  /// always continues to its subscribers.
   void OnMessage(const void* handle, std::string_view client_id, std::string_view topic,
-                 std::string_view payload, bool retain);
+                 std::string_view payload);
   /// The end of a broker loop pass: commits and releases held answers.
   void OnTick();
   /// Commits what is pending, writes the export file, logs the summary.

@@ -185,8 +185,7 @@ int OnMessage(int, void* event_data, void* userdata) {
   try {
     state->service->OnMessage(
         event->client, OrEmpty(mosquitto_client_id(event->client)), OrEmpty(event->topic),
-        std::string_view(static_cast<const char*>(event->payload), event->payloadlen),
-        event->retain);
+        std::string_view(static_cast<const char*>(event->payload), event->payloadlen));
   } catch (const std::exception& e) {
     LogException("message", &e);
   } catch (...) {

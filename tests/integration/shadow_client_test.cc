@@ -90,16 +90,25 @@ class ShadowClientIntegrationTest : public testing_support::ShadowServiceTest {
   }
 
   // The app's view of the document, via its own GET.
+  // GETs the shadow as a user's code would: a 429 (L8: the retries after a
+  // restart can exceed 20 requests per second of one thing) is retried after
+  // the rate limit's second has passed.
   static Result<JsonDocument> GetDocument(ShadowClient& app, ShadowClient& other) {
-    std::optional<RequestResult> answer;
-    Status sent = app.Get([&](RequestResult result) { answer = std::move(result); });
-    if (!sent.ok()) return sent;
-    if (!RunBoth(
-            app, other, [&] { return answer.has_value(); }, kLong)) {
-      return Status(StatusCode::kTimeout, "no answer to GET");
+    for (int attempt = 1;; ++attempt) {
+      std::optional<RequestResult> answer;
+      Status sent = app.Get([&](RequestResult result) { answer = std::move(result); });
+      if (!sent.ok()) return sent;
+      if (!RunBoth(
+              app, other, [&] { return answer.has_value(); }, kLong)) {
+        return Status(StatusCode::kTimeout, "no answer to GET");
+      }
+      if (answer->ok()) return std::move(answer->value().payload);
+      const bool throttled = answer->status().message().rfind("429", 0) == 0;
+      if (!throttled || attempt == 5) return answer->status();
+      // Back off for the rest of the limit's second, serving both clients.
+      RunBoth(
+          app, other, [] { return false; }, std::chrono::milliseconds(1100));
     }
-    if (!answer->ok()) return answer->status();
-    return std::move(answer->value().payload);
   }
 };
 

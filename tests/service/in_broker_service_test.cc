@@ -77,17 +77,22 @@ class InBrokerServiceTest : public ::testing::Test {
   const int handle_b_ = 0;
 };
 
-TEST_F(InBrokerServiceTest, WithoutAStoreAnswersGoOutAtOnce_P1) {
+TEST_F(InBrokerServiceTest, WithoutAStoreAnswersGoOutAtOnce_P1_T9) {
   auto service = Make({});
   ASSERT_NE(service, nullptr);
   service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
-                     R"({"state":{"desired":{"on":true}}})", false);
+                     R"({"state":{"desired":{"on":true}}})");
   EXPECT_THAT(broker_.Topics(), ElementsAre("$aws/things/lamp/shadow/update/accepted",
                                             "$aws/things/lamp/shadow/update/documents",
                                             "$aws/things/lamp/shadow/update/delta"));
+  // Every PUBLISH is a request, also one with the retain flag (T9, 12a.12):
+  // the broker raises no event for retained replays.
+  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}");
+  EXPECT_EQ(broker_.published.size(), 4u);
+  EXPECT_EQ(broker_.published.back().first, "$aws/things/lamp/shadow/get/accepted");
   // Not a request: nothing, and the message is not touched.
-  service->OnMessage(&handle_a_, "dev", "sensors/lamp", "{}", false);
-  EXPECT_EQ(broker_.published.size(), 3u);
+  service->OnMessage(&handle_a_, "dev", "sensors/lamp", "{}");
+  EXPECT_EQ(broker_.published.size(), 4u);
 }
 
 TEST_F(InBrokerServiceTest, WithAStoreAnswersWaitForThePassCommitAndSurviveARestart) {
@@ -97,10 +102,10 @@ TEST_F(InBrokerServiceTest, WithAStoreAnswersWaitForThePassCommitAndSurviveARest
     auto service = Make(options);
     ASSERT_NE(service, nullptr);
     service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
-                       R"({"state":{"reported":{"n":1}}})", false);
+                       R"({"state":{"reported":{"n":1}}})");
     service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
-                       R"({"state":{"reported":{"n":2}}})", false);
-    service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}", false);
+                       R"({"state":{"reported":{"n":2}}})");
+    service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}");
     EXPECT_TRUE(broker_.published.empty()) << "an answer left before the commit";
     service->OnTick();
     EXPECT_THAT(broker_.Topics(), ElementsAre("$aws/things/lamp/shadow/update/accepted",
@@ -115,7 +120,7 @@ TEST_F(InBrokerServiceTest, WithAStoreAnswersWaitForThePassCommitAndSurviveARest
   broker_.published.clear();
   auto service = Make(options);
   ASSERT_NE(service, nullptr);
-  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}", false);
+  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}");
   service->OnTick();
   ASSERT_EQ(broker_.published.size(), 1u);
   Result<JsonDocument> got = ParseJson(broker_.published[0].second);
@@ -132,10 +137,10 @@ TEST_F(InBrokerServiceTest, InflightLimitCountsAConnectionsHeldRequests_L7) {
   ASSERT_NE(service, nullptr);
   for (int i = 0; i < 3; ++i) {
     service->OnMessage(&handle_a_, "dev-a", "$aws/things/lamp/shadow/get",
-                       R"({"clientToken":"a)" + std::to_string(i) + "\"}", false);
+                       R"({"clientToken":"a)" + std::to_string(i) + "\"}");
   }
   // Another connection has its own slots.
-  service->OnMessage(&handle_b_, "dev-b", "$aws/things/lamp/shadow/get", "{}", false);
+  service->OnMessage(&handle_b_, "dev-b", "$aws/things/lamp/shadow/get", "{}");
   service->OnTick();
   ASSERT_EQ(broker_.published.size(), 4u);
   EXPECT_EQ(broker_.published[2].second,
@@ -143,7 +148,7 @@ TEST_F(InBrokerServiceTest, InflightLimitCountsAConnectionsHeldRequests_L7) {
   EXPECT_EQ(service->stats().throttled_inflight, 1u);
   // The slots were given back at the commit.
   broker_.published.clear();
-  service->OnMessage(&handle_a_, "dev-a", "$aws/things/lamp/shadow/get", "{}", false);
+  service->OnMessage(&handle_a_, "dev-a", "$aws/things/lamp/shadow/get", "{}");
   service->OnTick();
   ASSERT_EQ(broker_.published.size(), 1u);
   EXPECT_THAT(broker_.published[0].second, HasSubstr("404"));
@@ -240,7 +245,7 @@ TEST_F(InBrokerServiceTest, StopWritesTheExportFileAndTheSummary) {
   auto service = Make(options);
   ASSERT_NE(service, nullptr);
   service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/update",
-                     R"({"state":{"reported":{"n":1}}})", false);
+                     R"({"state":{"reported":{"n":1}}})");
   service->Stop();
   service->Stop();  // idempotent
   Result<std::string> exported = testing_support::ReadFileToString(options.export_file);
@@ -249,7 +254,7 @@ TEST_F(InBrokerServiceTest, StopWritesTheExportFileAndTheSummary) {
   EXPECT_THAT(log_lines_.back(),
               HasSubstr("stopped: handled=1 throttled_inflight=0 throttled_rate=0"));
   // After Stop, requests are not handled: accepted and documents only.
-  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}", false);
+  service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}");
   EXPECT_EQ(broker_.published.size(), 2u);
 }
 
