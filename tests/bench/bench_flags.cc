@@ -80,6 +80,26 @@ bool TakeEmulatorFlag(const std::string& name, const std::string& value, Emulato
   return true;
 }
 
+bool TakePluginFlag(const std::string& name, const std::string& value, PluginFlags* flags,
+                    bool* valid) {
+  *valid = true;
+  if (name == "--plugin") {
+    flags->path = value;
+  } else if (name == "--plugin-log-level") {
+    flags->log_level = value;
+  } else if (name == "--plugin-opt") {
+    const auto eq = value.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *valid = false;
+    } else {
+      flags->options.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
 int CheckEmulatorFlags(const EmulatorFlags& flags) {
   if (!flags.path.empty()) return 0;
   std::fprintf(stderr, "--emulator: no default in this build; give the path\n");

@@ -2,7 +2,8 @@
 //
 // Command-line flags of the loopback benches (shadowsync-relay-bench and
 // shadowsync-client-bench): number parsing, the loop over argv with its
-// messages, and the flags that say which emulator to start and how.
+// messages, and the flags that say which emulator and which broker plugin
+// (shadowsync_mosquitto.so) to start and how.
 //
 // Thread safety: plain functions on their arguments; the callbacks run on the
 // caller's thread.
@@ -56,6 +57,24 @@ bool TakeEmulatorFlag(const std::string& name, const std::string& value, Emulato
 /// 0 when there is an emulator path; 2, with a message on stderr, when the
 /// build has no default and --emulator was not given.
 int CheckEmulatorFlags(const EmulatorFlags& flags);
+
+/// --plugin PATH, --plugin-log-level L, --plugin-opt NAME=VALUE (repeatable):
+/// shadowsync_mosquitto.so and what the bench's mosquitto.conf passes it.
+struct PluginFlags {
+  /// `default_path`: the plugin of this build, or "" when it has none.
+  explicit PluginFlags(std::string default_path) : path(std::move(default_path)) {}
+
+  std::string path;                ///< shadowsync_mosquitto.so
+  std::string log_level = "info";  ///< plugin_opt_log_level (its own default)
+  /// More plugin_opt_<name> <value> lines, after the bench's own (a later
+  /// line of the same name wins in the plugin).
+  std::vector<std::pair<std::string, std::string>> options;
+};
+
+/// Takes `name` if it is one of the PluginFlags; false if it is not.
+/// *valid is false for a --plugin-opt without '=' or with an empty name.
+bool TakePluginFlag(const std::string& name, const std::string& value, PluginFlags* flags,
+                    bool* valid);
 
 }  // namespace bench
 }  // namespace shadowsync

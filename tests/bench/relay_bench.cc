@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// shadowsync-relay-bench: the emulator against the raw MQTT relay it runs on
-// (issue 3, "Performance"). In one run, on a private loopback mosquitto that
-// it starts itself (MosquittoBroker, plain TCP):
+// shadowsync-relay-bench: the emulator and the broker plugin against the raw
+// MQTT relay they run on (issue 3 and issue 9, "Performance"). In one run, on
+// a private loopback mosquitto that it starts itself (MosquittoBroker, plain
+// TCP):
 //
 //   (a)  raw relay: K publishers (one Paho client each, through shadowsync's
 //        Transport) publish QoS 1 to bench/relay/<k>; one subscriber client
@@ -21,6 +22,21 @@
 //   (b2) the same as (b) with --store on a temporary SQLite file (durable:
 //        every accepted update is committed and fsync()ed before its
 //        responses go out).
+// and then, on a second private mosquitto that loads shadowsync_mosquitto.so
+// (--plugin, default: the one of this build) with plugin_opt_seed_file (the
+// same 1,000 documents), plugin_opt_export_file and the plugin's default
+// limits:
+//   (c)  the plugin, memory: the same K publishers (new clients of the same
+//        kind, connected after those of (a) and (b) disconnected) send the
+//        same updates and wait for update/accepted, which the plugin
+//        publishes from inside the broker. There is no emulator process:
+//        mosquitto's CPU includes the plugin's.
+//   (c2) the same as (c) with plugin_opt_store on a temporary SQLite file:
+//        group commit, one transaction and fsync per mosquitto loop pass,
+//        the pass's answers held until it is done.
+// After each (c) run the plugin's per-request log lines (us=, the time from
+// arrival in the broker to the answers being queued) are summarized, and
+// at the end its export is checked as the emulator's.
 // The K + 1 clients connect at the same time (toolchain pitfall: a Paho
 // client that connects while another one of the process is connected waits
 // about 2 s).
@@ -46,17 +62,32 @@
 // in flight, and the emulator's --max-inflight (10 per thing) never triggers.
 // Each thing gets throughput / 1000 requests per second, so
 // --max-requests-per-second (20 per thing) triggers only above 20,000
-// updates/s.
+// updates/s. The plugin has the same L8 (plugin_opt_max_requests_per_second,
+// 20 per thing). Its L7 (plugin_opt_max_inflight, 10) counts, per client
+// connection and only with a store, the requests held for the pass's commit.
+// mosquitto 2.0 reads one packet per plain-TCP connection in each loop pass
+// (more only while TLS has buffered data), so a connection has at most one
+// request held, and L7 does not trigger in (c2) either: the plugin's stop
+// summary, printed after each host, shows throttled_inflight=0 and
+// throttled_rate=0. No limit is raised; a 429 would show as "REJECTED 429".
 //
 // Output ends with the issue's figures:
 //   (a) raw relay: N msg/s, p50 X us, p99 Y us
 //   (b) emulator: N updates/s, p50 X us, p99 Y us
 //   (b2) durable: N updates/s, p50 X us, p99 Y us
+//   (c) plugin: N updates/s, p50 X us, p99 Y us
+//   (c2) plugin, store: N updates/s, p50 X us, p99 Y us
 //   ratio (b)/(a) throughput: 0.NN (target >= 0.5)
 //   p99 (b): Y ms (target < 5 ms), paced at 0.5 x (a) ...
+//   ratio (c)/(a) throughput: N.NN (target >= 1.0)
+//   p99 (c): Y ms (target < 2 ms), paced at 0.5 x (a) ...
+//   ratio (c2)/(a) throughput: 0.NN (target >= 0.5); p99 (c2): Y ms
+//   cpu per op, all processes, saturated: (a) X us, (b) Y us ((a)/(b) = ...
 // The p99 compared with the target is the paced run's, the latency at the
 // target throughput (the saturated p99 is the window's queue); without paced
 // runs (--latency-seconds 0) it is the saturated one.
+// --no-emulator skips (b) and (b2), --no-plugin (c) and (c2), --no-durable
+// (b2) and (c2).
 // Timings are never asserted. Exit status: 0 when every phase ran; 1 when
 // setup failed, a phase completed nothing, an update was rejected with a code
 // other than 429 (the bench's payloads are wrong), or a stored document no
@@ -95,9 +126,13 @@
 #include "support/child_process.h"
 #include "support/mosquitto_fixture.h"
 #include "support/temp_dir.h"
+#include "support/tls_certificates.h"
 
 #ifndef SHADOWSYNC_EMULATOR_PATH
 #define SHADOWSYNC_EMULATOR_PATH ""
+#endif
+#ifndef SHADOWSYNC_PLUGIN_PATH
+#define SHADOWSYNC_PLUGIN_PATH ""
 #endif
 
 namespace shadowsync {
@@ -121,6 +156,9 @@ struct Flags {
   int things = 1000;
   int doc_bytes = 4096;
   EmulatorFlags emulator{SHADOWSYNC_EMULATOR_PATH};
+  PluginFlags plugin{SHADOWSYNC_PLUGIN_PATH};
+  bool run_emulator = true;  // runs (b) and (b2)
+  bool run_plugin = true;    // runs (c) and (c2)
   bool durable = true;
   bool wildcard = false;
   bool keep_logs = false;
@@ -145,7 +183,13 @@ constexpr const char kUsage[] =
     "                        things; wildcard: every publisher subscribes to\n"
     "                        $aws/things/+/shadow/update/{accepted,rejected} and so\n"
     "                        receives every answer (K copies)\n"
-    "  --no-durable          skip (b2), the run with --store\n"
+    "  --plugin PATH         shadowsync_mosquitto.so of (c) and (c2) (default: the one of\n"
+    "                        this build)\n"
+    "  --plugin-log-level L  its plugin_opt_log_level (default info, its own default)\n"
+    "  --plugin-opt NAME=VALUE  one more plugin_opt_NAME VALUE line (repeatable)\n"
+    "  --no-emulator         skip (b) and (b2)\n"
+    "  --no-plugin           skip (c) and (c2)\n"
+    "  --no-durable          skip (b2) and (c2), the runs with a store\n"
     "  --keep-logs           print where the broker and emulator logs are, and keep them\n";
 
 // Returns 0 to go on, 1 after --help, 2 on a usage error.
@@ -153,6 +197,10 @@ int ParseFlags(int argc, char** argv, Flags* flags) {
   auto take_switch = [flags](const std::string& name) {
     if (name == "--no-durable") {
       flags->durable = false;
+    } else if (name == "--no-emulator") {
+      flags->run_emulator = false;
+    } else if (name == "--no-plugin") {
+      flags->run_plugin = false;
     } else if (name == "--keep-logs") {
       flags->keep_logs = true;
     } else {
@@ -180,13 +228,18 @@ int ParseFlags(int argc, char** argv, Flags* flags) {
     } else if (name == "--subscriptions") {
       ok = value == "wildcard" || value == "own";
       flags->wildcard = value == "wildcard";
-    } else if (!TakeEmulatorFlag(name, value, &flags->emulator)) {
+    } else if (!TakeEmulatorFlag(name, value, &flags->emulator) &&
+               !TakePluginFlag(name, value, &flags->plugin, &ok)) {
       return FlagValue::kUnknown;
     }
     return ok ? FlagValue::kOk : FlagValue::kInvalid;
   };
   if (int rc = ParseFlagList(argc, argv, kUsage, take_switch, take_value); rc != 0) return rc;
-  return CheckEmulatorFlags(flags->emulator);
+  if (flags->run_plugin && flags->plugin.path.empty()) {
+    std::fprintf(stderr, "--plugin: no default in this build; give the path, or --no-plugin\n");
+    return 2;
+  }
+  return flags->run_emulator ? CheckEmulatorFlags(flags->emulator) : 0;
 }
 
 // ---------------------------------------------------------------------------
@@ -414,7 +467,9 @@ struct Publisher {
   std::uint64_t publish_failures = 0;
 };
 
-enum class Target { kRelay, kEmulator };
+// kShadow: updates to the shadow service, whichever host answers them (the
+// emulator or the plugin).
+enum class Target { kRelay, kShadow };
 
 struct PhaseSpec {
   std::string name;
@@ -726,7 +781,37 @@ class LoadGenerator {
 };
 
 // ---------------------------------------------------------------------------
-// The emulator as a child process
+// The export check, and the hosts: the emulator as a child process, the
+// plugin in a mosquitto of its own
+
+// Reads back an export (the emulator's --export, the plugin's export_file):
+// every one of the `things` shadows must still have its seeded state size.
+Status CheckExport(const std::string& path, std::size_t expected_state_bytes, int things) {
+  Result<std::string> text = testing_support::ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  Result<JsonDocument> exported = ParseJson(*text);
+  if (!exported.ok()) return exported.status();
+  const JsonValue& shadows = (*exported)["shadows"];
+  std::size_t min_size = SIZE_MAX, max_size = 0, count = 0;
+  std::uint64_t versions = 0;
+  for (const JsonValue& entry : shadows.GetArray()) {
+    if (!entry.HasMember("document")) continue;
+    Result<ShadowDocument> doc = ShadowDocument::FromJson(entry["document"]);
+    if (!doc.ok()) return doc.status();
+    min_size = std::min(min_size, doc->StateSize());
+    max_size = std::max(max_size, doc->StateSize());
+    versions += doc->version() - 1;
+    ++count;
+  }
+  std::printf("  export: %zu shadows, state %zu to %zu bytes (seeded %zu), %" PRIu64
+              " updates applied\n",
+              count, min_size, max_size, expected_state_bytes, versions);
+  if (count != static_cast<std::size_t>(things) || min_size != expected_state_bytes ||
+      max_size != expected_state_bytes) {
+    return InternalError("the stored documents changed size or number");
+  }
+  return Status::Ok();
+}
 
 class EmulatorProcess {
  public:
@@ -789,30 +874,7 @@ class EmulatorProcess {
       std::printf("  emulator %s\n",
                   log.substr(summary, log.find('\n', summary) - summary).c_str());
     }
-    Result<std::string> text = testing_support::ReadFileToString(ExportPath());
-    if (!text.ok()) return text.status();
-    Result<JsonDocument> exported = ParseJson(*text);
-    if (!exported.ok()) return exported.status();
-    const JsonValue& shadows = (*exported)["shadows"];
-    std::size_t min_size = SIZE_MAX, max_size = 0, count = 0;
-    std::uint64_t versions = 0;
-    for (const JsonValue& entry : shadows.GetArray()) {
-      if (!entry.HasMember("document")) continue;
-      Result<ShadowDocument> doc = ShadowDocument::FromJson(entry["document"]);
-      if (!doc.ok()) return doc.status();
-      min_size = std::min(min_size, doc->StateSize());
-      max_size = std::max(max_size, doc->StateSize());
-      versions += doc->version() - 1;
-      ++count;
-    }
-    std::printf("  export: %zu shadows, state %zu to %zu bytes (seeded %zu), %" PRIu64
-                " updates applied\n",
-                count, min_size, max_size, expected_state_bytes, versions);
-    if (count != static_cast<std::size_t>(things) || min_size != expected_state_bytes ||
-        max_size != expected_state_bytes) {
-      return InternalError("the stored documents changed size or number");
-    }
-    return Status::Ok();
+    return CheckExport(ExportPath(), expected_state_bytes, things);
   }
 
  private:
@@ -827,6 +889,106 @@ class EmulatorProcess {
   std::string label_;
   std::string command_;
   ChildProcess process_;
+};
+
+// The plugin: a mosquitto of its own that loads shadowsync_mosquitto.so with
+// the same seed file, an export file, the plugin's default limits and, for
+// (c2), a store. The plugin answers inside the broker: there is no emulator
+// process, and mosquitto's CPU includes the plugin's.
+class PluginBroker {
+ public:
+  PluginBroker(const Flags& flags, const TempDir& dir) : flags_(flags), dir_(dir) {}
+
+  Status Start(const std::string& label, const std::optional<std::string>& store,
+               std::shared_ptr<const testing_support::TestCertificates> certificates) {
+    label_ = label;
+    testing_support::BrokerOptions options;
+    // As for (a) and (b): not "all". The plugin's own lines at info are
+    // mosquitto notices (one per request, as the emulator's at info).
+    options.log_types = {"error", "warning", "notice"};
+    options.certificates = std::move(certificates);  // not generated again
+    options.plugin_path = flags_.plugin.path;
+    options.plugin_options = {{"seed_file", dir_.File("seed.json")},
+                              {"export_file", ExportPath()},
+                              {"log_level", flags_.plugin.log_level}};
+    if (store) options.plugin_options.emplace_back("store", *store);
+    for (const auto& option : flags_.plugin.options) options.plugin_options.push_back(option);
+    // Seeding the documents (into SQLite, for (c2)) comes before ready.
+    options.start_timeout = std::chrono::seconds(120);
+    std::string described;
+    for (const auto& [name, value] : options.plugin_options) {
+      described += " plugin_opt_" + name + " " + value + ";";
+    }
+    const std::int64_t start = NowNs();
+    if (Status s = broker_.Start(std::move(options)); !s.ok()) return s;
+    std::printf("mosquitto with the plugin (%s) on %s, ready in %.0f ms: plugin %s;%s\n",
+                label.c_str(), broker_.plain_uri().c_str(),
+                static_cast<double>(NowNs() - start) / 1e6, flags_.plugin.path.c_str(),
+                described.c_str());
+    log_offset_ = 0;
+    return Status::Ok();
+  }
+
+  MosquittoBroker& broker() { return broker_; }
+
+  // The plugin's per-request lines ("... op=update result=accepted ...
+  // us=N") logged since the last call, summarized: N is the time from the
+  // request's arrival in the broker to its answers being queued (with a
+  // store, after the pass's commit). Prints nothing without those lines
+  // (--plugin-log-level warn).
+  void PrintRequestTimes() {
+    const std::string log = broker_.ReadLog();
+    const std::size_t end = log.rfind('\n');
+    if (end == std::string::npos || end < log_offset_) return;
+    std::vector<std::int64_t> ns;
+    std::size_t pos = log_offset_;
+    while (pos < end) {
+      const std::size_t eol = log.find('\n', pos);
+      const std::string_view line(log.data() + pos, eol - pos);
+      const std::size_t line_start = pos;
+      pos = eol + 1;
+      if (line.find(" op=") == std::string_view::npos) continue;
+      const std::size_t us = line.rfind(" us=");
+      if (us == std::string_view::npos) continue;
+      ns.push_back(std::atoll(log.c_str() + line_start + us + 4) * 1000);
+    }
+    log_offset_ = end + 1;
+    const LatencySummary l = SummarizeLatencies(std::move(ns));
+    if (l.samples == 0) return;
+    std::printf(
+        "    in the plugin (log us=, arrival to answers queued, warm-up included): p50 %.0f us, "
+        "p99 %.0f us, max %.0f us (%zu requests)\n",
+        static_cast<double>(l.p50_ns) / 1e3, static_cast<double>(l.p99_ns) / 1e3,
+        static_cast<double>(l.max_ns) / 1e3, l.samples);
+  }
+
+  // SIGTERM (the plugin commits, exports and logs its summary, then
+  // mosquitto exits), then the export is read back.
+  Status StopAndCheck(std::size_t expected_state_bytes, int things) {
+    Status stopped = broker_.Stop(std::chrono::seconds(30));
+    if (!stopped.ok()) return stopped;
+    const std::string log = broker_.ReadLog();
+    if (!broker_.exit_status() || !broker_.exit_status()->success()) {
+      return InternalError("mosquitto with the plugin " +
+                           (broker_.exit_status() ? broker_.exit_status()->ToString()
+                                                  : std::string("did not stop")) +
+                           ": " + broker_.LogTail());
+    }
+    const std::size_t summary = log.rfind("stopped: ");
+    if (summary != std::string::npos) {
+      std::printf("  plugin %s\n", log.substr(summary, log.find('\n', summary) - summary).c_str());
+    }
+    return CheckExport(ExportPath(), expected_state_bytes, things);
+  }
+
+ private:
+  std::string ExportPath() const { return dir_.File("export-plugin-" + label_ + ".json"); }
+
+  const Flags& flags_;
+  const TempDir& dir_;
+  std::string label_;
+  MosquittoBroker broker_;
+  std::size_t log_offset_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -863,6 +1025,11 @@ void PrintPhase(const PhaseResult& r, const char* unit) {
   std::printf("\n");
   std::fflush(stdout);
 }
+
+// The runs of one host (the emulator or the plugin).
+struct HostResults {
+  std::optional<PhaseResult> saturated, paced, one;
+};
 
 bool BadRejections(const PhaseResult& r) {
   for (const auto& [code, n] : r.rejected) {
@@ -916,8 +1083,8 @@ int Main(int argc, char** argv) {
   std::printf("mosquitto on %s (set_tcp_nodelay true, max_queued_messages 0)\n",
               broker.plain_uri().c_str());
 
-  LoadGenerator load(flags, broker);
-  if (Status s = load.Connect(); !s.ok()) {
+  auto load = std::make_unique<LoadGenerator>(flags, broker);
+  if (Status s = load->Connect(); !s.ok()) {
     std::fprintf(stderr, "error: connect: %s\n", s.ToString().c_str());
     return 1;
   }
@@ -927,60 +1094,55 @@ int Main(int argc, char** argv) {
 
   // (a)
   std::printf("\n(a) raw relay: bench/relay/<k> -> one subscriber\n");
-  PhaseResult a = load.Run({"saturated (window " + std::to_string(flags.window) + ")",
-                            Target::kRelay, flags.window, 0, flags.warmup, flags.seconds},
-                           -1);
+  PhaseResult a = load->Run({"saturated (window " + std::to_string(flags.window) + ")",
+                             Target::kRelay, flags.window, 0, flags.warmup, flags.seconds},
+                            -1);
   PrintPhase(a, "msg");
   const double target_rate = a.throughput * 0.5;
   std::optional<PhaseResult> a_paced, a_one;
   if (light) {
-    a_paced = load.Run({"paced at " + Fmt("%.0f", target_rate) + "/s (0.5 x (a))", Target::kRelay,
-                        flags.window, target_rate, light_warmup, flags.latency_seconds},
-                       -1);
+    a_paced = load->Run({"paced at " + Fmt("%.0f", target_rate) + "/s (0.5 x (a))", Target::kRelay,
+                         flags.window, target_rate, light_warmup, flags.latency_seconds},
+                        -1);
     PrintPhase(*a_paced, "msg");
-    a_one = load.Run({"window 1", Target::kRelay, 1, 0, light_warmup, flags.latency_seconds}, -1);
+    a_one = load->Run({"window 1", Target::kRelay, 1, 0, light_warmup, flags.latency_seconds}, -1);
     PrintPhase(*a_one, "msg");
   }
   if (a.completed == 0) failed = true;
 
-  if (Status s = load.SubscribeToAnswers(); !s.ok()) {
+  if (Status s = load->SubscribeToAnswers(); !s.ok()) {
     std::fprintf(stderr, "error: subscribe: %s\n", s.ToString().c_str());
     return 1;
   }
 
-  // (b), (b2)
-  struct EmulatorResults {
-    std::optional<PhaseResult> saturated, paced, one;
-  };
-  auto run_emulator =
-      [&](const std::string& label,
-          const std::optional<std::string>& store) -> std::optional<EmulatorResults> {
-    EmulatorProcess emulator(flags, **dir);
-    if (Status s = emulator.Start(broker.plain_uri(), label, store); !s.ok()) {
-      std::fprintf(stderr, "error: emulator: %s\n", s.ToString().c_str());
-      return std::nullopt;
-    }
-    EmulatorResults r;
-    r.saturated = load.Run({"saturated (window " + std::to_string(flags.window) + ")",
-                            Target::kEmulator, flags.window, 0, flags.warmup, flags.seconds},
-                           emulator.pid());
+  // The runs of one host on one load generator: saturated, paced (not with
+  // a store), window 1. `host_pid`: the emulator's, or -1 for the plugin
+  // (inside mosquitto). `after_each` runs after each printed run.
+  auto run_phases = [&](LoadGenerator& generator, pid_t host_pid, bool with_paced,
+                        const std::function<void()>& after_each) {
+    HostResults r;
+    r.saturated = generator.Run({"saturated (window " + std::to_string(flags.window) + ")",
+                                 Target::kShadow, flags.window, 0, flags.warmup, flags.seconds},
+                                host_pid);
     PrintPhase(*r.saturated, "upd");
-    if (light && !store) {
+    after_each();
+    if (light && with_paced) {
       r.paced =
-          load.Run({"paced at " + Fmt("%.0f", target_rate) + "/s (0.5 x (a))", Target::kEmulator,
-                    flags.window, target_rate, light_warmup, flags.latency_seconds},
-                   emulator.pid());
+          generator.Run({"paced at " + Fmt("%.0f", target_rate) + "/s (0.5 x (a))", Target::kShadow,
+                         flags.window, target_rate, light_warmup, flags.latency_seconds},
+                        host_pid);
       PrintPhase(*r.paced, "upd");
+      after_each();
     }
     if (light) {
-      r.one = load.Run({"window 1", Target::kEmulator, 1, 0, light_warmup, flags.latency_seconds},
-                       emulator.pid());
+      r.one = generator.Run(
+          {"window 1", Target::kShadow, 1, 0, light_warmup, flags.latency_seconds}, host_pid);
       PrintPhase(*r.one, "upd");
+      after_each();
     }
-    if (Status s = emulator.StopAndCheck(seed->state_bytes, flags.things); !s.ok()) {
-      std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
-      failed = true;
-    }
+    return r;
+  };
+  auto check_phases = [&](const HostResults& r) {
     for (const auto* phase : {&r.saturated, &r.paced, &r.one}) {
       if (*phase && BadRejections(**phase)) {
         std::fprintf(stderr, "error: updates rejected with codes other than 429\n");
@@ -988,17 +1150,84 @@ int Main(int argc, char** argv) {
       }
     }
     if (r.saturated->completed == 0) failed = true;
+  };
+
+  // (b), (b2): the emulator on the broker of (a).
+  auto run_emulator = [&](const std::string& label,
+                          const std::optional<std::string>& store) -> std::optional<HostResults> {
+    EmulatorProcess emulator(flags, **dir);
+    if (Status s = emulator.Start(broker.plain_uri(), label, store); !s.ok()) {
+      std::fprintf(stderr, "error: emulator: %s\n", s.ToString().c_str());
+      return std::nullopt;
+    }
+    HostResults r = run_phases(*load, emulator.pid(), !store, [] {});
+    if (Status s = emulator.StopAndCheck(seed->state_bytes, flags.things); !s.ok()) {
+      std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+      failed = true;
+    }
+    check_phases(r);
     return r;
   };
 
-  std::printf("\n(b) emulator, memory store: $aws/things/bench-<i>/shadow/update -> accepted\n");
-  std::optional<EmulatorResults> b = run_emulator("memory", std::nullopt);
-  if (!b) return 1;
-  std::optional<EmulatorResults> b2;
-  if (flags.durable) {
-    std::printf("\n(b2) durable: the same with --store %s\n", (*dir)->File("store.db").c_str());
-    b2 = run_emulator("durable", (*dir)->File("store.db"));
-    if (!b2) return 1;
+  std::optional<HostResults> b, b2;
+  if (flags.run_emulator) {
+    std::printf("\n(b) emulator, memory store: $aws/things/bench-<i>/shadow/update -> accepted\n");
+    b = run_emulator("memory", std::nullopt);
+    if (!b) return 1;
+    if (flags.durable) {
+      std::printf("\n(b2) durable: the same with --store %s\n", (*dir)->File("store.db").c_str());
+      b2 = run_emulator("durable", (*dir)->File("store.db"));
+      if (!b2) return 1;
+    }
+  }
+  // The clients of (a) and (b) disconnect before those of (c) connect
+  // (toolchain pitfall 1).
+  load.reset();
+
+  // (c), (c2): the plugin, in a mosquitto of its own, with the same
+  // publishers (new clients, the same load model) and documents.
+  auto run_plugin = [&](const std::string& label,
+                        const std::optional<std::string>& store) -> std::optional<HostResults> {
+    PluginBroker plugin(flags, **dir);
+    if (Status s = plugin.Start(label, store, broker.shared_certificates()); !s.ok()) {
+      std::fprintf(stderr, "error: mosquitto with the plugin: %s\n", s.ToString().c_str());
+      return std::nullopt;
+    }
+    HostResults r;
+    {
+      LoadGenerator generator(flags, plugin.broker());
+      if (Status s = generator.Connect(); !s.ok()) {
+        std::fprintf(stderr, "error: connect: %s\n", s.ToString().c_str());
+        return std::nullopt;
+      }
+      if (Status s = generator.SubscribeToAnswers(); !s.ok()) {
+        std::fprintf(stderr, "error: subscribe: %s\n", s.ToString().c_str());
+        return std::nullopt;
+      }
+      plugin.PrintRequestTimes();  // skips the start-up lines
+      r = run_phases(generator, -1, !store, [&plugin] { plugin.PrintRequestTimes(); });
+    }
+    if (Status s = plugin.StopAndCheck(seed->state_bytes, flags.things); !s.ok()) {
+      std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+      failed = true;
+    }
+    check_phases(r);
+    return r;
+  };
+
+  std::optional<HostResults> c, c2;
+  if (flags.run_plugin) {
+    std::printf(
+        "\n(c) the plugin, memory: the same updates to shadowsync_mosquitto.so in a mosquitto of "
+        "its own (mosquitto's CPU includes the plugin's)\n");
+    c = run_plugin("memory", std::nullopt);
+    if (!c) return 1;
+    if (flags.durable) {
+      std::printf("\n(c2) the plugin with plugin_opt_store %s (group commit)\n",
+                  (*dir)->File("plugin-store.db").c_str());
+      c2 = run_plugin("store", (*dir)->File("plugin-store.db"));
+      if (!c2) return 1;
+    }
   }
 
   // Summary
@@ -1008,43 +1237,75 @@ int Main(int argc, char** argv) {
   };
   std::printf("\n");
   line("(a) raw relay", a, "msg");
-  line("(b) emulator", *b->saturated, "updates");
+  if (b) line("(b) emulator", *b->saturated, "updates");
   if (b2) line("(b2) durable", *b2->saturated, "updates");
+  if (c) line("(c) plugin", *c->saturated, "updates");
+  if (c2) line("(c2) plugin, store", *c2->saturated, "updates");
   if (a.throughput <= 0) {
     std::printf("ratio (b)/(a) throughput: n/a (the raw relay completed nothing)\n");
     return 1;
   }
-  std::printf("ratio (b)/(a) throughput: %.2f (target >= 0.5)\n",
-              b->saturated->throughput / a.throughput);
-  // The target is about latency at the target throughput: the paced run
-  // offers 0.5 x (a). A saturated closed loop's latency is its queue
-  // (Little's law: K * window / throughput), so it is only the fallback.
-  if (b->paced) {
-    std::printf(
-        "p99 (b): %.2f ms (target < 5 ms), paced at 0.5 x (a) = %.0f updates/s offered, %.0f "
-        "done; saturated p99 %.2f ms\n",
-        static_cast<double>(b->paced->p99_ns) / 1e6, target_rate, b->paced->throughput,
-        static_cast<double>(b->saturated->p99_ns) / 1e6);
-  } else {
-    std::printf("p99 (b): %.2f ms (target < 5 ms), saturated\n",
-                static_cast<double>(b->saturated->p99_ns) / 1e6);
-  }
-  if (b->one) {
-    std::printf("p99 (b) window 1: %.2f ms (p50 %.2f ms)\n",
-                static_cast<double>(b->one->p99_ns) / 1e6,
-                static_cast<double>(b->one->p50_ns) / 1e6);
-  }
-  if (a.cpu_us_per_op > 0 && b->saturated->cpu_us_per_op > 0) {
-    std::printf(
-        "cpu per op, all processes: (a) %.0f us, (b) %.0f us; (a)/(b) = %.2f (the throughput "
-        "ratio on an otherwise idle machine, if CPU-bound)\n",
-        a.cpu_us_per_op, b->saturated->cpu_us_per_op,
-        a.cpu_us_per_op / b->saturated->cpu_us_per_op);
+  // The latency targets are about latency at the target throughput: the
+  // paced run offers 0.5 x (a). A saturated closed loop's latency is its
+  // queue (Little's law: K * window / throughput), so it is only the
+  // fallback.
+  auto p99_line = [&](const char* label, const HostResults& r, const char* target) {
+    if (r.paced) {
+      std::printf(
+          "p99 %s: %.2f ms (target %s), paced at 0.5 x (a) = %.0f updates/s offered, %.0f "
+          "done; saturated p99 %.2f ms\n",
+          label, static_cast<double>(r.paced->p99_ns) / 1e6, target, target_rate,
+          r.paced->throughput, static_cast<double>(r.saturated->p99_ns) / 1e6);
+    } else {
+      std::printf("p99 %s: %.2f ms (target %s), saturated\n", label,
+                  static_cast<double>(r.saturated->p99_ns) / 1e6, target);
+    }
+    if (r.one) {
+      std::printf("p99 %s window 1: %.2f ms (p50 %.2f ms)\n", label,
+                  static_cast<double>(r.one->p99_ns) / 1e6,
+                  static_cast<double>(r.one->p50_ns) / 1e6);
+    }
+  };
+  // CPU per op of all processes, saturated; (a)/(x) is the throughput ratio
+  // an otherwise idle machine would show, if everything is CPU-bound.
+  std::string cpu_line;
+  auto add_cpu = [&](const std::string& label, const PhaseResult& r) {
+    if (r.cpu_us_per_op <= 0) return;
+    cpu_line += (cpu_line.empty() ? "" : ", ") + label + " " + Fmt("%.0f", r.cpu_us_per_op) + " us";
+    if (label != "(a)" && a.cpu_us_per_op > 0) {
+      cpu_line += " ((a)/" + label + " = " + Fmt("%.2f", a.cpu_us_per_op / r.cpu_us_per_op) + ")";
+    }
+  };
+  add_cpu("(a)", a);
+  if (b) {
+    std::printf("ratio (b)/(a) throughput: %.2f (target >= 0.5)\n",
+                b->saturated->throughput / a.throughput);
+    p99_line("(b)", *b, "< 5 ms");
+    add_cpu("(b)", *b->saturated);
   }
   if (b2) {
     std::printf("ratio (b2)/(a) throughput: %.2f; p99 (b2): %.2f ms\n",
                 b2->saturated->throughput / a.throughput,
                 static_cast<double>(b2->saturated->p99_ns) / 1e6);
+    add_cpu("(b2)", *b2->saturated);
+  }
+  if (c) {
+    std::printf("ratio (c)/(a) throughput: %.2f (target >= 1.0)\n",
+                c->saturated->throughput / a.throughput);
+    p99_line("(c)", *c, "< 2 ms");
+    add_cpu("(c)", *c->saturated);
+  }
+  if (c2) {
+    std::printf("ratio (c2)/(a) throughput: %.2f (target >= 0.5); p99 (c2): %.2f ms\n",
+                c2->saturated->throughput / a.throughput,
+                static_cast<double>(c2->saturated->p99_ns) / 1e6);
+    add_cpu("(c2)", *c2->saturated);
+  }
+  if (!cpu_line.empty()) {
+    std::printf(
+        "cpu per op, all processes, saturated: %s; (a)/(x) is the throughput ratio on an "
+        "otherwise idle machine, if CPU-bound\n",
+        cpu_line.c_str());
   }
   if (flags.keep_logs) {
     std::printf("logs kept: %s and %s\n", broker.log_path().c_str(), (*dir)->path().c_str());
