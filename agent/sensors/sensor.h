@@ -39,6 +39,12 @@ struct SensorEnvironment {
   /// The descriptor the "stdin" sensor reads. The sensor does not own it and
   /// never closes it; it must stay open while the sensor exists.
   int stdin_fd = STDIN_FILENO;
+  /// For `--check-config`: the factory checks everything it would check,
+  /// but a sensor that would take a resource another process may hold (the
+  /// socket sensor binds, and replaces a stale socket file) is only
+  /// checked, and an inert stand-in is returned. A running agent's socket
+  /// is left alone.
+  bool check_only = false;
 };
 
 /// One source of named parameters. The agent owns its sensors and calls

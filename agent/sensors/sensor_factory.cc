@@ -104,7 +104,21 @@ Result<std::unique_ptr<Sensor>> MakeCommand(ConfigReader& config, std::string na
   return std::unique_ptr<Sensor>(new CommandSensor(std::move(options), env));
 }
 
-Result<std::unique_ptr<Sensor>> MakeSocket(ConfigReader& config, std::string name) {
+// check_only's stand-in for a sensor that was checked but not built.
+class CheckedSensor : public Sensor {
+ public:
+  explicit CheckedSensor(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const override { return name_; }
+  Status Sample(JsonValue&, JsonAllocator&) override {
+    return FailedPreconditionError("sensor " + name_ + " was only checked (--check-config)");
+  }
+
+ private:
+  std::string name_;
+};
+
+Result<std::unique_ptr<Sensor>> MakeSocket(ConfigReader& config, std::string name,
+                                           const SensorEnvironment& env) {
   SocketSensorOptions options;
   options.name = std::move(name);
   SENSOR_ASSIGN_OR_RETURN(options.path, config.RequiredString("path", "the socket to listen on"));
@@ -117,6 +131,12 @@ Result<std::unique_ptr<Sensor>> MakeSocket(ConfigReader& config, std::string nam
   }
   options.max_clients = static_cast<int>(max_clients);
   if (Status s = config.CheckNoUnknownKeys("a \"socket\" sensor"); !s.ok()) return s;
+  if (env.check_only) {
+    if (Status s = SocketSensor::CheckPath(options); !s.ok()) {
+      return Prefixed(config.PointerTo("path"), s);
+    }
+    return std::unique_ptr<Sensor>(new CheckedSensor(std::move(options.name)));
+  }
   Result<std::unique_ptr<SocketSensor>> sensor = SocketSensor::Create(std::move(options));
   if (!sensor.ok()) return Prefixed(config.PointerTo("path"), sensor.status());
   return std::unique_ptr<Sensor>(std::move(sensor).value());
@@ -243,7 +263,7 @@ Result<std::unique_ptr<Sensor>> MakeSensor(const JsonValue& config, const std::s
   if (*type == "hwmon") return MakeHwmon(reader, std::move(name).value(), env);
   if (*type == "file") return MakeFile(reader, std::move(name).value());
   if (*type == "command") return MakeCommand(reader, std::move(name).value(), env);
-  if (*type == "socket") return MakeSocket(reader, std::move(name).value());
+  if (*type == "socket") return MakeSocket(reader, std::move(name).value(), env);
   if (*type == "stdin") return MakeStdin(reader, std::move(name).value(), env);
   return MakeSimulated(reader, std::move(name).value(), env);
 }

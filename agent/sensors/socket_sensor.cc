@@ -19,6 +19,35 @@ constexpr std::size_t kDrainBudgetBytes = 1 << 20;
 
 }  // namespace
 
+Status SocketSensor::CheckPath(const SocketSensorOptions& options) {
+  sockaddr_un address{};
+  if (options.path.empty() || options.path.size() >= sizeof address.sun_path) {
+    return InvalidArgumentError("socket path " + QuoteForMessage(options.path) +
+                                " must have 1 to " + std::to_string(sizeof address.sun_path - 1) +
+                                " bytes");
+  }
+  struct stat existing {};
+  if (::lstat(options.path.c_str(), &existing) == 0 && !S_ISSOCK(existing.st_mode)) {
+    return FailedPreconditionError(options.path + " exists and is not a socket");
+  }
+  const std::size_t slash = options.path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : options.path.substr(0, slash + 1);
+  struct stat parent {};
+  int error = 0;
+  if (::stat(dir.c_str(), &parent) != 0) {
+    error = errno;
+  } else if (!S_ISDIR(parent.st_mode)) {
+    error = ENOTDIR;
+  } else if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    error = errno;
+  }
+  if (error != 0) {
+    return Status(StatusCode::kUnavailable,
+                  "cannot listen on " + options.path + ": " + ErrnoText(error));
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<SocketSensor>> SocketSensor::Create(SocketSensorOptions options) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;

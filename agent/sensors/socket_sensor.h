@@ -54,6 +54,11 @@ class SocketSensor : public Sensor {
   /// kFailedPrecondition if a non-socket file is in the way, kUnavailable if
   /// socket(), bind() or listen() fails; the message names the path.
   static Result<std::unique_ptr<SocketSensor>> Create(SocketSensorOptions options);
+  /// What Create() checks before it binds, with the same errors, without
+  /// touching the path: its length, a non-socket file in the way, and a
+  /// directory to bind in (kUnavailable "cannot listen on <path>: ...", as
+  /// bind() would say).
+  static Status CheckPath(const SocketSensorOptions& options);
   ~SocketSensor() override;
   SocketSensor(const SocketSensor&) = delete;
   SocketSensor& operator=(const SocketSensor&) = delete;

@@ -2,6 +2,7 @@
 #include "src/agent.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -18,6 +19,16 @@ constexpr std::chrono::milliseconds kMaxStartBackoff{30000};
 // The loop wakes at least this often, so a stop request (signal) is seen
 // well within a second.
 constexpr std::chrono::milliseconds kLoopSlice{100};
+
+// "5 s", "0.25 s", "10 min".
+std::string Seconds(std::chrono::milliseconds duration) {
+  if (duration >= std::chrono::minutes(1) && duration.count() % 60000 == 0) {
+    return std::to_string(duration.count() / 60000) + " min";
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", static_cast<double>(duration.count()) / 1000);
+  return text;
+}
 
 Clock::duration Interval(const AgentConfig& config) {
   return std::chrono::duration_cast<Clock::duration>(
@@ -44,22 +55,25 @@ Agent::Agent(AgentConfig config, std::unique_ptr<ShadowClient> client, Log& log,
       log_(log),
       environment_(std::move(environment)),
       builder_(ReadHostIdentity(environment_.host_root)),
-      filter_(config_.reporting.thresholds) {
+      filter_(config_.reporting.thresholds),
+      no_answer_backoff_(environment_.no_answer_warning_min),
+      quick_drop_pause_(environment_.quick_drop_pause) {
   log_.set_level(config_.log_level);
   if (config_.output.enabled) output_ = std::make_unique<LocalOutput>(config_.output);
   next_tick_ = Clock::now();
   next_start_attempt_ = Clock::now();
   if (client_) {
     client_->OnDelta([this](const Delta& delta) { OnDelta(delta); });
-    client_->OnConnectivity([this](bool online, const Status& cause) {
-      if (online) {
-        log_.Info("online: shadow " + client_->shadow().display_name());
-      } else {
-        log_.Warning("offline: " + cause.message() + "; reports are kept until reconnected");
-      }
-    });
+    client_->OnConnectivity(
+        [this](bool online, const Status& cause) { OnConnectivity(online, cause); });
+    client_->OnRequestTimeout(
+        [this](const std::string& topic, const Status& timeout) { OnRequestTimeout(topic, timeout); });
     client_->OnReportResult([this](RequestResult result) {
-      if (!result.ok()) log_.Warning("report: " + result.status().ToString());
+      if (result.ok()) return NoteAnswer();
+      // A timeout has had its warning (OnRequestTimeout), with backoff.
+      if (result.status().code() == StatusCode::kTimeout) return;
+      NoteAnswer();  // a rejection is an answer
+      log_.Warning("report: " + result.status().ToString());
     });
   }
 }
@@ -82,6 +96,91 @@ Status Agent::BuildSensors(const AgentConfig& config,
   return Status::Ok();
 }
 
+void Agent::OnConnectivity(bool online, const Status& cause) {
+  const auto now = Clock::now();
+  if (online) {
+    online_since_ = now;
+    log_.Info("online: shadow " + client_->shadow().display_name());
+    return;
+  }
+  log_.Warning("offline: " + cause.message() + "; reports are kept until reconnected");
+  const bool quick = online_since_ && now - *online_since_ < environment_.quick_drop_window;
+  online_since_.reset();
+  if (!quick) {
+    quick_drops_ = 0;
+    return;
+  }
+  if (++quick_drops_ < 2) return;
+  if (!quick_drop_hint_logged_) {
+    quick_drop_hint_logged_ = true;
+    log_.Warning("the broker dropped the connection twice within " +
+                 Seconds(environment_.quick_drop_window) +
+                 " of accepting it. This usually means it refuses this client: a policy or ACL "
+                 "that refuses the client id or its first subscription or publish (AWS IoT: "
+                 "iot:Connect, iot:Subscribe, iot:Publish on the shadow topics; mosquitto with "
+                 "the shadowsync plugin and a registry: the \"denied\" line in mosquitto's log "
+                 "names the action), or another client connected with the same client id. "
+                 "Connecting again less often while it goes on");
+  }
+  pause_requested_ = true;  // acted on in RunFor(), outside the client's callback
+}
+
+// After the second quick drop in a row: disconnect and connect again later
+// (the transport would reconnect at once, and the broker drop it again).
+void Agent::MaybePauseAfterQuickDrops() {
+  const auto now = Clock::now();
+  if (online_since_ && now - *online_since_ >= environment_.quick_drop_window) {
+    // Stayed up: the next flapping is a new episode.
+    quick_drops_ = 0;
+    quick_drop_hint_logged_ = false;
+    quick_drop_pause_ = environment_.quick_drop_pause;
+  }
+  if (!pause_requested_) return;
+  pause_requested_ = false;
+  (void)client_->Stop(std::chrono::milliseconds(0));  // offline: nothing to wait for
+  started_ = false;
+  online_since_.reset();
+  next_start_attempt_ = now + quick_drop_pause_;
+  log_.Warning("connection dropped " + std::to_string(quick_drops_) + " times in a row within " +
+               Seconds(environment_.quick_drop_window) + " of connecting; next attempt in " +
+               Seconds(quick_drop_pause_));
+  quick_drop_pause_ = std::min(environment_.quick_drop_pause_max, quick_drop_pause_ * 2);
+}
+
+void Agent::OnRequestTimeout(const std::string& topic, const Status& timeout) {
+  ++unanswered_since_warning_;
+  const auto now = Clock::now();
+  if (next_no_answer_warning_ && now < *next_no_answer_warning_) {
+    log_.Debug(topic + ": " + timeout.message());
+    return;
+  }
+  std::string text = topic + ": " + timeout.message();
+  if (unanswered_since_warning_ > 1) {
+    text += " (" + std::to_string(unanswered_since_warning_) +
+            " requests unanswered since the last warning)";
+  }
+  text +=
+      "; likely causes: no shadow service on that broker (for mosquitto: load "
+      "shadowsync_mosquitto.so, docs/broker-plugin.md); a policy or ACL that refuses the topic. "
+      "Retrying; next warning in " +
+      Seconds(no_answer_backoff_) + " at the earliest";
+  log_.Warning(text);
+  warned_no_answer_ = true;
+  unanswered_since_warning_ = 0;
+  next_no_answer_warning_ = now + no_answer_backoff_;
+  no_answer_backoff_ = std::min(environment_.no_answer_warning_max, no_answer_backoff_ * 2);
+}
+
+void Agent::NoteAnswer() {
+  if (warned_no_answer_) {
+    log_.Info("the shadow service answers now");
+  }
+  warned_no_answer_ = false;
+  unanswered_since_warning_ = 0;
+  next_no_answer_warning_.reset();
+  no_answer_backoff_ = environment_.no_answer_warning_min;
+}
+
 void Agent::MaybeStart() {
   if (!client_ || started_ || Clock::now() < next_start_attempt_) return;
   const Status started = client_->Start();
@@ -102,6 +201,7 @@ void Agent::MaybeStart() {
 void Agent::RunFor(std::chrono::milliseconds duration) {
   const auto end = Clock::now() + duration;
   for (;;) {
+    if (client_ && started_) MaybePauseAfterQuickDrops();
     MaybeStart();
     const auto now = Clock::now();
     if (now >= next_tick_) {
@@ -165,6 +265,7 @@ void Agent::ReportView(const JsonValue& view) {
 }
 
 void Agent::OnDelta(const Delta& delta) {
+  NoteAnswer();  // a delta, or a GET's answer
   const auto agent = delta.state.FindMember("agent");
   if (agent == delta.state.MemberEnd()) {
     log_.Debug("delta v" + std::to_string(delta.version) +

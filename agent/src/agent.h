@@ -47,6 +47,18 @@ struct AgentEnvironment {
   std::function<std::chrono::system_clock::time_point()> wall_clock = [] {
     return std::chrono::system_clock::now();
   };
+  /// A request that times out logs a warning naming the topic and the
+  /// likely causes; while nothing answers, the next one comes after this
+  /// much, doubling up to no_answer_warning_max.
+  std::chrono::milliseconds no_answer_warning_min{20000};
+  std::chrono::milliseconds no_answer_warning_max{600000};
+  /// A drop within this time after "online" is quick. After the second
+  /// quick drop in a row the agent logs what that usually means, disconnects
+  /// and connects again only after quick_drop_pause, doubling per further
+  /// quick drop up to quick_drop_pause_max.
+  std::chrono::milliseconds quick_drop_window{5000};
+  std::chrono::milliseconds quick_drop_pause{5000};
+  std::chrono::milliseconds quick_drop_pause_max{300000};
 };
 
 class Agent {
@@ -93,6 +105,10 @@ class Agent {
   void OnDelta(const Delta& delta);
   void ReportView(const JsonValue& view);
   void MaybeStart();
+  void OnConnectivity(bool online, const Status& cause);
+  void OnRequestTimeout(const std::string& topic, const Status& timeout);
+  void NoteAnswer();
+  void MaybePauseAfterQuickDrops();
 
   AgentConfig config_;
   std::unique_ptr<ShadowClient> client_;
@@ -110,6 +126,19 @@ class Agent {
   std::chrono::steady_clock::time_point next_start_attempt_;
   std::chrono::milliseconds start_backoff_{1000};
   std::string last_start_error_;
+
+  // Requests nobody answers (no shadow service, a policy that drops them).
+  std::optional<std::chrono::steady_clock::time_point> next_no_answer_warning_;
+  std::chrono::milliseconds no_answer_backoff_;
+  int unanswered_since_warning_ = 0;
+  bool warned_no_answer_ = false;
+
+  // Connections the broker drops right after accepting them.
+  std::optional<std::chrono::steady_clock::time_point> online_since_;
+  int quick_drops_ = 0;
+  bool quick_drop_hint_logged_ = false;
+  bool pause_requested_ = false;
+  std::chrono::milliseconds quick_drop_pause_;
 };
 
 }  // namespace shadowsync::agent

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -801,6 +802,26 @@ Status CheckConnectionReady(const AgentConfig& config) {
     if (!in) {
       return NotFoundError(*file + ": cannot read the " + what + ": " + std::strerror(errno));
     }
+  }
+  // What a file holds before its mode: a certificate given as the key would
+  // otherwise get "chmod 600 <the certificate>", which only leads to the
+  // next error (issue 15, F9).
+  const auto holds = [](const std::string& path, const char* marker) {
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find(marker) != std::string::npos;
+  };
+  if (!c.key_file.empty() && holds(c.key_file, "-----BEGIN CERTIFICATE-----") &&
+      !holds(c.key_file, "PRIVATE KEY-----")) {
+    return InvalidArgumentError("key_file " + c.key_file +
+                                " holds a certificate, not a private key (are cert_file and "
+                                "key_file swapped?)");
+  }
+  if (!c.cert_file.empty() && holds(c.cert_file, "PRIVATE KEY-----") &&
+      !holds(c.cert_file, "-----BEGIN CERTIFICATE-----")) {
+    return InvalidArgumentError("cert_file " + c.cert_file +
+                                " holds a private key, not a certificate (are cert_file and "
+                                "key_file swapped?)");
   }
   if (!c.key_file.empty()) return CheckPrivateKeyFile(c.key_file);
   return Status::Ok();

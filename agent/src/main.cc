@@ -10,7 +10,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,6 +24,7 @@
 #include "src/demo.h"
 #include "src/log.h"
 #include "src/signals.h"
+#include "src/startup.h"
 #include "src/systemd_notify.h"
 
 #ifndef SHADOWSYNC_VERSION
@@ -33,13 +33,6 @@
 
 namespace shadowsync::agent {
 namespace {
-
-// Exit codes (docs/agent.md, "Exit codes").
-constexpr int kExitOk = 0;
-constexpr int kExitInternal = 1;
-constexpr int kExitUsage = 2;       // bad flags or configuration
-constexpr int kExitConnection = 3;  // the connection cannot be set up at all
-constexpr int kExitUnflushed = 4;   // stopped with reports not acknowledged
 
 constexpr char kUsage[] = R"(usage: shadowsync-agent --config FILE [options]
        shadowsync-agent --demo [--demo-seconds N]
@@ -52,7 +45,8 @@ back from desired.agent. See docs/agent.md.
 
   --config FILE            the agent's JSON configuration (schemas/agent-config.schema.json;
                            a SparkFun DataLogger IoT settings file with an "AWS IoT" block works)
-  --check-config           validate the configuration (and certificate files) and exit
+  --check-config           run every check a start runs before connecting (configuration,
+                           sensors, certificate and key, journal and output directories), exit
   --print-default-config   print a starting configuration and exit
   --demo                   run against an in-process shadow service: no broker, no AWS account
   --demo-seconds N         how long the demo runs (default 12)
@@ -222,62 +216,28 @@ int Main(int argc, char** argv) {
     log.Error(config.status().message());
     return kExitUsage;
   }
-  if (flags->check_config) {
-    std::printf("%s: OK (%zu sensors, thing \"%s\")\n", config->source.c_str(),
-                config->sensors.size(), config->connection.thing_name.c_str());
-    return kExitOk;
-  }
   log.set_level(config->log_level);
   for (const std::string& note : config->notes) log.Info(note);
 
-  // The journal's directory (e.g. /var/lib/shadowsync-agent, which systemd's
-  // StateDirectory= creates) may not exist outside systemd: create it, private.
-  if (!config->journal_path.empty()) {
-    const std::filesystem::path dir = std::filesystem::path(config->journal_path).parent_path();
-    std::error_code error;
-    if (!dir.empty() && !std::filesystem::exists(dir, error)) {
-      std::filesystem::create_directories(dir, error);
-      if (error) {
-        log.Error("journal_path " + config->journal_path + ": cannot create " + dir.string() +
-                  ": " + error.message());
-        return kExitUsage;
-      }
-      std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
-    }
+  // Everything a start builds before it connects, for --check-config too:
+  // one function, so the check cannot miss what a start refuses.
+  PreparedStart prepared =
+      PrepareStart(*config, flags->check_config ? StartMode::kCheck : StartMode::kRun, log);
+  if (!prepared.ok()) {
+    log.Error(prepared.error);
+    return prepared.exit_code;
   }
-
-  InlinePemFiles pem_files;  // outlives the transport (declared first)
-  std::unique_ptr<ShadowClient> client;
-  if (config->connection.enabled) {
-    Result<MqttOptions> mqtt = MqttOptionsFor(*config, pem_files);
-    if (!mqtt.ok()) {
-      log.Error(mqtt.status().message());
-      return kExitConnection;
-    }
-    Result<std::unique_ptr<Transport>> transport = MakePahoTransport(*mqtt);
-    if (!transport.ok()) {
-      log.Error(transport.status().message());
-      return kExitConnection;
-    }
-    Result<std::unique_ptr<ShadowClient>> made =
-        ShadowClient::Create(ClientOptionsFor(*config), std::move(transport).value());
-    if (!made.ok()) {
-      log.Error(made.status().message());
-      return kExitUsage;
-    }
-    client = std::move(made).value();
-  } else {
-    log.Info("the connection is disabled (\"Enabled\": false): sampling and local output only");
+  if (flags->check_config) {
+    const std::size_t sensors = config->sensors.size();
+    std::printf("%s: OK (%zu sensor%s, thing \"%s\")\n", config->source.c_str(), sensors,
+                sensors == 1 ? "" : "s", config->connection.thing_name.c_str());
+    return kExitOk;
   }
-
-  Result<std::unique_ptr<Agent>> agent = Agent::Create(*config, std::move(client), log);
-  if (!agent.ok()) {
-    log.Error(agent.status().message());
-    return kExitUsage;
-  }
+  std::unique_ptr<Agent>& agent = prepared.agent;
+  char interval[32];
+  std::snprintf(interval, sizeof interval, "%g", config->reporting.interval_seconds);
   log.Info("started: thing \"" + config->connection.thing_name + "\", " +
-           std::to_string(config->sensors.size()) + " sensors, every " +
-           std::to_string(config->reporting.interval_seconds) + " s");
+           std::to_string(config->sensors.size()) + " sensors, every " + interval + " s");
   NotifySystemd("READY=1");
 
   const auto start = std::chrono::steady_clock::now();
@@ -292,17 +252,17 @@ int Main(int argc, char** argv) {
       if (!reloaded.ok()) {
         log.Error("reload refused, keeping the running configuration: " +
                   reloaded.status().message());
-      } else if (Status applied = (*agent)->Reload(std::move(reloaded).value()); !applied.ok()) {
+      } else if (Status applied = agent->Reload(std::move(reloaded).value()); !applied.ok()) {
         log.Error("reload refused, keeping the running configuration: " + applied.message());
       }
       NotifySystemd("READY=1");
     }
-    (*agent)->RunFor(std::chrono::milliseconds(100));
+    agent->RunFor(std::chrono::milliseconds(100));
   }
   NotifySystemd("STOPPING=1");
   const int sig = signals.stop_signal();
   log.Info(std::string("stopping") + (sig ? (sig == SIGTERM ? " (SIGTERM)" : " (SIGINT)") : ""));
-  const Status stopped = (*agent)->Stop(std::chrono::milliseconds(800));
+  const Status stopped = agent->Stop(std::chrono::milliseconds(800));
   if (!stopped.ok()) {
     log.Warning("stopped: " + stopped.message());
     return kExitUnflushed;

@@ -217,6 +217,7 @@ class ShadowClient::Impl {
   DocumentsHandler on_documents_;
   ConnectivityHandler on_connectivity_;
   ResultHandler on_report_result_;
+  RequestTimeoutHandler on_request_timeout_;
 
   Status Start() {
     if (Status connected = transport_->Connect(); !connected.ok()) return connected;
@@ -817,6 +818,7 @@ class ShadowClient::Impl {
                          "no answer from the shadow service within " +
                              std::to_string(options_.request_timeout.count()) +
                              " ms (clientToken " + token + ")");
+    if (on_request_timeout_) on_request_timeout_(RequestTopic(request.kind), timeout);
     switch (request.kind) {
       case Kind::kResyncGet:
         if (online_) SendResyncGet();
@@ -827,6 +829,19 @@ class ShadowClient::Impl {
         return MaybeSendReport();  // the difference is still there: resend
       default:
         return Finish(request, timeout);
+    }
+  }
+
+  // The topic a request of `kind` is published on.
+  std::string RequestTopic(Kind kind) const {
+    switch (kind) {
+      case Kind::kDelete:
+        return prefix_ + "/delete";
+      case Kind::kUpdateDesired:
+      case Kind::kReport:
+        return prefix_ + "/update";
+      default:
+        return prefix_ + "/get";
     }
   }
 
@@ -916,6 +931,9 @@ void ShadowClient::OnConnectivity(ConnectivityHandler handler) {
 }
 void ShadowClient::OnReportResult(ResultHandler handler) {
   impl_->on_report_result_ = std::move(handler);
+}
+void ShadowClient::OnRequestTimeout(RequestTimeoutHandler handler) {
+  impl_->on_request_timeout_ = std::move(handler);
 }
 
 Status ShadowClient::Start() { return impl_->Start(); }

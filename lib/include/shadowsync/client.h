@@ -111,6 +111,10 @@ using DeltaHandler = std::function<void(const Delta& delta)>;
 using DocumentsHandler = std::function<void(const JsonValue& documents)>;
 /// Online (true) after connect, reconnect; offline (false) with the cause.
 using ConnectivityHandler = std::function<void(bool online, const Status& cause)>;
+/// A request got no answer within request_timeout: the topic it was
+/// published on ("$aws/things/<thing>/shadow/get") and the kTimeout status.
+using RequestTimeoutHandler =
+    std::function<void(const std::string& request_topic, const Status& timeout)>;
 /// Given the current document (a Get payload), the patch to retry with; a
 /// non-OK Status abandons the update with that error.
 using RebaseFunction = std::function<Result<JsonDocument>(const JsonValue& current_document)>;
@@ -144,6 +148,12 @@ class ShadowClient {
   void OnConnectivity(ConnectivityHandler handler);
   /// Outcome of each report the client sent on the device's behalf.
   void OnReportResult(ResultHandler handler);
+  /// Every request that times out, also those the client sends on its own:
+  /// the GET after each (re)connect, which it repeats silently while
+  /// nothing answers, and reports. Runs before the request's own outcome.
+  /// For diagnostics: without it a broker with no shadow service (or a
+  /// policy that drops the requests) looks like a quiet shadow.
+  void OnRequestTimeout(RequestTimeoutHandler handler);
 
   /// Connects (blocking), subscribes to the response topics, then GETs the
   /// document to deliver missed desired changes. kUnavailable (with the
