@@ -66,8 +66,9 @@ Agent::Agent(AgentConfig config, std::unique_ptr<ShadowClient> client, Log& log,
     client_->OnDelta([this](const Delta& delta) { OnDelta(delta); });
     client_->OnConnectivity(
         [this](bool online, const Status& cause) { OnConnectivity(online, cause); });
-    client_->OnRequestTimeout(
-        [this](const std::string& topic, const Status& timeout) { OnRequestTimeout(topic, timeout); });
+    client_->OnRequestTimeout([this](const std::string& topic, const Status& timeout) {
+      OnRequestTimeout(topic, timeout);
+    });
     client_->OnReportResult([this](RequestResult result) {
       if (result.ok()) return NoteAnswer();
       // A timeout has had its warning (OnRequestTimeout), with backoff.

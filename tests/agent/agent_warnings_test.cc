@@ -103,8 +103,9 @@ class AgentWarningsTest : public ::testing::Test {
 
   shadowsync::testing::LoopbackBroker broker_;
   std::vector<Line> lines_;
-  Log log_{LogLevel::kInfo,
-           [this](std::string_view line) { lines_.push_back({std::string(line), Clock::now()}); }};
+  Log log_{LogLevel::kInfo, [this](std::string_view line) {
+             lines_.push_back({std::string(line), Clock::now()});
+           }};
   std::unique_ptr<Agent> agent_;
 };
 
@@ -157,8 +158,8 @@ TEST_F(AgentWarningsTest, ARequestTimeoutOfAReportWarnsToo) {
   environment.no_answer_warning_min = 10s;
   ASSERT_NO_FATAL_FAILURE(StartAgent(environment, /*request_timeout=*/50ms));
   ASSERT_TRUE(RunUntilLogged(kNoAnswer));
-  EXPECT_THAT(Nth(kNoAnswer, 0)->text,
-              HasSubstr("warning: $aws/things/agent-warn/shadow/update: " + std::string(kNoAnswer)));
+  EXPECT_THAT(Nth(kNoAnswer, 0)->text, HasSubstr("warning: $aws/things/agent-warn/shadow/update: " +
+                                                 std::string(kNoAnswer)));
 }
 
 constexpr char kQuickDropHint[] = "the broker dropped the connection twice within 5 s";
