@@ -6,7 +6,8 @@
 // a device-like client (PahoTransport over mutual TLS, EC) subscribes to the
 // response topics and sends requests. Covered: a TLS round trip of update,
 // get and delete on classic and named shadows (responses QoS 1, never
-// retained), an AWS-like ACL, a broker restarted under the emulator, SIGKILL
+// retained), an AWS-like ACL, a broker restarted under the emulator (also
+// inline, with a persistent session and requests queued meanwhile), SIGKILL
 // and restart on the same SQLite store, hostile payloads and unknown topics,
 // the seeded random publish order, the per-thing request rate, SIGTERM with
 // export, and seed files good and bad.
@@ -614,6 +615,97 @@ TEST_F(EmulatorProcessTest, BrokerRestartedUnderTheEmulatorThenRequestsAreAnswer
   EXPECT_TRUE(stopped.ok()) << stopped.ToString();
 }
 
+// Issue 14, "a bug found by fault injection": with --workers 0
+// --persistent-session the broker hands the emulator the requests it queued
+// for the session at once after the CONNACK of a reconnect, while the
+// transport is still renewing its subscriptions; the inline handler's
+// responses were refused ("not connected") and logged as lost, so the
+// requests were applied but never answered. The emulator is frozen
+// (SIGSTOP) across the broker restart so that the requests are queued for
+// its session before it can reconnect; the broker keeps that session across
+// its restart (persistence on).
+TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOverABrokerRestart) {
+  Result<std::unique_ptr<TempDir>> db = TempDir::Create("shadowsync-emu-persist");
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  BrokerOptions broker_options;
+  broker_options.extra_config = {"persistence true",
+                                 "persistence_location " + (*db)->path() + "/"};
+  ASSERT_TRUE(StartBroker(broker_options));
+  EmulatorProcessOptions options = Emulator();
+  options.workers = 0;
+  options.max_requests_per_second = 0;  // a burst to one thing; not about L8
+  options.extra_args = {"--persistent-session", "--client-id",
+                        "emu-it-inline-" + std::to_string(getpid())};
+  EmulatorProcess emulator;
+  Status started = emulator.Start(broker_, options);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  std::unique_ptr<ShadowClient> client = ConnectDevice();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Watch("queued").ok());
+  ASSERT_TRUE(Ask(*client, Topic("queued", "update"),
+                  UpdateBody(R"({"desired":{"n":0}})", "q-0"), "q-0"))
+      << emulator.LogTail();
+
+  constexpr int kQueued = 20;
+  {
+    // SIGCONT on every way out, so a failed assertion leaves no frozen child.
+    struct Frozen {
+      EmulatorProcess& emulator;
+      ~Frozen() { (void)emulator.Signal(SIGCONT); }
+    } frozen{emulator};
+    ASSERT_TRUE(emulator.Signal(SIGSTOP).ok());
+    Status restarted = broker_.Restart();  // SIGTERM: the broker saves the session
+    ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+    ASSERT_TRUE(client->WaitForEvent(ConnectionEvent::kReconnected, kLong)) << broker_.LogTail();
+    for (int i = 1; i <= kQueued; ++i) {
+      const std::string token = "q-" + std::to_string(i);
+      ASSERT_TRUE(client
+                      ->Publish(Topic("queued", "update"),
+                                UpdateBody(R"({"desired":{"n":)" + std::to_string(i) + "}}", token))
+                      .ok());
+    }
+    ASSERT_TRUE(client->Publish(Topic("queued", "get"), TokenBody("q-get")).ok());
+    ASSERT_TRUE(client->Publish(Topic("queued", "update", "cfg"),
+                                UpdateBody(R"({"desired":{"m":1}})", "q-named"))
+                    .ok());
+    // PUBACKed: the broker holds every request, queued for the emulator.
+    ASSERT_TRUE(client->transport().Flush(kOp).ok());
+  }  // SIGCONT: the emulator sees the old connection gone and reconnects
+
+  for (int i = 1; i <= kQueued; ++i) {
+    const std::string token = "q-" + std::to_string(i);
+    std::optional<Received> answer = client->WaitForAnswer(token, kLong);
+    ASSERT_TRUE(answer) << token << " was not answered\n" << emulator.LogTail();
+    EXPECT_EQ(answer->message.topic, Topic("queued", "update/accepted"));
+    EXPECT_EQ(IntAt(testing_support::MustParse(answer->message.payload), "/version"), i + 1);
+    EXPECT_TRUE(client->WaitOn(Topic("queued", "update/documents"), token)) << token;
+    EXPECT_TRUE(client->WaitOn(Topic("queued", "update/delta"), token)) << token;
+  }
+  std::optional<Received> got = client->WaitForAnswer("q-get", kLong);
+  ASSERT_TRUE(got) << emulator.LogTail();
+  EXPECT_EQ(got->message.topic, Topic("queued", "get/accepted"));
+  EXPECT_EQ(IntAt(testing_support::MustParse(got->message.payload), "/version"), kQueued + 1);
+  std::optional<Received> named = client->WaitForAnswer("q-named", kLong);
+  ASSERT_TRUE(named) << emulator.LogTail();
+  EXPECT_EQ(named->message.topic, Topic("queued", "update/accepted", "cfg"));
+
+  ASSERT_TRUE(emulator.WaitForLog("reconnected to the broker", kLong)) << emulator.LogTail();
+  const std::string log = emulator.CurrentLog();
+  // No "error: response on <topic> lost: ... not connected".
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("error: response on"))) << emulator.LogTail();
+  // The scenario of the bug did happen: the queued requests reached the
+  // handler before the transport reported the reconnect.
+  const size_t lost_at = log.find("connection to the broker lost");
+  ASSERT_NE(lost_at, std::string::npos) << emulator.LogTail();
+  const size_t first_queued = log.find("thing=queued shadow=- op=update", lost_at);
+  const size_t reconnected = log.find("reconnected to the broker", lost_at);
+  ASSERT_NE(first_queued, std::string::npos) << emulator.LogTail();
+  EXPECT_LT(first_queued, reconnected) << emulator.LogTail();
+  Status stopped = emulator.Stop();
+  EXPECT_TRUE(stopped.ok()) << stopped.ToString();
+  EXPECT_THAT(emulator.CurrentLog(), ::testing::Not(HasSubstr("error: response on")));
+  EXPECT_THAT(emulator.CurrentLog(), HasSubstr(" publish_failures=0"));
+}
 // ===========================================================================
 // SIGKILL and restart on the same store
 

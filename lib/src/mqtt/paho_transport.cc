@@ -10,9 +10,25 @@
 //   - One supervisor thread per connected transport (started by Connect(),
 //     joined by Disconnect()) turns a lost connection into
 //     kConnectionLost, reconnects with jittered backoff, renews the
-//     subscriptions, re-sends QoS 1 messages whose delivery failed, and
-//     reports kReconnected. It waits on supervisor_cv_, so Disconnect() stops it
+//     subscriptions, sends the held messages (below), and reports
+//     kReconnected. It waits on supervisor_cv_, so Disconnect() stops it
 //     at once.
+//   - Held messages. Between Paho's CONNACK and the moment the transport
+//     counts itself connected (the subscriptions are being renewed), a
+//     broker with a persistent session already delivers the messages it
+//     queued for us, and a message handler may publish in reaction (the
+//     emulator with --workers 0 answers requests that way; issue 14). Such a
+//     publish is not refused: it is held in outgoing_ (in_flight false, like
+//     a QoS 1 message whose delivery failed) and GoLive() hands every held
+//     message to Paho, oldest first, before the state becomes kConnected, so
+//     nothing published later overtakes it. We hold them ourselves instead of
+//     publishing into Paho at once (Paho C counts itself connected from the
+//     CONNACK on) because the supervisor learns of the CONNACK only after
+//     Paho's receive thread has moved on to the queued messages, so whether a
+//     direct publish would work is a race; and instead of Paho's own offline
+//     buffer (send_while_disconnected) because that would also take the
+//     publishes of every other thread during a whole outage, which
+//     Transport::Publish() refuses.
 //   - No Paho function is ever called while mu_ is held: Paho runs our
 //     callbacks while holding its own global mutex, and some Paho calls (and
 //     MQTTAsync_destroy) take that mutex, so the reverse order would deadlock.
@@ -84,6 +100,22 @@ constexpr std::size_t kFiltersPerSubscribe = 8;
 thread_local int t_paho_callback_depth = 0;
 // > 0 while this thread runs a user handler that this transport called.
 thread_local int t_handler_depth = 0;
+// The transport whose message handler this thread is running (innermost),
+// or null: Publish() holds such a handler's messages while (re)connecting.
+thread_local const void* t_delivering = nullptr;
+
+class DeliveringScope {
+ public:
+  explicit DeliveringScope(const void* transport) : saved_(t_delivering) {
+    t_delivering = transport;
+  }
+  ~DeliveringScope() { t_delivering = saved_; }
+  DeliveringScope(const DeliveringScope&) = delete;
+  DeliveringScope& operator=(const DeliveringScope&) = delete;
+
+ private:
+  const void* saved_;
+};
 
 class DepthScope {
  public:
@@ -216,7 +248,10 @@ class PahoTransport final : public Transport {
   struct Outgoing {
     mqtt::const_message_ptr message;
     std::uint64_t epoch = 0;  // connection it was last handed to Paho on
-    bool in_flight = true;    // false: delivery failed, re-send after reconnect
+    // false: not with Paho; sent once connected (GoLive(), ResendFailed()).
+    // Either its delivery failed on an earlier connection, or a message
+    // handler published it while the transport was (re)connecting.
+    bool in_flight = true;
   };
 
   struct Subscription {
@@ -256,6 +291,7 @@ class PahoTransport final : public Transport {
   std::string DescribeConnectFailure(int rc, const std::string& paho_message, bool diagnose) const;
   Status RenewSubscriptions(mqtt::async_client& client, std::uint64_t life);
   bool ResendFailed(mqtt::async_client& client);
+  Status GoLive(mqtt::async_client& client, std::uint64_t lost_before, bool* complete);
   void DisconnectQuietly(mqtt::async_client& client, std::chrono::milliseconds grace) const;
   void TearDown(mqtt::async_client* client, bool graceful);
   void SupervisorLoop(mqtt::async_client* client, std::uint64_t life);
@@ -304,6 +340,9 @@ class PahoTransport final : public Transport {
   std::uint64_t epoch_ = 0;                     // GUARDED_BY(mu_)
   std::uint64_t next_seq_ = 0;                  // GUARDED_BY(mu_)
   std::map<std::uint64_t, Outgoing> outgoing_;  // GUARDED_BY(mu_)
+  // Messages a handler published while (re)connecting, since the transport
+  // last became connected; bounded by max_buffered_messages.
+  int held_ = 0;  // GUARDED_BY(mu_)
   // Bumped when Disconnect() begins: every waiting Flush() then fails.
   std::uint64_t flush_generation_ = 0;       // GUARDED_BY(mu_)
   std::vector<Subscription> subscriptions_;  // GUARDED_BY(mu_)
@@ -323,6 +362,7 @@ void PahoTransport::OnMessage(const mqtt::const_message_ptr& message) noexcept {
     m.qos = message->get_qos();
     m.retained = message->is_retained();
     DepthScope handler(t_handler_depth);
+    DeliveringScope delivering(this);
     handlers->on_message(m);
   } catch (...) {
     // An exception must not unwind into Paho's C code; the handler's
@@ -588,6 +628,73 @@ bool PahoTransport::ResendFailed(mqtt::async_client& client) {
   return true;
 }
 
+// The last step of a (re)connect, after the subscriptions are renewed: hands
+// every held message (in_flight false: published by a message handler while
+// connecting, or failed on an earlier connection) to Paho, oldest first, and
+// sets state_ to kConnected under mu_ at the check that finds none left, so
+// that no Publish() can overtake a held message. A handler may hold more
+// meanwhile (Paho's receive thread keeps delivering); each pass takes them
+// too. OK once connected; *complete is false when Paho's buffer filled up on
+// the way (connected anyway; the supervisor sends the rest shortly, as after
+// ResendFailed()). kUnavailable when the connection was lost again or
+// Disconnect() began: what was not acknowledged waits for the next
+// connection.
+Status PahoTransport::GoLive(mqtt::async_client& client, std::uint64_t lost_before,
+                             bool* complete) {
+  *complete = true;
+  const auto check = [&]() -> Status {  // with mu_ held
+    if (stop_) return Unavailable("connect abandoned: Disconnect() was called");
+    if (lost_count_ != lost_before) {
+      return Unavailable("connection lost again while renewing subscriptions");
+    }
+    return Status::Ok();
+  };
+  for (;;) {
+    std::vector<std::pair<std::uint64_t, mqtt::const_message_ptr>> todo;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (Status s = check(); !s.ok()) return s;
+      for (auto& [seq, out] : outgoing_) {
+        if (out.in_flight) continue;
+        out.in_flight = true;
+        out.epoch = epoch_;
+        todo.emplace_back(seq, out.message);
+      }
+      if (todo.empty()) {
+        state_ = State::kConnected;
+        held_ = 0;
+        return Status::Ok();
+      }
+    }
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      int rc = MQTTASYNC_FAILURE;
+      std::string what = "unknown error";
+      try {
+        client.publish(todo[i].second, SeqContext(todo[i].first), delivery_listener_);
+        continue;
+      } catch (const mqtt::exception& e) {
+        rc = e.get_return_code();
+        what = e.what();
+      } catch (const std::exception& e) {
+        what = e.what();
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      for (std::size_t j = i; j < todo.size(); ++j) {
+        const auto it = outgoing_.find(todo[j].first);
+        if (it != outgoing_.end()) it->second.in_flight = false;
+      }
+      if (Status s = check(); !s.ok()) return s;
+      if (rc == MQTTASYNC_MAX_BUFFERED_MESSAGES || rc == MQTTASYNC_MAX_MESSAGES_INFLIGHT) {
+        state_ = State::kConnected;
+        held_ = 0;
+        *complete = false;
+        return Status::Ok();
+      }
+      return Unavailable("sending the held messages failed: " + what);
+    }
+  }
+}
+
 void PahoTransport::DisconnectQuietly(mqtt::async_client& client,
                                       std::chrono::milliseconds grace) const {
   try {
@@ -618,6 +725,7 @@ void PahoTransport::TearDown(mqtt::async_client* client, bool graceful) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     outgoing_.clear();
+    held_ = 0;
     ++flush_generation_;
     state_ = State::kIdle;
     stop_ = false;
@@ -682,18 +790,17 @@ bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life, Ba
     if (status.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       if (stop_) return false;
-      if (lost_count_ != lost_before) {
-        status = Unavailable("connection lost again while renewing subscriptions");
-      } else {
-        state_ = State::kConnected;
-        ++epoch_;
+      ++epoch_;
+    }
+    // Before kReconnected, so that what was queued before the loss, and what
+    // message handlers published meanwhile, goes out before what the
+    // application sends in reaction to the event.
+    if (status.ok()) status = GoLive(client, lost_before, resend_complete);
+    if (status.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
         last_reconnect_error_ = Status::Ok();
       }
-    }
-    if (status.ok()) {
-      // Before kReconnected, so that what was queued before the loss goes
-      // out before what the application sends in reaction to the event.
-      *resend_complete = ResendFailed(client);
       NotifyConnection(ConnectionEvent::kReconnected, Status::Ok());
       return true;
     }
@@ -755,25 +862,33 @@ Status PahoTransport::Connect() {
   Status status = ConnectOnce(*client, life, /*diagnose=*/true);
   if (status.ok()) status = RenewSubscriptions(*client, life);
   if (!status.ok()) {
+    // Drops what a message handler published meanwhile, as Disconnect()
+    // drops what is not yet acknowledged.
     TearDown(client, /*graceful=*/true);
     return status;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++epoch_;
-    state_ = State::kConnected;
-    if (lost_count_ != lost_before) {
-      // Lost between CONNACK and now: let the supervisor handle it.
-      state_ = State::kReconnecting;
-      lost_cause_ = Unavailable("connection to " + options_.server_uri + " lost");
-      lost_pending_ = true;
-    }
+  }
+  // With a persistent session the broker may already have delivered what it
+  // queued for us; send what the handler published in reaction.
+  bool complete = true;
+  if (!GoLive(*client, lost_before, &complete).ok()) {
+    // Lost between CONNACK and now (or Paho refused the held messages):
+    // let the supervisor reconnect.
+    DisconnectQuietly(*client, std::chrono::milliseconds(0));
+    std::lock_guard<std::mutex> lock(mu_);
+    state_ = State::kReconnecting;
+    lost_cause_ = Unavailable("connection to " + options_.server_uri + " lost");
+    lost_pending_ = true;
   }
   // Before the supervisor starts, so that kConnected always comes first.
   NotifyConnection(ConnectionEvent::kConnected, Status::Ok());
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
+    if (!complete) resend_requested_ = true;  // Paho's buffer was full: the rest shortly
     supervisor_ = std::thread(&PahoTransport::SupervisorLoop, this, client, life);
   }
   return Status::Ok();
@@ -881,6 +996,23 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (state_ != State::kConnected) {
+      // This transport's message handler, while (re)connecting: the message
+      // it handles came over the new connection (e.g. queued by the broker
+      // for a persistent session), or over the old one just before it was
+      // lost. Hold the answer and send it once connected (GoLive()).
+      if (t_delivering == this &&
+          (state_ == State::kConnecting || state_ == State::kReconnecting)) {
+        if (held_ >= options_.max_buffered_messages) {
+          return Unavailable("outgoing buffer full: " +
+                             std::to_string(options_.max_buffered_messages) +
+                             " messages published by the message handler wait for the "
+                             "connection (max_buffered_messages)");
+        }
+        ++held_;
+        seq = ++next_seq_;
+        outgoing_.emplace(seq, Outgoing{message, epoch_, /*in_flight=*/false});
+        return Status::Ok();
+      }
       return Unavailable("cannot publish to \"" + std::string(topic.substr(0, 200)) +
                          "\": not connected to " + options_.server_uri);
     }
