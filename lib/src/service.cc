@@ -27,8 +27,8 @@ ServiceMessage Rejected(const ShadowTopic& topic, const ShadowError& error,
 
 ServiceMessage Message(const ShadowTopic& topic, Suffix suffix, std::string payload,
                        std::uint64_t version) {
-  return {TopicFor(topic, suffix), std::move(payload), suffix, suffix == Suffix::kAccepted ? 200 : 0,
-          version};
+  return {TopicFor(topic, suffix), std::move(payload), suffix,
+          suffix == Suffix::kAccepted ? 200 : 0, version};
 }
 
 }  // namespace
@@ -119,7 +119,7 @@ std::vector<ServiceMessage> ShadowService::HandleUpdate(const ShadowTopic& topic
   const std::string previous_json = created ? std::string() : entry.document->CachedJson();
   ShadowDocument current = created ? ShadowDocument() : std::move(*entry.document);
   current.ApplyState(request.state(), now);
-  current.set_version(base_version + 1);  // V1, V2
+  current.set_version(base_version + 1);                   // V1, V2
   const std::string& current_json = current.CachedJson();  // measures L1 too
   if (current.StateSize() > options_.limits.max_document_bytes) {
     return {Rejected(topic, shadow_errors::PayloadTooLarge(), token)};

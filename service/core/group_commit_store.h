@@ -61,8 +61,8 @@ class GroupCommitStore : public Store {
   SqliteStore& durable_;
   mutable std::mutex mu_;
   std::unique_ptr<MemoryStore> cache_;  // GUARDED_BY(mu_)
-  std::set<ShadowId> loaded_;   // GUARDED_BY(mu_): ids whose cache entry is valid
-  std::set<ShadowId> pending_;  // GUARDED_BY(mu_)
+  std::set<ShadowId> loaded_;           // GUARDED_BY(mu_): ids whose cache entry is valid
+  std::set<ShadowId> pending_;          // GUARDED_BY(mu_)
 };
 
 }  // namespace shadowsync::host

@@ -8,8 +8,7 @@
 
 namespace shadowsync::host {
 
-Status InvalidOptionValue(std::string_view name, std::string_view text,
-                          std::string_view expected) {
+Status InvalidOptionValue(std::string_view name, std::string_view text, std::string_view expected) {
   return InvalidArgumentError(std::string(name) + ": invalid value '" + std::string(text) +
                               "': expected " + std::string(expected));
 }

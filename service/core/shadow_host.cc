@@ -33,9 +33,7 @@ std::string DescribeRequest(const ShadowTopic& topic) {
 }
 
 ShadowHost::ShadowHost(Store& store, const Logger& logger, HostOptions options)
-    : logger_(logger),
-      options_(std::move(options)),
-      service_(store, [this] {
+    : logger_(logger), options_(std::move(options)), service_(store, [this] {
         ServiceOptions service = options_.service;
         service.order = ServiceOrderFor(options_.order);
         return service;

@@ -19,13 +19,11 @@
 namespace shadowsync::emulator {
 namespace {
 
+// Inline mode handles one request at a time: nothing is ever in flight
+// beyond it, so L7 is off there.
 host::HostOptions ToHostOptions(const EmulatorOptions& options) {
-  host::HostOptions out;
-  out.service = options.service;
-  out.order = options.order;
-  out.order_seed = options.order_seed;
-  out.max_inflight = options.workers > 0 ? options.max_inflight : 0;
-  out.clock = options.clock;
+  host::HostOptions out = options.host;
+  if (options.workers == 0) out.max_inflight = 0;
   return out;
 }
 
@@ -90,13 +88,13 @@ Status Emulator::Start() {
     }
     logger_.Debug("subscribed to " + filter + " at QoS 1");
   }
-  logger_.Info("subscribed to " + std::to_string(RequestFilters().size()) +
-               " request filters ($aws/things/+/shadow/{get,update,delete} and "
-               "$aws/things/+/shadow/name/+/{get,update,delete}); workers=" +
-               std::to_string(options_.workers) + " order=" + PublishOrderName(options_.order) +
-               " max_inflight=" + std::to_string(options_.max_inflight) +
-               " max_requests_per_second=" +
-               std::to_string(options_.service.max_requests_per_second_per_thing));
+  logger_.Info(
+      "subscribed to " + std::to_string(RequestFilters().size()) +
+      " request filters ($aws/things/+/shadow/{get,update,delete} and "
+      "$aws/things/+/shadow/name/+/{get,update,delete}); workers=" +
+      std::to_string(options_.workers) + " order=" + PublishOrderName(options_.host.order) +
+      " max_inflight=" + std::to_string(options_.host.max_inflight) + " max_requests_per_second=" +
+      std::to_string(options_.host.service.max_requests_per_second_per_thing));
   return Status::Ok();
 }
 

@@ -82,9 +82,9 @@
 namespace shadowsync::emulator {
 
 // The host core's vocabulary, under the names the emulator always used.
+using host::Logger;
 using host::LogLevel;
 using host::LogLevelName;
-using host::Logger;
 using host::LogSink;
 using host::ParseLogLevel;
 using host::ParsePublishOrder;
@@ -96,20 +96,13 @@ using host::WriteToStderr;
 ServiceOptions DefaultEmulatorServiceOptions();
 
 struct EmulatorOptions {
-  /// Limits (L1, L2, L3), L8 and tombstone lifetime. `service.order` is
-  /// ignored: `order` decides.
-  ServiceOptions service = DefaultEmulatorServiceOptions();
+  /// What every service host takes (service/core/shadow_host.h): limits (L1,
+  /// L2, L3), L8, the tombstone lifetime, the publish order and its seed,
+  /// L7 (`max_inflight`: requests of one thing in flight before 429, see the
+  /// file comment; 0 turns it off, and inline mode never needs it) and the
+  /// shadow timestamps' clock.
+  host::HostOptions host;
 
-  PublishOrder order = PublishOrder::kAcceptedFirst;
-  /// kRandom: the seed. The order of the update that makes version V of a
-  /// shadow is a function of (seed, shadow, V) only, so a run is
-  /// reproducible whatever the thread interleaving. nullopt: a random seed,
-  /// logged at start.
-  std::optional<std::uint64_t> order_seed;
-
-  /// L7: requests of one thing in flight before 429 (see the file comment);
-  /// 0 turns the limit off.
-  int max_inflight = 10;
   /// Worker threads; 0 handles requests inline on the transport thread.
   int workers = 2;
 
@@ -119,9 +112,6 @@ struct EmulatorOptions {
   std::chrono::milliseconds publish_retry_window{30000};
   /// Stop(): the bound on draining queued requests plus flushing publishes.
   std::chrono::milliseconds stop_timeout{1500};
-
-  /// The shadow timestamps' clock (injectable for tests).
-  std::function<std::chrono::system_clock::time_point()> clock;
 
   /// Writes the export file; empty means ExportStoreFile (store_file.h).
   std::function<Status(Store& store, const std::string& path)> exporter;
@@ -218,7 +208,6 @@ class Emulator {
   std::atomic<bool> accepting_{true};
   // Set when Stop()'s drain deadline passes: publish retries give up.
   std::atomic<bool> abandon_retries_{false};
-
 };
 
 }  // namespace shadowsync::emulator

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "host_option_values.h"
+
 #ifndef SHADOWSYNC_VERSION
 #define SHADOWSYNC_VERSION "0.1.0"
 #endif
@@ -18,9 +20,14 @@ namespace {
 
 constexpr const char kDefaultBroker[] = "tcp://localhost:1883";
 
+// The shared checks of option values (service/core/host_option_values.h).
 Status Invalid(std::string_view flag, std::string_view value, std::string_view expected) {
-  return InvalidArgumentError(std::string(flag) + ": invalid value '" + std::string(value) +
-                              "': expected " + std::string(expected));
+  return host::InvalidOptionValue(flag, value, expected);
+}
+
+Result<std::uint64_t> ParseInteger(std::string_view flag, std::string_view text, std::uint64_t min,
+                                   std::uint64_t max) {
+  return host::ParseOptionInteger(flag, text, min, max);
 }
 
 bool AllDigits(std::string_view text) {
@@ -29,20 +36,6 @@ bool AllDigits(std::string_view text) {
     if (c < '0' || c > '9') return false;
   }
   return true;
-}
-
-// A decimal integer in [min, max]: digits only (no sign, no spaces).
-Result<std::uint64_t> ParseInteger(std::string_view flag, std::string_view text, std::uint64_t min,
-                                   std::uint64_t max) {
-  const std::string expected =
-      "an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!AllDigits(text)) return Invalid(flag, text, expected);
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return Invalid(flag, text, expected);
-  }
-  return value;
 }
 
 // tcp://HOST[:PORT] or ssl://HOST[:PORT]; HOST may be [IPv6].
@@ -253,7 +246,7 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args, long 
                 "a seed file with that name, write ./" +
                 v + ")");
           }
-          line.emulator.order_seed = *seed;
+          line.emulator.host.order_seed = *seed;
           order_seed_flag = name;
           order_seed_text = v;
         } else {
@@ -262,42 +255,27 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args, long 
         break;
       }
       case Flag::kOrderSeed: {
-        Result<std::uint64_t> seed =
-            ParseInteger(name, v, 0, std::numeric_limits<std::uint64_t>::max());
-        if (!seed.ok()) return seed.status();
-        line.emulator.order_seed = *seed;
+        Status applied =
+            host::ApplyHostSetting(host::HostSetting::kOrderSeed, name, v, line.emulator.host);
+        if (!applied.ok()) return applied;
         order_seed_flag = name;
         order_seed_text = v;
         break;
       }
-      case Flag::kOrder: {
-        std::optional<PublishOrder> order = ParsePublishOrder(v);
-        if (!order) return Invalid(name, v, "accepted-first, delta-first or random");
-        line.emulator.order = *order;
-        break;
-      }
-      case Flag::kMaxDocumentBytes: {
-        Result<std::uint64_t> n = ParseInteger(name, v, 1, 16 * 1024 * 1024);
-        if (!n.ok()) return n.status();
-        line.emulator.service.limits.max_document_bytes = static_cast<std::size_t>(*n);
-        break;
-      }
-      case Flag::kMaxDepth: {
-        Result<std::uint64_t> n = ParseInteger(name, v, 1, 64);
-        if (!n.ok()) return n.status();
-        line.emulator.service.limits.max_depth = static_cast<int>(*n);
-        break;
-      }
-      case Flag::kMaxInflight: {
-        Result<std::uint64_t> n = ParseInteger(name, v, 0, 1000000);
-        if (!n.ok()) return n.status();
-        line.emulator.max_inflight = static_cast<int>(*n);
-        break;
-      }
+      case Flag::kOrder:
+      case Flag::kMaxDocumentBytes:
+      case Flag::kMaxDepth:
+      case Flag::kMaxInflight:
       case Flag::kMaxRequestsPerSecond: {
-        Result<std::uint64_t> n = ParseInteger(name, v, 0, 1000000);
-        if (!n.ok()) return n.status();
-        line.emulator.service.max_requests_per_second_per_thing = static_cast<int>(*n);
+        // The values every service host takes, checked once (host_option_values.h).
+        const host::HostSetting setting =
+            *flag == Flag::kOrder              ? host::HostSetting::kOrder
+            : *flag == Flag::kMaxDocumentBytes ? host::HostSetting::kMaxDocumentBytes
+            : *flag == Flag::kMaxDepth         ? host::HostSetting::kMaxDepth
+            : *flag == Flag::kMaxInflight      ? host::HostSetting::kMaxInflight
+                                               : host::HostSetting::kMaxRequestsPerSecond;
+        Status applied = host::ApplyHostSetting(setting, name, v, line.emulator.host);
+        if (!applied.ok()) return applied;
         break;
       }
       case Flag::kWorkers: {
@@ -343,7 +321,7 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args, long 
                                       : "--cert: needs --key too (the client's private key)");
     }
   }
-  if (line.emulator.order_seed && line.emulator.order != PublishOrder::kRandom) {
+  if (line.emulator.host.order_seed && line.emulator.host.order != PublishOrder::kRandom) {
     std::string message =
         order_seed_flag + ": the order seed '" + order_seed_text + "' needs --order random";
     if (order_seed_flag == "--seed") {

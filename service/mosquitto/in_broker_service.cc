@@ -33,15 +33,13 @@ Status WithOption(const char* option, const Status& status) {
 Result<std::unique_ptr<InBrokerService>> InBrokerService::Create(PluginOptions options,
                                                                  Broker& broker,
                                                                  const host::Logger& logger) {
-  std::unique_ptr<InBrokerService> service(
-      new InBrokerService(std::move(options), broker, logger));
+  std::unique_ptr<InBrokerService> service(new InBrokerService(std::move(options), broker, logger));
   Status opened = service->Open();
   if (!opened.ok()) return opened;
   return service;
 }
 
-InBrokerService::InBrokerService(PluginOptions options, Broker& broker,
-                                 const host::Logger& logger)
+InBrokerService::InBrokerService(PluginOptions options, Broker& broker, const host::Logger& logger)
     : options_(std::move(options)), broker_(broker), logger_(logger) {}
 
 InBrokerService::~InBrokerService() { Stop(); }
@@ -49,7 +47,8 @@ InBrokerService::~InBrokerService() { Stop(); }
 Status InBrokerService::Open() {
   Store* store = nullptr;
   if (!options_.store_path.empty()) {
-    Result<std::unique_ptr<host::SqliteStore>> opened = host::SqliteStore::Open(options_.store_path);
+    Result<std::unique_ptr<host::SqliteStore>> opened =
+        host::SqliteStore::Open(options_.store_path);
     if (!opened.ok()) return WithOption("plugin_opt_store", opened.status());
     sqlite_ = std::move(opened).value();
     if (!options_.seed_file.empty()) {
@@ -75,10 +74,10 @@ Status InBrokerService::Open() {
   host_ = std::make_unique<host::ShadowHost>(*store, logger_, options_.host);
   logger_.Info(
       std::string("shadow service ready: store=") +
-      (options_.store_path.empty() ? std::string("memory") : options_.store_path + " (group commit)") +
+      (options_.store_path.empty() ? std::string("memory")
+                                   : options_.store_path + " (group commit)") +
       " order=" + host::PublishOrderName(options_.host.order) +
-      " max_inflight=" + std::to_string(options_.host.max_inflight) +
-      " max_requests_per_second=" +
+      " max_inflight=" + std::to_string(options_.host.max_inflight) + " max_requests_per_second=" +
       std::to_string(options_.host.service.max_requests_per_second_per_thing) + " registry=" +
       (registry_ ? options_.registry_path : std::string("none (everyone may do everything)")));
   return Status::Ok();
@@ -200,7 +199,8 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
 
 void InBrokerService::Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
                              std::chrono::steady_clock::time_point arrived) {
-  for (const ServiceMessage& message : responses) broker_.Publish(message.topic, message.payload, 1);
+  for (const ServiceMessage& message : responses)
+    broker_.Publish(message.topic, message.payload, 1);
   host_->LogRequest(request, responses, arrived);
 }
 
@@ -219,14 +219,12 @@ void InBrokerService::OnTick() {
       // GET that may show the lost change) becomes 500.
       for (const ServiceMessage& m : h.responses) {
         if (m.suffix != Suffix::kAccepted) continue;
-        const ClientToken token =
-            ExtractClientToken(m.payload, options_.host.service.limits);
+        const ClientToken token = ExtractClientToken(m.payload, options_.host.service.limits);
         Result<std::string> topic =
             BuildTopic(h.request.id, h.request.operation, Suffix::kRejected);
         const ShadowError error = shadow_errors::InternalFailure();
         h.responses = {ServiceMessage{topic.ok() ? std::move(topic).value() : std::string(),
-                                      ErrorPayload(error, token), Suffix::kRejected,
-                                      error.code}};
+                                      ErrorPayload(error, token), Suffix::kRejected, error.code}};
         break;
       }
     }

@@ -2,11 +2,11 @@
 
 #include "lifecycle_events.h"
 
-#include <cstdio>
-#include <random>
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cstdio>
+#include <random>
 
 namespace shadowsync::mosquitto_plugin {
 namespace {

@@ -39,9 +39,9 @@ namespace {
 class MosquittoBroker : public Broker {
  public:
   void Publish(const std::string& topic, const std::string& payload, int qos) override {
-    const int rc = mosquitto_broker_publish_copy(nullptr, topic.c_str(),
-                                                 static_cast<int>(payload.size()),
-                                                 payload.data(), qos, false, nullptr);
+    const int rc =
+        mosquitto_broker_publish_copy(nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                                      payload.data(), qos, false, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
       mosquitto_log_printf(MOSQ_LOG_ERR, "shadowsync: error: publish to %s failed: %s",
                            topic.c_str(), mosquitto_strerror(rc));
@@ -273,8 +273,8 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
     }
     state->service = std::move(service).value();
     for (const mp::Registration& r : mp::Registrations(*state)) {
-      const int rc = mosquitto_callback_register(identifier, r.event, r.callback, nullptr,
-                                                 state.get());
+      const int rc =
+          mosquitto_callback_register(identifier, r.event, r.callback, nullptr, state.get());
       if (rc != MOSQ_ERR_SUCCESS) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "shadowsync: error: registering callback %d: %s",
                              r.event, mosquitto_strerror(rc));

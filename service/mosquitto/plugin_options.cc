@@ -52,9 +52,10 @@ Result<PluginOptions> ParsePluginOptions(
       out.log_level = *level;
     } else {
       return InvalidArgumentError(
-          option + ": unknown option (known: order, order_seed, store, seed_file, export_file, "
-                   "max_document_bytes, max_depth, max_inflight, max_requests_per_second, "
-                   "registry, log_level)");
+          option +
+          ": unknown option (known: order, order_seed, store, seed_file, export_file, "
+          "max_document_bytes, max_depth, max_inflight, max_requests_per_second, "
+          "registry, log_level)");
     }
   }
   if (out.host.order_seed && out.host.order != host::PublishOrder::kRandom) {

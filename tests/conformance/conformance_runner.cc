@@ -169,8 +169,7 @@ int ParseArgs(int argc, char** argv, Options* options) {
     std::cerr << "shadowsync-conformance: --plugin-opt needs --plugin\n" << kUsage;
     return kExitUsage;
   }
-  if (wire.plugin.empty() && WireMode(*options) &&
-      (wire.broker.empty() || wire.emulator.empty())) {
+  if (wire.plugin.empty() && WireMode(*options) && (wire.broker.empty() || wire.emulator.empty())) {
     std::cerr << "shadowsync-conformance: the wire mode needs both --broker and --emulator\n"
               << kUsage;
     return kExitUsage;

@@ -108,10 +108,11 @@ Status EmulatorChild::Start(const std::vector<std::string>& argv,
   }
   if (ready) return Status::Ok();
   const std::string ended = Kill();
-  std::string why = ended.empty()
-                        ? "did not print \"" + (ready_marker_.empty() ? std::string(kReadyPrefix) + "..." : ready_marker_) + "\" within " +
-                              std::to_string(ready_timeout.count()) + " ms"
-                        : ended + " before it was ready";
+  std::string why = ended.empty() ? "did not print \"" +
+                                        (ready_marker_.empty() ? std::string(kReadyPrefix) + "..."
+                                                               : ready_marker_) +
+                                        "\" within " + std::to_string(ready_timeout.count()) + " ms"
+                                  : ended + " before it was ready";
   return Status(StatusCode::kUnavailable, "the emulator " + why + "; its output:\n" + Tail());
 }
 

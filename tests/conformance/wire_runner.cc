@@ -123,7 +123,7 @@ WireRunner::~WireRunner() { Stop(); }
 
 bool WireRunner::WorkersZero() const {
   if (plugin_mode()) return true;  // one loop pass at a time, in order
-  std::string workers = "0";  // the runner's own --workers 0
+  std::string workers = "0";       // the runner's own --workers 0
   const std::vector<std::string>& args = options_.emulator_args;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--workers" && i + 1 < args.size()) {
@@ -231,8 +231,7 @@ Status WireRunner::Start() {
       options_.emulator = "./" + options_.emulator;  // execv() does not search $PATH
     }
     if (::access(options_.emulator.c_str(), X_OK) != 0) {
-      return InvalidArgumentError("--emulator: " + options_.emulator + ": " +
-                                  std::strerror(errno));
+      return InvalidArgumentError("--emulator: " + options_.emulator + ": " + std::strerror(errno));
     }
   }
 

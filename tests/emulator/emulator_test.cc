@@ -252,8 +252,8 @@ std::string TokenOf(const std::string& payload) {
 EmulatorOptions TestOptions(int workers) {
   EmulatorOptions options;
   options.workers = workers;
-  options.clock = [] { return At(kNow); };
-  options.service.max_requests_per_second_per_thing = 0;
+  options.host.clock = [] { return At(kNow); };
+  options.host.service.max_requests_per_second_per_thing = 0;
   return options;
 }
 
@@ -456,7 +456,7 @@ TEST(EmulatorOrderTest, AcceptedFirstAndDeltaFirst) {
     MemoryStore store;
     LogCapture log;
     EmulatorOptions options = TestOptions(0);
-    options.order = order;
+    options.host.order = order;
     Emulator emulator(transport, store, log.logger(), options);
     transport.Deliver(kLamp + "/update", R"({"state":{"desired":{"on":true}}})");
     transport.Deliver(kLamp + "/update", R"({"state":{"reported":{"on":true}}})");  // no delta
@@ -478,9 +478,9 @@ std::map<std::string, std::vector<std::string>> RandomRun(std::uint64_t seed, in
   MemoryStore store;
   LogCapture log(LogLevel::kError);
   EmulatorOptions options = TestOptions(workers);
-  options.order = PublishOrder::kRandom;
-  options.order_seed = seed;
-  options.max_inflight = 0;
+  options.host.order = PublishOrder::kRandom;
+  options.host.order_seed = seed;
+  options.host.max_inflight = 0;
   Emulator emulator(transport, store, log.logger(), options);
   EXPECT_TRUE(emulator.Start().ok());
   for (int i = 0; i < n; ++i) {
@@ -532,7 +532,7 @@ TEST(EmulatorPoolTest, EachShadowsUpdatesAreAppliedAndAnsweredInArrivalOrder) {
   MemoryStore store;
   LogCapture log(LogLevel::kError);
   EmulatorOptions options = TestOptions(4);
-  options.max_inflight = 0;
+  options.host.max_inflight = 0;
   Emulator emulator(transport, store, log.logger(), options);
   ASSERT_TRUE(emulator.Start().ok());
   // 20 shadows: 10 things, classic + named "cfg" each; 1000 updates interleaved.
@@ -574,7 +574,7 @@ TEST(EmulatorThrottleTest, RequestsBeyondMaxInflightOfAThingGet429WithTheirToken
   TestStore store;
   LogCapture log;
   EmulatorOptions options = TestOptions(2);
-  options.max_inflight = 10;
+  options.host.max_inflight = 10;
   Emulator emulator(transport, store, log.logger(), options);
   ASSERT_TRUE(emulator.Start().ok());
 
@@ -630,7 +630,7 @@ TEST(EmulatorThrottleTest, MaxInflightZeroTurnsTheLimitOff) {
   TestStore store;
   LogCapture log;
   EmulatorOptions options = TestOptions(1);
-  options.max_inflight = 0;
+  options.host.max_inflight = 0;
   Emulator emulator(transport, store, log.logger(), options);
   ASSERT_TRUE(emulator.Start().ok());
   store.Block();
@@ -647,9 +647,9 @@ TEST(EmulatorThrottleTest, RequestRateLimitL8ReachesTheWire) {
   MemoryStore store;
   LogCapture log;
   EmulatorOptions options = TestOptions(0);
-  options.service.max_requests_per_second_per_thing = 2;
+  options.host.service.max_requests_per_second_per_thing = 2;
   std::atomic<std::int64_t> now{kNow};
-  options.clock = [&now] { return At(now.load()); };
+  options.host.clock = [&now] { return At(now.load()); };
   Emulator emulator(transport, store, log.logger(), options);
   transport.Deliver(kLamp + "/update", R"({"state":{"reported":{"a":1}}})");
   transport.Deliver("$aws/things/lamp/shadow/name/x/get", "");  // same thing, other shadow
@@ -675,7 +675,7 @@ TEST(EmulatorDurabilityTest, ResponsesArePublishedOnlyAfterTheStoreWrite) {
   store.set_event_log(&events);
   LogCapture log(LogLevel::kError);
   EmulatorOptions options = TestOptions(2);
-  options.max_inflight = 0;
+  options.host.max_inflight = 0;
   Emulator emulator(transport, store, log.logger(), options);
   ASSERT_TRUE(emulator.Start().ok());
   for (int i = 0; i < 30; ++i) {
@@ -752,7 +752,9 @@ TEST(EmulatorStopTest, StopAnswersEverythingAcceptedAndDropsLaterRequests) {
   EXPECT_EQ(emulator.stats().handled, 5u);
   emulator.Stop();  // idempotent
   EXPECT_EQ(transport.flushes(), 1);
-  EXPECT_EQ(log.Matching("stopped: handled=5 throttled_inflight=0 throttled_rate=0 dropped=1").size(), 1u);
+  EXPECT_EQ(
+      log.Matching("stopped: handled=5 throttled_inflight=0 throttled_rate=0 dropped=1").size(),
+      1u);
 }
 
 TEST(EmulatorStopTest, StopIsBoundedWhenResponsesCannotBePublished) {
@@ -872,7 +874,7 @@ TEST(EmulatorTest, RandomOrderWithoutSeedLogsTheChosenSeed) {
   MemoryStore store;
   LogCapture log;
   EmulatorOptions options = TestOptions(0);
-  options.order = PublishOrder::kRandom;
+  options.host.order = PublishOrder::kRandom;
   Emulator emulator(transport, store, log.logger(), options);
   EXPECT_EQ(log.Matching("publish order random with seed ").size(), 1u);
 }

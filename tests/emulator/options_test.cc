@@ -45,15 +45,15 @@ TEST(OptionsTest, Defaults) {
   EXPECT_TRUE(line.seed_file.empty());
   EXPECT_TRUE(line.export_file.empty());
   EXPECT_EQ(line.log_level, LogLevel::kInfo);
-  EXPECT_EQ(line.emulator.order, PublishOrder::kAcceptedFirst);
-  EXPECT_FALSE(line.emulator.order_seed.has_value());
-  EXPECT_EQ(line.emulator.max_inflight, 10);
+  EXPECT_EQ(line.emulator.host.order, PublishOrder::kAcceptedFirst);
+  EXPECT_FALSE(line.emulator.host.order_seed.has_value());
+  EXPECT_EQ(line.emulator.host.max_inflight, 10);
   EXPECT_EQ(line.emulator.workers, 2);
-  EXPECT_EQ(line.emulator.service.limits.max_document_bytes, 8192u);
-  EXPECT_EQ(line.emulator.service.limits.max_depth, 6);
-  EXPECT_EQ(line.emulator.service.limits.max_client_token_bytes, 64u);
-  EXPECT_EQ(line.emulator.service.max_requests_per_second_per_thing, 20);
-  EXPECT_EQ(line.emulator.service.tombstone_lifetime_seconds, 48 * 3600);
+  EXPECT_EQ(line.emulator.host.service.limits.max_document_bytes, 8192u);
+  EXPECT_EQ(line.emulator.host.service.limits.max_depth, 6);
+  EXPECT_EQ(line.emulator.host.service.limits.max_client_token_bytes, 64u);
+  EXPECT_EQ(line.emulator.host.service.max_requests_per_second_per_thing, 20);
+  EXPECT_EQ(line.emulator.host.service.tombstone_lifetime_seconds, 48 * 3600);
 }
 
 TEST(OptionsTest, EveryFlag) {
@@ -103,12 +103,12 @@ TEST(OptionsTest, EveryFlag) {
   EXPECT_EQ(line.store_path, "/var/lib/s.db");
   EXPECT_EQ(line.seed_file, "seed.json");
   EXPECT_EQ(line.export_file, "out.json");
-  EXPECT_EQ(line.emulator.order, PublishOrder::kRandom);
-  EXPECT_EQ(line.emulator.order_seed, 99u);
-  EXPECT_EQ(line.emulator.service.limits.max_document_bytes, 30720u);
-  EXPECT_EQ(line.emulator.service.limits.max_depth, 8);
-  EXPECT_EQ(line.emulator.max_inflight, 0);
-  EXPECT_EQ(line.emulator.service.max_requests_per_second_per_thing, 0);
+  EXPECT_EQ(line.emulator.host.order, PublishOrder::kRandom);
+  EXPECT_EQ(line.emulator.host.order_seed, 99u);
+  EXPECT_EQ(line.emulator.host.service.limits.max_document_bytes, 30720u);
+  EXPECT_EQ(line.emulator.host.service.limits.max_depth, 8);
+  EXPECT_EQ(line.emulator.host.max_inflight, 0);
+  EXPECT_EQ(line.emulator.host.service.max_requests_per_second_per_thing, 0);
   EXPECT_EQ(line.emulator.workers, 0);
   EXPECT_EQ(line.log_level, LogLevel::kDebug);
 }
@@ -127,7 +127,7 @@ TEST(OptionsTest, EqualsFormAndLastOneWins) {
       Parse({"--broker=tcp://127.0.0.1:18830", "--order=delta-first", "--workers=3", "--workers",
              "5", "--log-level=warn", "--store=a.db", "--store", "b.db"});
   EXPECT_EQ(line.mqtt.server_uri, "tcp://127.0.0.1:18830");
-  EXPECT_EQ(line.emulator.order, PublishOrder::kDeltaFirst);
+  EXPECT_EQ(line.emulator.host.order, PublishOrder::kDeltaFirst);
   EXPECT_EQ(line.emulator.workers, 5);
   EXPECT_EQ(line.log_level, LogLevel::kWarn);
   EXPECT_EQ(line.store_path, "b.db");
@@ -151,23 +151,23 @@ TEST(OptionsTest, AlpnListsAndRepeats) {
 
 TEST(OptionsTest, SeedValueDecidesBetweenOrderSeedAndFile) {
   const CommandLine number = Parse({"--order", "random", "--seed", "42"});
-  EXPECT_EQ(number.emulator.order_seed, 42u);
+  EXPECT_EQ(number.emulator.host.order_seed, 42u);
   EXPECT_TRUE(number.seed_file.empty());
 
   const CommandLine file = Parse({"--seed", "./42"});
   EXPECT_EQ(file.seed_file, "./42");
-  EXPECT_FALSE(file.emulator.order_seed.has_value());
+  EXPECT_FALSE(file.emulator.host.order_seed.has_value());
 
   // Both at once, in any order; and the --order after the seed.
   const CommandLine both = Parse({"--seed", "0", "--seed", "shadows.json", "--order", "random"});
-  EXPECT_EQ(both.emulator.order_seed, 0u);
+  EXPECT_EQ(both.emulator.host.order_seed, 0u);
   EXPECT_EQ(both.seed_file, "shadows.json");
 
   const CommandLine max = Parse({"--order", "random", "--seed", "18446744073709551615"});
-  EXPECT_EQ(max.emulator.order_seed, 18446744073709551615u);
+  EXPECT_EQ(max.emulator.host.order_seed, 18446744073709551615u);
 
   EXPECT_EQ(Parse({"--seed-file", "123"}).seed_file, "123");
-  EXPECT_EQ(Parse({"--order", "random", "--order-seed", "5"}).emulator.order_seed, 5u);
+  EXPECT_EQ(Parse({"--order", "random", "--order-seed", "5"}).emulator.host.order_seed, 5u);
   EXPECT_EQ(Parse({"--seed", "-1"}).seed_file, "-1");  // not digits: a file name
 }
 

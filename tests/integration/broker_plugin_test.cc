@@ -20,10 +20,10 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <thread>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -78,7 +78,8 @@ class BrokerPluginTest : public ::testing::Test {
     return options;
   }
 
-  ::testing::AssertionResult Start(std::vector<std::pair<std::string, std::string>> plugin_options = {}) {
+  ::testing::AssertionResult Start(
+      std::vector<std::pair<std::string, std::string>> plugin_options = {}) {
     Status started = broker_.Start(Options(std::move(plugin_options)));
     if (!started.ok()) return ::testing::AssertionFailure() << started.ToString();
     return ::testing::AssertionSuccess();
@@ -124,7 +125,8 @@ class BrokerPluginTest : public ::testing::Test {
     options.argv = {"mosquitto_pub", "-V", "mqttv311"};
     for (std::string& arg : endpoint.Args()) options.argv.push_back(std::move(arg));
     options.argv.insert(options.argv.end(), {"-t", topic, "-f", path, "-q", "1"});
-    Result<testing_support::ProcessOutput> pub = testing_support::RunProcess(std::move(options), 10s);
+    Result<testing_support::ProcessOutput> pub =
+        testing_support::RunProcess(std::move(options), 10s);
     ASSERT_TRUE(pub.ok()) << pub.status().ToString();
     EXPECT_TRUE(pub->status.success()) << pub->output;
   }
@@ -160,8 +162,9 @@ TEST_F(BrokerPluginTest, AnswersAnUpdateInsideTheBrokerAfterTheRequestReachesIts
   EXPECT_EQ(accepted["version"].GetUint64(), 1u);
   EXPECT_EQ(accepted["clientToken"], "t-1");
   EXPECT_EQ(Parse(got[3].payload)["state"]["on"], true);
-  EXPECT_NE(broker_.ReadLog().find("thing=lamp shadow=- op=update result=accepted code=200 version=1"),
-            std::string::npos)
+  EXPECT_NE(
+      broker_.ReadLog().find("thing=lamp shadow=- op=update result=accepted code=200 version=1"),
+      std::string::npos)
       << broker_.LogTail();
 }
 
@@ -189,7 +192,8 @@ TEST_F(BrokerPluginTest, BadInputIsAnsweredAsAwsAnswersItAndTheBrokerGoesOn_L1_L
   for (int i = 0; i < 1000; ++i) deep += "{\"a\":";
   deep += "1" + std::string(1000, '}') + "}}";
   Publish(plain, "$aws/things/lamp/shadow/update", deep);
-  Publish(plain, "$aws/things/lamp/shadow/update", "{\"state\":{\"reported\":{\"s\":\"\xff\xfe\"}}}");
+  Publish(plain, "$aws/things/lamp/shadow/update",
+          "{\"state\":{\"reported\":{\"s\":\"\xff\xfe\"}}}");
   Publish(plain, "$aws/things/lamp/shadow/update", "garbage{{{");
   // Unknown $aws topics and invalid names get no answer at all (T6, 12a.10).
   Publish(plain, "$aws/things/lamp/shadow/bogus", "{}");
@@ -240,7 +244,8 @@ TEST_F(BrokerPluginTest, LifecycleEventsOnConnectAndDisconnect) {
 TEST_F(BrokerPluginTest, ABadOptionKeepsMosquittoFromStartingAndNamesTheOption) {
   for (const auto& [option, expected] :
        std::vector<std::pair<std::pair<std::string, std::string>, std::string>>{
-           {{"max_depth", "x"}, "plugin_opt_max_depth: invalid value 'x': expected an integer from 1 to 64"},
+           {{"max_depth", "x"},
+            "plugin_opt_max_depth: invalid value 'x': expected an integer from 1 to 64"},
            {{"order", "sideways"}, "plugin_opt_order: invalid value 'sideways'"},
            {{"colour", "blue"}, "plugin_opt_colour: unknown option"},
            {{"seed_file", "/nonexistent/seed.json"}, "plugin_opt_seed_file: "},
@@ -258,7 +263,9 @@ TEST_F(BrokerPluginTest, ABadOptionKeepsMosquittoFromStartingAndNamesTheOption) 
 TEST_F(BrokerPluginTest, AMalformedRegistryKeepsMosquittoFromStartingAndNamesThePointer) {
   const std::string path = dir_->File("registry.json");
   ASSERT_TRUE(testing_support::WriteStringToFile(
-                  path, R"({"certificates":[{"commonName":"lamp","policies":["nope"]}],"policies":{}})", 0600)
+                  path,
+                  R"({"certificates":[{"commonName":"lamp","policies":["nope"]}],"policies":{}})",
+                  0600)
                   .ok());
   BrokerOptions options = Options({{"registry", path}});
   options.start_timeout = 5s;
@@ -380,7 +387,8 @@ TEST_F(BrokerPolicyTest, Esp32PolicyConnectsOnlyAsItsThingAndTouchesNoShadow) {
 TEST_F(BrokerPolicyTest, DataLoggerPolicyAllowsEverything) {
   EXPECT_TRUE(Connects(Tls("datalogger", "any-client-id")));
   EXPECT_TRUE(Subscribes(Tls("datalogger", "datalogger"), "#"));
-  EXPECT_TRUE(Subscribes(Tls("datalogger", "datalogger"), "$aws/things/lamp/shadow/update/accepted"));
+  EXPECT_TRUE(
+      Subscribes(Tls("datalogger", "datalogger"), "$aws/things/lamp/shadow/update/accepted"));
   EXPECT_TRUE(Delivered(Tls("datalogger", "dl-2"), "$aws/things/datalogger/shadow/update"));
 }
 

@@ -188,7 +188,8 @@ TEST_F(ConformanceWireTest, OwnVectorsPlain) {
 }
 
 TEST_F(ConformanceWireTest, PublicVectorsRandomOrder) {
-  RunAndExpectAllPass(PlainConnection(), PublicVectors(), {"--order", "random", "--order-seed", "11"});
+  RunAndExpectAllPass(PlainConnection(), PublicVectors(),
+                      {"--order", "random", "--order-seed", "11"});
 }
 
 TEST_F(ConformanceWireTest, OwnVectorsRandomOrder) {
@@ -205,9 +206,7 @@ TEST_F(ConformanceWireTest, PublicVectorsBrokerPluginRandomOrder) {
   RunPluginAndExpectAllPass(PublicVectors(), {"order random", "order_seed 11"});
 }
 
-TEST_F(ConformanceWireTest, OwnVectorsBrokerPlugin) {
-  RunPluginAndExpectAllPass(OwnVectors());
-}
+TEST_F(ConformanceWireTest, OwnVectorsBrokerPlugin) { RunPluginAndExpectAllPass(OwnVectors()); }
 
 TEST_F(ConformanceWireTest, OwnVectorsBrokerPluginRandomOrder) {
   RunPluginAndExpectAllPass(OwnVectors(), {"order random", "order_seed 11"});

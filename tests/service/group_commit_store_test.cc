@@ -22,8 +22,8 @@ using testing_support::TempDir;
 ShadowDocument Document(std::uint64_t version) {
   Result<ShadowDocument> doc = ShadowDocument::FromJsonText(
       R"({"state":{"reported":{"v":)" + std::to_string(version) +
-      R"(}},"metadata":{"reported":{"v":{"timestamp":1}}},"version":)" +
-      std::to_string(version) + "}");
+      R"(}},"metadata":{"reported":{"v":{"timestamp":1}}},"version":)" + std::to_string(version) +
+      "}");
   EXPECT_TRUE(doc.ok()) << doc.status().ToString();
   return std::move(doc).value();
 }

@@ -31,8 +31,7 @@ TEST(LifecycleEventsTest, ConnectedPayloadHasAwsFieldsInAwsOrder) {
   EXPECT_EQ(ConnectedPayload(Session(), 1573002230757),
             R"({"clientId":"lamp","timestamp":1573002230757,"eventType":"connected",)"
             R"("sessionIdentifier":"00000000000000000000000000000001","principalIdentifier":")" +
-                std::string(64, 'a') +
-                R"(","ipAddress":"192.0.2.7","versionNumber":3})");
+                std::string(64, 'a') + R"(","ipAddress":"192.0.2.7","versionNumber":3})");
 }
 
 TEST(LifecycleEventsTest, DisconnectedPayloadCarriesAReasonOnlyWhenKnown) {

@@ -56,12 +56,14 @@ TEST(PluginOptionsTest, EveryNamedOptionIsRead) {
 
 TEST(PluginOptionsTest, ABadValueNamesTheOptionAndWhatIsExpected) {
   const std::vector<std::pair<std::pair<std::string, std::string>, std::string>> cases = {
-      {{"max_depth", "0"}, "plugin_opt_max_depth: invalid value '0': expected an integer from 1 to 64"},
+      {{"max_depth", "0"},
+       "plugin_opt_max_depth: invalid value '0': expected an integer from 1 to 64"},
       {{"max_depth", "-1"}, "plugin_opt_max_depth: invalid value '-1'"},
       {{"max_document_bytes", "8k"}, "plugin_opt_max_document_bytes: invalid value '8k'"},
       {{"max_inflight", ""}, "plugin_opt_max_inflight: invalid value ''"},
       {{"order", "Random"}, "expected accepted-first, delta-first or random"},
-      {{"log_level", "verbose"}, "plugin_opt_log_level: invalid value 'verbose': expected error, warn, info or debug"},
+      {{"log_level", "verbose"},
+       "plugin_opt_log_level: invalid value 'verbose': expected error, warn, info or debug"},
       {{"store", ""}, "plugin_opt_store: invalid value '': expected a file path"},
       {{"registery", "r.json"}, "plugin_opt_registery: unknown option"},
   };

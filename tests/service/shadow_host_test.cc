@@ -23,12 +23,14 @@ class ShadowHostTest : public ::testing::Test {
  protected:
   HostOptions Options() const {
     HostOptions options;
-    options.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(kNow)); };
+    options.clock = [] {
+      return std::chrono::system_clock::time_point(std::chrono::seconds(kNow));
+    };
     return options;
   }
   Logger Log(LogLevel level = LogLevel::kDebug) {
-    return Logger(level, [this](LogLevel, const std::string& line) { lines_.push_back(line); },
-                  "test");
+    return Logger(
+        level, [this](LogLevel, const std::string& line) { lines_.push_back(line); }, "test");
   }
   std::vector<ServiceMessage> Handle(ShadowHost& host, const std::string& topic,
                                      const std::string& payload) {
@@ -131,8 +133,9 @@ TEST_F(ShadowHostTest, OrdersAcceptedFirstDeltaFirstAndReproducibleRandom_P8) {
     ShadowHost host(store, log, options);
     std::vector<std::vector<Suffix>> orders;
     for (int i = 0; i < 12; ++i) {
-      orders.push_back(suffixes(Handle(host, "$aws/things/t/shadow/update",
-                                       R"({"state":{"desired":{"a":)" + std::to_string(i) + "}}}")));
+      orders.push_back(
+          suffixes(Handle(host, "$aws/things/t/shadow/update",
+                          R"({"state":{"desired":{"a":)" + std::to_string(i) + "}}}")));
     }
     return orders;
   };
@@ -148,8 +151,8 @@ TEST_F(ShadowHostTest, OneLogLinePerAnsweredRequest) {
   std::optional<ShadowTopic> request =
       host.ParseRequest("$aws/things/lamp/shadow/name/cfg/update", false, "{}");
   ASSERT_TRUE(request);
-  std::vector<ServiceMessage> out =
-      host.Handle(*request, "$aws/things/lamp/shadow/name/cfg/update", R"({"state":{"reported":{"a":1}}})");
+  std::vector<ServiceMessage> out = host.Handle(*request, "$aws/things/lamp/shadow/name/cfg/update",
+                                                R"({"state":{"reported":{"a":1}}})");
   host.LogRequest(*request, out, std::chrono::steady_clock::now());
   out = host.Handle(*request, "$aws/things/lamp/shadow/name/cfg/update", "nonsense");
   host.LogRequest(*request, out, std::chrono::steady_clock::now());

@@ -71,7 +71,8 @@ EmulatorProcessOptions ShadowServiceTest::EmulatorOptions(const std::string& ord
 
 ::testing::AssertionResult ShadowServiceTest::StartEmulator(const std::string& order) {
   if (host_ == ServiceHost::kPlugin) {
-    if (order.empty() || order == plugin_order_ || (plugin_order_.empty() && order == "accepted-first")) {
+    if (order.empty() || order == plugin_order_ ||
+        (plugin_order_.empty() && order == "accepted-first")) {
       return ::testing::AssertionSuccess();
     }
     plugin_order_ = order;
