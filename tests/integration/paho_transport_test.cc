@@ -1455,5 +1455,371 @@ TEST(PahoTransportHandlerTest, HandlersMayBeReplacedWhileConnected) {
   EXPECT_EQ(first.messages().size(), 1u);
 }
 
+
+// ===========================================================================
+// Publishing from a message handler while the transport (re)connects
+// (issue 14: the emulator with --workers 0 --persistent-session lost every
+// response to a request the broker had queued during an outage)
+
+// A fake MQTT 3.1.1 broker that makes the window deterministic. A broker
+// with a persistent session sends the messages it queued at once after the
+// CONNACK, while the client is still renewing its subscriptions; this one
+// sends the PUBLISHes (QoS 1) of QueueForNextConnection() right after the
+// next CONNACK and withholds the SUBACK of that connection's first
+// SUBSCRIBE until all of them are PUBACKed, which Paho does only after the
+// message handler has returned (PubackIsSentOnlyAfterTheHandlerReturns). So
+// the handler runs, and publishes, before the transport counts itself
+// connected (in practice Paho's receive thread has handled them all before
+// the supervisor even sends the SUBSCRIBE). It records the PUBLISHes the client sends, in order, and
+// PUBACKs them. One connection at a time; DropConnection() closes it.
+class SessionBroker {
+ public:
+  struct Publication {
+    std::string topic;
+    std::string payload;
+  };
+
+  SessionBroker() {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(address);
+    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        listen(listener_, 4) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      ADD_FAILURE() << "SessionBroker: cannot listen";
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~SessionBroker() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (listener_ >= 0) close(listener_);
+  }
+  SessionBroker(const SessionBroker&) = delete;
+  SessionBroker& operator=(const SessionBroker&) = delete;
+
+  std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+
+  void QueueForNextConnection(std::vector<Publication> messages) {
+    std::lock_guard<std::mutex> lock(mu_);
+    queued_ = std::move(messages);
+  }
+  void DropConnection() { drop_ = true; }
+
+  // The PUBLISHes the client sent, once `count` have arrived; what arrived
+  // when `timeout` passes first.
+  std::vector<Publication> WaitForPublications(size_t count,
+                                               std::chrono::milliseconds timeout = kWait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return received_.size() >= count; });
+    return received_;
+  }
+
+ private:
+  bool Readable(int fd) {
+    while (!stop_ && !drop_) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+  bool ReadFull(int fd, unsigned char* data, size_t size) {
+    while (size > 0) {
+      if (!Readable(fd)) return false;
+      const ssize_t n = recv(fd, data, size, 0);
+      if (n <= 0) return false;
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+  static void Send(int fd, const std::vector<unsigned char>& packet) {
+    (void)send(fd, packet.data(), packet.size(), MSG_NOSIGNAL);
+  }
+  static std::vector<unsigned char> PublishPacket(const Publication& m, unsigned id) {
+    std::vector<unsigned char> body = {static_cast<unsigned char>(m.topic.size() >> 8),
+                                       static_cast<unsigned char>(m.topic.size() & 0xff)};
+    body.insert(body.end(), m.topic.begin(), m.topic.end());
+    body.push_back(static_cast<unsigned char>(id >> 8));
+    body.push_back(static_cast<unsigned char>(id & 0xff));
+    body.insert(body.end(), m.payload.begin(), m.payload.end());
+    std::vector<unsigned char> packet = {0x32};  // PUBLISH, QoS 1
+    size_t length = body.size();
+    do {
+      unsigned char byte = static_cast<unsigned char>(length % 128);
+      length /= 128;
+      if (length > 0) byte |= 128u;
+      packet.push_back(byte);
+    } while (length > 0);
+    packet.insert(packet.end(), body.begin(), body.end());
+    return packet;
+  }
+  void Run() {
+    while (!stop_) {
+      drop_ = false;
+      if (!Readable(listener_)) continue;
+      const int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) continue;
+      Serve(client);
+      close(client);
+    }
+  }
+  void Serve(int fd) {
+    size_t unacknowledged = 0;  // queued PUBLISHes sent, not yet PUBACKed
+    std::vector<unsigned char> withheld;
+    for (;;) {
+      unsigned char header = 0;
+      if (!ReadFull(fd, &header, 1)) return;
+      size_t length = 0;
+      size_t multiplier = 1;
+      unsigned char byte = 0;
+      do {
+        if (!ReadFull(fd, &byte, 1)) return;
+        length += (byte & 127u) * multiplier;
+        multiplier *= 128;
+      } while ((byte & 128u) != 0);
+      std::vector<unsigned char> body(length);
+      if (length > 0 && !ReadFull(fd, body.data(), length)) return;
+      switch (header >> 4) {
+        case 1: {  // CONNECT: CONNACK, then at once what was queued
+          std::vector<Publication> queued;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            queued.swap(queued_);
+          }
+          std::vector<unsigned char> out = {0x20, 0x02, 0x00, 0x00};
+          for (size_t i = 0; i < queued.size(); ++i) {
+            const std::vector<unsigned char> p =
+                PublishPacket(queued[i], static_cast<unsigned>(i + 1));
+            out.insert(out.end(), p.begin(), p.end());
+          }
+          unacknowledged = queued.size();
+          Send(fd, out);
+          break;
+        }
+        case 3: {  // PUBLISH from the client
+          const int qos = (header >> 1) & 3;
+          const size_t topic_length = static_cast<size_t>(body[0] << 8 | body[1]);
+          const size_t payload_at = 2 + topic_length + (qos > 0 ? 2 : 0);
+          Publication m{std::string(reinterpret_cast<const char*>(&body[2]), topic_length),
+                        std::string(body.begin() + static_cast<std::ptrdiff_t>(payload_at),
+                                    body.end())};
+          if (qos == 1) Send(fd, {0x40, 0x02, body[2 + topic_length], body[3 + topic_length]});
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            received_.push_back(std::move(m));
+          }
+          cv_.notify_all();
+          break;
+        }
+        case 4:  // PUBACK of a queued message
+          if (unacknowledged > 0 && --unacknowledged == 0 && !withheld.empty()) {
+            Send(fd, withheld);
+            withheld.clear();
+          }
+          break;
+        case 8: {  // SUBSCRIBE: grant QoS 1 for each filter
+          std::vector<unsigned char> suback = {0x90, 0x00, body[0], body[1]};
+          for (size_t pos = 2; pos + 2 < body.size();) {
+            const size_t n = static_cast<size_t>(body[pos] << 8 | body[pos + 1]);
+            suback.push_back(0x01);
+            pos += 3 + n;
+          }
+          suback[1] = static_cast<unsigned char>(suback.size() - 2);
+          if (unacknowledged > 0 && withheld.empty()) {
+            withheld = suback;
+          } else {
+            Send(fd, suback);
+          }
+          break;
+        }
+        case 12:  // PINGREQ
+          Send(fd, {0xD0, 0x00});
+          break;
+        case 14:  // DISCONNECT
+          return;
+        default:
+          break;
+      }
+    }
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> drop_{false};
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Publication> queued_;    // GUARDED_BY(mu_)
+  std::vector<Publication> received_;  // GUARDED_BY(mu_)
+};
+
+// What an answering handler saw: the status of each Publish() it made, and
+// whether the transport counted itself connected at the time.
+struct Answers {
+  std::mutex mu;
+  std::vector<Status> statuses;
+  std::vector<bool> connected;
+
+  // Answers "req/X" with "resp/X" (QoS 1) from inside the message handler.
+  void Install(Recorder& recorder, Transport& transport) {
+    recorder.SetHook([this, &transport](const MqttMessage& m) {
+      if (m.topic.rfind("req/", 0) != 0) return;
+      const bool was_connected = transport.IsConnected();
+      const Status status = transport.Publish("resp/" + m.topic.substr(4), m.payload, 1);
+      std::lock_guard<std::mutex> lock(mu);
+      statuses.push_back(status);
+      connected.push_back(was_connected);
+    });
+  }
+};
+
+std::vector<SessionBroker::Publication> Requests(int count) {
+  std::vector<SessionBroker::Publication> out;
+  for (int i = 1; i <= count; ++i) {
+    out.push_back({"req/" + std::to_string(i), "payload " + std::to_string(i)});
+  }
+  return out;
+}
+
+std::vector<std::string> Topics(const std::vector<SessionBroker::Publication>& publications) {
+  std::vector<std::string> out;
+  for (const SessionBroker::Publication& p : publications) out.push_back(p.topic);
+  return out;
+}
+
+MqttOptions SessionOptions(const SessionBroker& server, const std::string& id) {
+  MqttOptions options;
+  options.server_uri = server.uri();
+  options.client_id = UniqueId(id);
+  options.clean_session = false;
+  options.connect_timeout = 5s;
+  options.reconnect_min = 100ms;
+  options.reconnect_max = 400ms;
+  return options;
+}
+
+TEST(PahoTransportHandlerTest, PublishFromHandlerRightAfterReconnectIsSentNotRefused) {
+  SessionBroker server;
+  std::unique_ptr<Transport> transport = MakeOrDie(SessionOptions(server, "held-reconnect"));
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  Answers answers;
+  answers.Install(recorder, *transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe("req/#", 1).ok());
+
+  constexpr int kQueued = 5;
+  server.QueueForNextConnection(Requests(kQueued));
+  server.DropConnection();
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kReconnected));
+  // After kReconnected, from the application: goes out after the answers.
+  ASSERT_TRUE(transport->Publish("app/after", "x", 1).ok());
+
+  const std::vector<SessionBroker::Publication> got = server.WaitForPublications(kQueued + 1);
+  EXPECT_THAT(Topics(got), ::testing::ElementsAre("resp/1", "resp/2", "resp/3", "resp/4",
+                                                  "resp/5", "app/after"));
+  ASSERT_EQ(got.size(), static_cast<size_t>(kQueued + 1));
+  EXPECT_EQ(got[0].payload, "payload 1");
+  {
+    std::lock_guard<std::mutex> lock(answers.mu);
+    ASSERT_EQ(answers.statuses.size(), static_cast<size_t>(kQueued));
+    for (int i = 0; i < kQueued; ++i) {
+      EXPECT_TRUE(answers.statuses[i].ok()) << i << ": " << answers.statuses[i].ToString();
+      EXPECT_FALSE(answers.connected[i]) << i << ": delivered after the transport was connected";
+    }
+  }
+  EXPECT_THAT(recorder.events(),
+              ::testing::ElementsAre(ConnectionEvent::kConnected, ConnectionEvent::kConnectionLost,
+                                     ConnectionEvent::kReconnected));
+  const Status flushed = transport->Flush(5s);
+  EXPECT_TRUE(flushed.ok()) << flushed.ToString();
+}
+
+// The same in Connect(): a persistent session resumed by a second Connect()
+// (the emulator restarted after kill -9 with --persistent-session).
+TEST(PahoTransportHandlerTest, PublishFromHandlerDuringConnectIsSentOnceConnected) {
+  SessionBroker server;
+  std::unique_ptr<Transport> transport = MakeOrDie(SessionOptions(server, "held-connect"));
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  Answers answers;
+  answers.Install(recorder, *transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe("req/#", 1).ok());
+  ASSERT_TRUE(transport->Disconnect().ok());
+
+  constexpr int kQueued = 3;
+  server.QueueForNextConnection(Requests(kQueued));
+  const Status connected = transport->Connect();  // renews req/#: the window
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+  ASSERT_TRUE(transport->Publish("app/after", "x", 1).ok());
+
+  const std::vector<SessionBroker::Publication> got = server.WaitForPublications(kQueued + 1);
+  EXPECT_THAT(Topics(got), ::testing::ElementsAre("resp/1", "resp/2", "resp/3", "app/after"));
+  std::lock_guard<std::mutex> lock(answers.mu);
+  ASSERT_EQ(answers.statuses.size(), static_cast<size_t>(kQueued));
+  for (int i = 0; i < kQueued; ++i) {
+    EXPECT_TRUE(answers.statuses[i].ok()) << i << ": " << answers.statuses[i].ToString();
+    EXPECT_FALSE(answers.connected[i]);
+  }
+}
+
+// What a handler may hold while (re)connecting is bounded by
+// max_buffered_messages; beyond it Publish() says so. Other threads are
+// still refused while not connected.
+TEST(PahoTransportHandlerTest, HeldPublishesAreBoundedAndOnlyForTheMessageHandler) {
+  SessionBroker server;
+  MqttOptions options = SessionOptions(server, "held-bound");
+  options.max_buffered_messages = 2;
+  // The first attempt comes 0.5-1 s after the loss: time to publish while
+  // reconnecting.
+  options.reconnect_min = 1s;
+  options.reconnect_max = 1s;
+  std::unique_ptr<Transport> transport = MakeOrDie(options);
+  ASSERT_NE(transport, nullptr);
+  Recorder recorder;
+  recorder.Attach(*transport);
+  Answers answers;
+  answers.Install(recorder, *transport);
+  ASSERT_TRUE(transport->Connect().ok());
+  ASSERT_TRUE(transport->Subscribe("req/#", 1).ok());
+
+  server.QueueForNextConnection(Requests(3));
+  server.DropConnection();
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kConnectionLost));
+  const Status offline = transport->Publish("app/offline", "x", 1);
+  EXPECT_EQ(offline.code(), StatusCode::kUnavailable) << offline.ToString();
+  EXPECT_THAT(offline.message(), HasSubstr("not connected"));
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kReconnected));
+
+  const std::vector<SessionBroker::Publication> got = server.WaitForPublications(2);
+  EXPECT_THAT(Topics(got), ::testing::ElementsAre("resp/1", "resp/2"));
+  {
+    std::lock_guard<std::mutex> lock(answers.mu);
+    ASSERT_EQ(answers.statuses.size(), 3u);
+    EXPECT_TRUE(answers.statuses[0].ok()) << answers.statuses[0].ToString();
+    EXPECT_TRUE(answers.statuses[1].ok()) << answers.statuses[1].ToString();
+    EXPECT_EQ(answers.statuses[2].code(), StatusCode::kUnavailable);
+    EXPECT_THAT(answers.statuses[2].message(), HasSubstr("outgoing buffer full"));
+  }
+  // The count starts again once connected: the next reconnect holds two more.
+  server.QueueForNextConnection(Requests(2));
+  server.DropConnection();
+  ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kReconnected, 2));
+  EXPECT_THAT(Topics(server.WaitForPublications(4)),
+              ::testing::ElementsAre("resp/1", "resp/2", "resp/1", "resp/2"));
+  std::lock_guard<std::mutex> lock(answers.mu);
+  ASSERT_EQ(answers.statuses.size(), 5u);
+  EXPECT_TRUE(answers.statuses[3].ok()) << answers.statuses[3].ToString();
+  EXPECT_TRUE(answers.statuses[4].ok()) << answers.statuses[4].ToString();
+}
 }  // namespace
 }  // namespace shadowsync
