@@ -239,6 +239,28 @@ TEST_F(ClientTest, ReportsWhileOfflineCoalesceIntoOnePatchSentAfterTheResyncGet)
   EXPECT_TRUE(SameJson(Stored()["state"]["reported"], R"({"a":4,"c":{"d":1}})"));
 }
 
+// client.h: offline, the app-side requests are not queued: kUnavailable at
+// once, and their handler is never called (not even later, online).
+TEST_F(ClientTest, OfflineAppRequestsFailAtOnceAndNeverCallTheirHandler) {
+  auto app = Make("app");
+  ASSERT_TRUE(app->Start().ok());
+  Settle(*app);
+  ASSERT_TRUE(broker_.DisconnectClient("app").ok());
+  Settle(*app);
+  ASSERT_FALSE(app->IsOnline());
+  int called = 0;
+  auto count = [&called](RequestResult) { ++called; };
+  EXPECT_EQ(app->UpdateDesired(MustParse(R"({"a":1})"), count).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(app->Get(count).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(app->Delete(count).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(app->ClearDesired({"/a"}, count).code(), StatusCode::kUnavailable);
+  ASSERT_TRUE(broker_.ReconnectClient("app").ok());
+  Settle(*app);
+  EXPECT_TRUE(app->IsOnline());
+  EXPECT_EQ(called, 0);
+  EXPECT_TRUE(UpdatesFrom("app").empty());
+}
+
 // A report lost with the connection is not re-sent blindly: the GET after
 // the reconnect says whether it was applied.
 TEST_F(ClientTest, AReportLostInADisconnectIsSentAgainOnlyIfTheServiceLacksIt) {

@@ -182,6 +182,14 @@ class ShadowClient {
   Status ClearDesired(const std::vector<std::string>& pointers, ResultHandler done = {});
 
   // ---- app side ----
+  //
+  // Two outcomes, never both: the returned Status says whether the request
+  // was sent; `done` gets the service's answer (or kTimeout) later, in
+  // Poll(), only for a request that was sent. Offline the request is not
+  // queued: the call returns kUnavailable at once and `done` is never
+  // called (unlike Report(), which waits and coalesces). kInvalidArgument,
+  // also without calling `done`, when the request fails the local checks.
+  // ClearDesired() follows the same rules.
 
   /// Sends `patch` (an object) as state.desired; nulls delete keys.
   Status UpdateDesired(const JsonValue& patch, ResultHandler done = {}, UpdateOptions options = {});
