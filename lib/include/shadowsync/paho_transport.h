@@ -11,7 +11,8 @@
 // reconnects with jittered exponential backoff (MqttOptions::reconnect_*),
 // renews every subscription made so far (Paho does not; the broker forgets
 // them with a clean session), re-sends the QoS 1 messages whose delivery
-// failed, and only then reports kReconnected. Disconnect() stops all of it.
+// failed and sends those a message handler published meanwhile, and only
+// then reports kReconnected. Disconnect() stops all of it.
 //
 // Delivery. Publish() is at-least-once for QoS 1: a message stays with the
 // transport until the broker's PUBACK, and one whose delivery failed with a
@@ -20,6 +21,23 @@
 // messages go out before kReconnected, in their original order, but after any
 // message Paho still had queued unsent. QoS 0 is at-most-once. Nothing is
 // ever published retained.
+//
+// Publishing from a message handler while (re)connecting. With
+// clean_session = false the broker delivers the messages it queued for the
+// session right after the CONNACK, while the transport still renews its
+// subscriptions and does not yet count itself connected (IsConnected() is
+// false). A Publish() from this transport's message handler in that state
+// (Connect() in progress, or reconnecting) is not refused: the message is
+// held, and once the subscriptions are renewed it goes out with the re-sent
+// ones, in publish order, before the transport counts itself connected and
+// reports kConnected/kReconnected, so nothing published later overtakes it.
+// A handler may so hold up to max_buffered_messages messages per
+// (re)connect; beyond that, and from any other thread while not connected,
+// Publish() returns kUnavailable as before. Held messages that a failed
+// Connect() or a Disconnect() finds unsent are dropped, like other
+// unacknowledged ones. (Issue 14: the emulator with --workers 0
+// --persistent-session, which answers on the handler's thread, lost every
+// answer to the requests queued during an outage.)
 //
 // When an incoming QoS 1 message is acknowledged. Paho C 1.3.11 calls the
 // message handler synchronously on its receive thread, from
@@ -65,7 +83,8 @@
 // the thread that called Connect(), before it returns; kConnectionLost and
 // kReconnected run on the transport's supervisor thread, in that order,
 // alternating; so a connection handler may run concurrently with a message
-// handler. Handlers may call Publish() and IsConnected(). Connect() and
+// handler. Handlers may call Publish() (from a message handler also while
+// (re)connecting, see "Delivery") and IsConnected(). Connect() and
 // Disconnect() from any handler, and Subscribe() and Flush() from a message
 // handler (they wait for packets that only Paho's receive thread, which is
 // running the handler, can process), return kFailedPrecondition at once.
@@ -132,7 +151,8 @@ struct MqttOptions {
   std::chrono::milliseconds reconnect_max{30000};
   /// Messages Paho may hold queued before they are written to the socket
   /// (at least 1); beyond that Publish() returns kUnavailable "outgoing
-  /// buffer full".
+  /// buffer full". Also the bound on what a message handler may publish
+  /// while the transport (re)connects (see "Delivery" above).
   int max_buffered_messages = 10000;
 };
 

@@ -75,7 +75,14 @@ class Transport {
   /// Queues one message for delivery and returns without waiting for the
   /// broker (QoS 1 messages are retried by the transport across a
   /// reconnect). kUnavailable when not connected or when the outgoing buffer
-  /// is full. Never retained.
+  /// is full. One exception to "not connected": called from this
+  /// transport's message handler while the transport is connecting or
+  /// reconnecting (a broker resuming a persistent session delivers what it
+  /// queued before the transport has renewed its subscriptions), the message
+  /// is held and sent as soon as the connection is up, before
+  /// kConnected/kReconnected is reported and before anything published after
+  /// that; so a handler may always answer the message it handles. Never
+  /// retained.
   virtual Status Publish(std::string_view topic, std::string_view payload, int qos) = 0;
 
   /// Waits until every queued message has been handed to the broker and, for
