@@ -482,7 +482,7 @@ TEST_F(AgentEndToEndTest, CheckConfigAcceptsAGoodFileAndNamesTheJsonPointerOfABa
   Result<ProcessOutput> ok = RunAgent({"--check-config", "--config", dir_->File("good.json")});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_TRUE(ok->status.success()) << ok->status.ToString() << "\n" << ok->output;
-  EXPECT_THAT(ok->output, HasSubstr("OK (1 sensors, thing \"agent-e2e-check\")"));
+  EXPECT_THAT(ok->output, HasSubstr("OK (1 sensor, thing \"agent-e2e-check\")"));
 
   struct Bad {
     const char* name;
