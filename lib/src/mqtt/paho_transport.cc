@@ -607,6 +607,7 @@ bool PahoTransport::ResendFailed(mqtt::async_client& client) {
       out.epoch = epoch_;
       todo.emplace_back(seq, out.message);
     }
+    held_ = 0;  // none is held now
   }
   for (std::size_t i = 0; i < todo.size(); ++i) {
     int rc = MQTTASYNC_FAILURE;
@@ -1022,6 +1023,9 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
     client = client_.get();
   }
   Status status;
+  // Paho already knows the connection is gone, we do not yet (Paho may
+  // notice on its send thread while its receive thread runs our handler).
+  bool hold = false;
   try {
     client->publish(message, SeqContext(seq), delivery_listener_);
   } catch (const mqtt::exception& e) {
@@ -1033,6 +1037,7 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
         break;
       case MQTTASYNC_DISCONNECTED:
         status = Unavailable("cannot publish: not connected to " + options_.server_uri);
+        hold = t_delivering == this;  // a message handler's answer: as while reconnecting
         break;
       case MQTTASYNC_BAD_UTF8_STRING:
         status = InvalidArgumentError("topic is not valid UTF-8");
@@ -1048,7 +1053,22 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
   {
     std::lock_guard<std::mutex> lock(mu_);
     --client_users_;
-    if (!status.ok()) outgoing_.erase(seq);
+    const auto it = outgoing_.find(seq);
+    if (hold && it != outgoing_.end() && state_ != State::kDisconnecting &&
+        state_ != State::kIdle && held_ < options_.max_buffered_messages) {
+      // Held like a publish made while reconnecting: GoLive() sends it after
+      // the reconnect; or, should a new connection already be up, the
+      // supervisor does now.
+      ++held_;
+      it->second.in_flight = false;
+      status = Status::Ok();
+      if (state_ == State::kConnected) {
+        resend_requested_ = true;
+        supervisor_cv_.notify_one();
+      }
+    } else if (!status.ok() && it != outgoing_.end()) {
+      outgoing_.erase(it);
+    }
     wake = cv_waiters_ > 0;
   }
   if (wake) cv_.notify_all();
