@@ -23,6 +23,7 @@
 #include "shadowsync/paho_transport.h"
 #include "shadowsync/service.h"
 #include "shadowsync/topic.h"
+#include "support/plugin_environment.h"
 
 namespace shadowsync::conformance {
 namespace {
@@ -172,7 +173,15 @@ Result<std::vector<std::string>> WireRunner::BrokerCommand(const std::string& se
   for (const std::string& line : lines) out << line << '\n';
   out.close();
   if (!out) return InternalError("cannot write " + path);
-  return std::vector<std::string>{options_.mosquitto, "-c", path};
+  // A sanitizer build's plugin needs its runtime preloaded into mosquitto.
+  std::vector<std::string> command;
+  const auto environment = testing_support::PluginBrokerEnvironment();
+  if (!environment.empty()) {
+    command.push_back("/usr/bin/env");
+    for (const auto& [name, value] : environment) command.push_back(name + "=" + value);
+  }
+  command.insert(command.end(), {options_.mosquitto, "-c", path});
+  return command;
 }
 
 Status WireRunner::ConnectClient() {

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/plugin_environment.h"
 #include "support/process_output.h"
 
 namespace shadowsync::testing_support {
@@ -357,6 +358,7 @@ Status MosquittoBroker::Launch(bool* port_in_use) {
   log_offset_ = stat(log_path().c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
   ChildProcessOptions options;
   options.argv = {mosquitto_, "-c", config_path()};
+  if (!options_.plugin_path.empty()) options.env = PluginBrokerEnvironment();
   options.working_dir = dir_->path();
   // Startup errors go to stderr before the log file is open: same file.
   options.log_path = log_path();
