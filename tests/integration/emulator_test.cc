@@ -644,7 +644,7 @@ TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOver
   ASSERT_TRUE(client->Watch("queued").ok());
   ASSERT_TRUE(Ask(*client, Topic("queued", "update"),
                   UpdateBody(R"({"desired":{"n":0}})", "q-0"), "q-0"))
-      << emulator.LogTail();
+      << emulator.LogTail() << broker_.LogTail();
 
   constexpr int kQueued = 20;
   {
@@ -669,7 +669,8 @@ TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOver
                                 UpdateBody(R"({"desired":{"m":1}})", "q-named"))
                     .ok());
     // PUBACKed: the broker holds every request, queued for the emulator.
-    ASSERT_TRUE(client->transport().Flush(kOp).ok());
+    const Status flushed = client->transport().Flush(kOp);
+    ASSERT_TRUE(flushed.ok()) << flushed.ToString() << "\n" << broker_.LogTail();
   }  // SIGCONT: the emulator sees the old connection gone and reconnects
 
   for (int i = 1; i <= kQueued; ++i) {
@@ -678,8 +679,10 @@ TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOver
     ASSERT_TRUE(answer) << token << " was not answered\n" << emulator.LogTail();
     EXPECT_EQ(answer->message.topic, Topic("queued", "update/accepted"));
     EXPECT_EQ(IntAt(testing_support::MustParse(answer->message.payload), "/version"), i + 1);
-    EXPECT_TRUE(client->WaitOn(Topic("queued", "update/documents"), token)) << token;
-    EXPECT_TRUE(client->WaitOn(Topic("queued", "update/delta"), token)) << token;
+    EXPECT_TRUE(client->WaitOn(Topic("queued", "update/documents"), token))
+        << token << "\n" << emulator.LogTail() << broker_.LogTail();
+    EXPECT_TRUE(client->WaitOn(Topic("queued", "update/delta"), token))
+        << token << "\n" << emulator.LogTail() << broker_.LogTail();
   }
   std::optional<Received> got = client->WaitForAnswer("q-get", kLong);
   ASSERT_TRUE(got) << emulator.LogTail();
