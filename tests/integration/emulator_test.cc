@@ -628,8 +628,7 @@ TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOver
   Result<std::unique_ptr<TempDir>> db = TempDir::Create("shadowsync-emu-persist");
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   BrokerOptions broker_options;
-  broker_options.extra_config = {"persistence true",
-                                 "persistence_location " + (*db)->path() + "/"};
+  broker_options.extra_config = {"persistence true", "persistence_location " + (*db)->path() + "/"};
   ASSERT_TRUE(StartBroker(broker_options));
   EmulatorProcessOptions options = Emulator();
   options.workers = 0;
@@ -642,8 +641,8 @@ TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOver
   std::unique_ptr<ShadowClient> client = ConnectDevice();
   ASSERT_NE(client, nullptr);
   ASSERT_TRUE(client->Watch("queued").ok());
-  ASSERT_TRUE(Ask(*client, Topic("queued", "update"),
-                  UpdateBody(R"({"desired":{"n":0}})", "q-0"), "q-0"))
+  ASSERT_TRUE(
+      Ask(*client, Topic("queued", "update"), UpdateBody(R"({"desired":{"n":0}})", "q-0"), "q-0"))
       << emulator.LogTail() << broker_.LogTail();
 
   constexpr int kQueued = 20;
@@ -665,8 +664,9 @@ TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOver
                       .ok());
     }
     ASSERT_TRUE(client->Publish(Topic("queued", "get"), TokenBody("q-get")).ok());
-    ASSERT_TRUE(client->Publish(Topic("queued", "update", "cfg"),
-                                UpdateBody(R"({"desired":{"m":1}})", "q-named"))
+    ASSERT_TRUE(client
+                    ->Publish(Topic("queued", "update", "cfg"),
+                              UpdateBody(R"({"desired":{"m":1}})", "q-named"))
                     .ok());
     // PUBACKed: the broker holds every request, queued for the emulator.
     const Status flushed = client->transport().Flush(kOp);
@@ -680,9 +680,11 @@ TEST_F(EmulatorProcessTest, InlineWithPersistentSessionAnswersRequestsQueuedOver
     EXPECT_EQ(answer->message.topic, Topic("queued", "update/accepted"));
     EXPECT_EQ(IntAt(testing_support::MustParse(answer->message.payload), "/version"), i + 1);
     EXPECT_TRUE(client->WaitOn(Topic("queued", "update/documents"), token))
-        << token << "\n" << emulator.LogTail() << broker_.LogTail();
+        << token << "\n"
+        << emulator.LogTail() << broker_.LogTail();
     EXPECT_TRUE(client->WaitOn(Topic("queued", "update/delta"), token))
-        << token << "\n" << emulator.LogTail() << broker_.LogTail();
+        << token << "\n"
+        << emulator.LogTail() << broker_.LogTail();
   }
   std::optional<Received> got = client->WaitForAnswer("q-get", kLong);
   ASSERT_TRUE(got) << emulator.LogTail();

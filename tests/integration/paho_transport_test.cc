@@ -1455,7 +1455,6 @@ TEST(PahoTransportHandlerTest, HandlersMayBeReplacedWhileConnected) {
   EXPECT_EQ(first.messages().size(), 1u);
 }
 
-
 // ===========================================================================
 // Publishing from a message handler while the transport (re)connects
 // (issue 14: the emulator with --workers 0 --persistent-session lost every
@@ -1470,8 +1469,8 @@ TEST(PahoTransportHandlerTest, HandlersMayBeReplacedWhileConnected) {
 // message handler has returned (PubackIsSentOnlyAfterTheHandlerReturns). So
 // the handler runs, and publishes, before the transport counts itself
 // connected (in practice Paho's receive thread has handled them all before
-// the supervisor even sends the SUBSCRIBE). It records the PUBLISHes the client sends, in order, and
-// PUBACKs them. One connection at a time; DropConnection() closes it.
+// the supervisor even sends the SUBSCRIBE). It records the PUBLISHes the client sends, in order,
+// and PUBACKs them. One connection at a time; DropConnection() closes it.
 class SessionBroker {
  public:
   struct Publication {
@@ -1605,9 +1604,9 @@ class SessionBroker {
           const int qos = (header >> 1) & 3;
           const size_t topic_length = static_cast<size_t>(body[0] << 8 | body[1]);
           const size_t payload_at = 2 + topic_length + (qos > 0 ? 2 : 0);
-          Publication m{std::string(reinterpret_cast<const char*>(&body[2]), topic_length),
-                        std::string(body.begin() + static_cast<std::ptrdiff_t>(payload_at),
-                                    body.end())};
+          Publication m{
+              std::string(reinterpret_cast<const char*>(&body[2]), topic_length),
+              std::string(body.begin() + static_cast<std::ptrdiff_t>(payload_at), body.end())};
           if (qos == 1) Send(fd, {0x40, 0x02, body[2 + topic_length], body[3 + topic_length]});
           {
             std::lock_guard<std::mutex> lock(mu_);
@@ -1723,8 +1722,8 @@ TEST(PahoTransportHandlerTest, PublishFromHandlerRightAfterReconnectIsSentNotRef
   ASSERT_TRUE(transport->Publish("app/after", "x", 1).ok());
 
   const std::vector<SessionBroker::Publication> got = server.WaitForPublications(kQueued + 1);
-  EXPECT_THAT(Topics(got), ::testing::ElementsAre("resp/1", "resp/2", "resp/3", "resp/4",
-                                                  "resp/5", "app/after"));
+  EXPECT_THAT(Topics(got), ::testing::ElementsAre("resp/1", "resp/2", "resp/3", "resp/4", "resp/5",
+                                                  "app/after"));
   ASSERT_EQ(got.size(), static_cast<size_t>(kQueued + 1));
   EXPECT_EQ(got[0].payload, "payload 1");
   {

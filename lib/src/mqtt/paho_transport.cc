@@ -1004,10 +1004,10 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
       if (t_delivering == this &&
           (state_ == State::kConnecting || state_ == State::kReconnecting)) {
         if (held_ >= options_.max_buffered_messages) {
-          return Unavailable("outgoing buffer full: " +
-                             std::to_string(options_.max_buffered_messages) +
-                             " messages published by the message handler wait for the "
-                             "connection (max_buffered_messages)");
+          return Unavailable(
+              "outgoing buffer full: " + std::to_string(options_.max_buffered_messages) +
+              " messages published by the message handler wait for the "
+              "connection (max_buffered_messages)");
         }
         ++held_;
         seq = ++next_seq_;
