@@ -68,7 +68,7 @@ int RunDemo(const DemoOptions& options, Log& log) {
     std::fprintf(out, "demo: %s\n", config.status().ToString().c_str());
     return 1;
   }
-  testing::LoopbackBroker broker;
+  testkit::LoopbackBroker broker;
   ClientOptions client_options;
   client_options.shadow.thing = kThing;
   Result<std::unique_ptr<ShadowClient>> client =

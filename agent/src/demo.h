@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // `shadowsync-agent --demo`: the agent with no broker and no AWS account.
-// It runs against an in-process shadow service (shadowsync::testing's
+// It runs against an in-process shadow service (shadowsync::testkit's
 // LoopbackBroker, which hosts the same ShadowService as the emulator) with
 // the system, hwmon and simulated sensors, prints every report and delta as
 // it travels, and halfway through plays the cloud: it sets

@@ -19,7 +19,7 @@
 namespace {
 
 using shadowsync::ShadowClient;
-using shadowsync::testing::MockTransport;
+using shadowsync::testkit::MockTransport;
 using ::testing::_;
 using ::testing::NiceMock;
 

@@ -165,7 +165,7 @@ class AgentLoopTest : public ::testing::Test {
     return all;
   }
 
-  shadowsync::testing::LoopbackBroker broker_;
+  shadowsync::testkit::LoopbackBroker broker_;
   std::unique_ptr<TempDir> dir_;
   int pipe_read_ = -1;
   int pipe_write_ = -1;

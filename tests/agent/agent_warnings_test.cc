@@ -101,7 +101,7 @@ class AgentWarningsTest : public ::testing::Test {
     return all;
   }
 
-  shadowsync::testing::LoopbackBroker broker_;
+  shadowsync::testkit::LoopbackBroker broker_;
   std::vector<Line> lines_;
   Log log_{LogLevel::kInfo, [this](std::string_view line) {
              lines_.push_back({std::string(line), Clock::now()});

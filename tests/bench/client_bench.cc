@@ -464,7 +464,7 @@ struct MemoryResult {
 };
 
 Result<MemoryResult> MeasureMemory(int shadows) {
-  shadowsync::testing::LoopbackBroker broker;
+  shadowsync::testkit::LoopbackBroker broker;
   std::vector<std::unique_ptr<ShadowClient>> clients;
   clients.reserve(static_cast<std::size_t>(shadows) + 1);
 

@@ -30,8 +30,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using testing::LoopbackBroker;
-using testing::MockTransport;
+using testkit::LoopbackBroker;
+using testkit::MockTransport;
 using ::testing::NiceMock;
 using testing_support::MustParse;
 
@@ -387,7 +387,7 @@ TEST_F(ClientTest, ADeltaWithTheVersionOfAnAcceptedIsDelivered) {
 // P8: whatever the order of accepted and delta, the device gets each change
 // once and in version order.
 TEST_F(ClientTest, DeltaFirstOrderDeliversEveryChangeOnceInOrder) {
-  testing::LoopbackBrokerOptions options;
+  testkit::LoopbackBrokerOptions options;
   options.service.order = ResponseOrder::kDeltaFirst;
   LoopbackBroker broker(options);
   ClientOptions client_options;

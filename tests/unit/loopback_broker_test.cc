@@ -17,13 +17,15 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "shadowsync/testing/mock_transport.h"
 #include "support/json_expect.h"
 
 namespace shadowsync {
-namespace testing {
+namespace testkit {
 namespace {
 
 using ::testing::ElementsAre;
@@ -697,5 +699,16 @@ TEST(LoopbackBrokerTest, DestroyedTransportsGetNothingAndOutlivingTheBrokerIsSaf
 }
 
 }  // namespace
-}  // namespace testing
+}  // namespace testkit
 }  // namespace shadowsync
+
+// The old namespace shadowsync::testing still names the classes, deprecated,
+// until 0.3 (loopback_broker.h, "Names").
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static_assert(
+    std::is_same_v<shadowsync::testing::LoopbackBroker, shadowsync::testkit::LoopbackBroker>);
+static_assert(std::is_same_v<shadowsync::testing::ManualClock, shadowsync::testkit::ManualClock>);
+static_assert(
+    std::is_same_v<shadowsync::testing::MockTransport, shadowsync::testkit::MockTransport>);
+#pragma GCC diagnostic pop

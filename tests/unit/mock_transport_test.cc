@@ -15,7 +15,7 @@
 #include <vector>
 
 namespace shadowsync {
-namespace testing {
+namespace testkit {
 namespace {
 
 using ::testing::_;
@@ -135,5 +135,5 @@ TEST(MockTransportTest, HandlersMayCallBackIntoTheMockFromDeliver) {
 }
 
 }  // namespace
-}  // namespace testing
+}  // namespace testkit
 }  // namespace shadowsync

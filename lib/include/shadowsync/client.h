@@ -2,7 +2,7 @@
 //
 // ShadowClient: a device's or an app's view of one shadow (architecture
 // layer 7), over any Transport (MakePahoTransport for a real broker,
-// testing::LoopbackBroker in tests).
+// testkit::LoopbackBroker in tests).
 //
 //   device side   OnDelta(handler)      desired changes, once each, in order
 //                 Report(state)         sends only what changed since the

@@ -20,7 +20,7 @@
 #include "shadowsync/store.h"
 
 namespace shadowsync {
-namespace testing {
+namespace testkit {
 
 // ---- ManualClock -----------------------------------------------------------
 
@@ -783,5 +783,5 @@ bool LoopbackBroker::IsClientConnected(std::string_view client_id) const {
   return core_->IsClientConnected(client_id);
 }
 
-}  // namespace testing
+}  // namespace testkit
 }  // namespace shadowsync

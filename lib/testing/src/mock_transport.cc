@@ -11,7 +11,7 @@
 #include <utility>
 
 namespace shadowsync {
-namespace testing {
+namespace testkit {
 
 MockTransport::MockTransport() {
   using ::testing::_;
@@ -92,5 +92,5 @@ void MockTransport::ClearPublished() {
   published_.clear();
 }
 
-}  // namespace testing
+}  // namespace testkit
 }  // namespace shadowsync

@@ -32,7 +32,7 @@ shadowsync::JsonDocument Parse(const std::string& text) {
 }
 
 TEST(PackageConsumerTest, ShadowClientOnTheLoopbackBrokerReportsAndGetsItsDelta) {
-  shadowsync::testing::LoopbackBroker broker;
+  shadowsync::testkit::LoopbackBroker broker;
   shadowsync::ClientOptions options;
   options.shadow = kLamp;
   auto made = shadowsync::ShadowClient::Create(options, broker.NewTransport("consumer-lamp"));

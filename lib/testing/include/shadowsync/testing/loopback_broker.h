@@ -3,7 +3,7 @@
 // LoopbackBroker: an in-memory MQTT broker that hosts the AWS IoT shadow
 // service (ShadowService over a MemoryStore), for deterministic tests of
 // shadow clients without a network, a broker process or AWS (architecture
-// layer 8, shadowsync::testing).
+// layer 8, shadowsync::testkit).
 //
 //   LoopbackBroker broker;
 //   std::unique_ptr<Transport> device = broker.NewTransport("lamp");
@@ -11,9 +11,11 @@
 //   ASSERT_TRUE(broker.SetDesired({"lamp", std::nullopt}, R"({"on":true})").ok());
 //   // The device's delta handler has run by now (delivery is synchronous).
 //
-// Note on names: this header declares the namespace shadowsync::testing, so
-// code inside namespace shadowsync that includes it must spell googletest's
-// namespace as ::testing.
+// Names: the namespace is shadowsync::testkit (the CMake component and the
+// header directory keep the name "testing"). Until release 0.3 the old
+// namespace shadowsync::testing names these classes too, deprecated, unless
+// SHADOWSYNC_NO_DEPRECATED_TESTING_NAMESPACE is defined: it hid
+// GoogleTest's ::testing inside namespace shadowsync.
 
 #ifndef SHADOWSYNC_TESTING_LOOPBACK_BROKER_H_
 #define SHADOWSYNC_TESTING_LOOPBACK_BROKER_H_
@@ -34,7 +36,7 @@
 #include "shadowsync/transport.h"
 
 namespace shadowsync {
-namespace testing {
+namespace testkit {
 
 /// A clock that moves only when told to. The broker stamps every request it
 /// hands to ShadowService with Now(), so metadata timestamps, `timestamp`
@@ -296,7 +298,21 @@ class LoopbackBroker {
   ManualClock* clock_;  // owned by core_
 };
 
-}  // namespace testing
+}  // namespace testkit
 }  // namespace shadowsync
+
+#ifndef SHADOWSYNC_NO_DEPRECATED_TESTING_NAMESPACE
+// Deprecated: the old name of shadowsync::testkit (see the file comment).
+namespace shadowsync::testing {
+#define SHADOWSYNC_TESTKIT_RENAMED \
+  [[deprecated("shadowsync::testing is now shadowsync::testkit (it hid GoogleTest's ::testing)")]]
+using ManualClock SHADOWSYNC_TESTKIT_RENAMED = testkit::ManualClock;
+using LoopbackBrokerOptions SHADOWSYNC_TESTKIT_RENAMED = testkit::LoopbackBrokerOptions;
+using DeliveredMessage SHADOWSYNC_TESTKIT_RENAMED = testkit::DeliveredMessage;
+using PublishedMessage SHADOWSYNC_TESTKIT_RENAMED = testkit::PublishedMessage;
+using LoopbackBroker SHADOWSYNC_TESTKIT_RENAMED = testkit::LoopbackBroker;
+#undef SHADOWSYNC_TESTKIT_RENAMED
+}  // namespace shadowsync::testing
+#endif
 
 #endif  // SHADOWSYNC_TESTING_LOOPBACK_BROKER_H_

@@ -14,9 +14,11 @@
 // during the call, but an action that keeps them (SaveArg) keeps a view of
 // the caller's buffer; copy into a std::string instead (Published() does).
 //
-// Note on names: this header declares the namespace shadowsync::testing, so
-// code inside namespace shadowsync that includes it must spell googletest's
-// namespace as ::testing.
+// Names: the namespace is shadowsync::testkit (the CMake component and the
+// header directory keep the name "testing"). Until release 0.3 the old
+// namespace shadowsync::testing names these classes too, deprecated, unless
+// SHADOWSYNC_NO_DEPRECATED_TESTING_NAMESPACE is defined: it hid
+// GoogleTest's ::testing inside namespace shadowsync.
 
 #ifndef SHADOWSYNC_TESTING_MOCK_TRANSPORT_H_
 #define SHADOWSYNC_TESTING_MOCK_TRANSPORT_H_
@@ -33,7 +35,7 @@
 #include "shadowsync/transport.h"
 
 namespace shadowsync {
-namespace testing {
+namespace testkit {
 
 /// A Transport whose every method is a gmock mock. The constructor installs
 /// these defaults (ON_CALL; replace them with your own ON_CALL or
@@ -96,7 +98,16 @@ class MockTransport : public Transport {
   std::vector<MqttMessage> published_;  // GUARDED_BY(mu_)
 };
 
-}  // namespace testing
+}  // namespace testkit
 }  // namespace shadowsync
+
+#ifndef SHADOWSYNC_NO_DEPRECATED_TESTING_NAMESPACE
+// Deprecated: the old name of shadowsync::testkit (see the file comment).
+namespace shadowsync::testing {
+using MockTransport [[deprecated(
+    "shadowsync::testing is now shadowsync::testkit (it hid GoogleTest's ::testing)")]] =
+    testkit::MockTransport;
+}  // namespace shadowsync::testing
+#endif
 
 #endif  // SHADOWSYNC_TESTING_MOCK_TRANSPORT_H_
