@@ -77,6 +77,39 @@ TEST(MockTransportTest, DeliverOrEmitWithoutHandlersIsATestFailure) {
                           "no connection handler was captured");
 }
 
+TEST(MockTransportTest, AFailureWithoutHandlersPointsAtTheCallersLine) {
+  NiceMock<MockTransport> mock;
+  mock.SetHandlers(nullptr, nullptr);  // as a client that needs no connection events might
+  ::testing::TestPartResultArray failures;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+    mock.Emit(ConnectionEvent::kConnected);
+  }
+  const int emit_line = __LINE__ - 2;
+  ASSERT_EQ(failures.size(), 1);
+  EXPECT_EQ(failures.GetTestPartResult(0).line_number(), emit_line);
+  EXPECT_THAT(failures.GetTestPartResult(0).file_name(), HasSubstr("mock_transport_test.cc"));
+  EXPECT_THAT(failures.GetTestPartResult(0).message(),
+              HasSubstr("called with an empty connection handler"));
+}
+
+TEST(MockTransportTest, DeliveringANonJsonShadowPayloadIsALoudTestFailure) {
+  NiceMock<MockTransport> mock;
+  int delivered = 0;
+  mock.SetHandlers([&](const MqttMessage&) { ++delivered; }, nullptr);
+  // The invalid JSON a reader might copy from an abbreviated example.
+  EXPECT_NONFATAL_FAILURE(
+      mock.Deliver("$aws/things/lamp/shadow/get/accepted",
+                   R"({"state":{"reported":{"on":true}},"metadata":{...},"version":1})"),
+      "the payload is not JSON");
+  EXPECT_EQ(delivered, 0);
+  // Outside the shadow topics anything goes, and DeliverRaw() skips the check.
+  mock.Deliver("sensors/lamp", "not json");
+  mock.DeliverRaw(MqttMessage{"$aws/things/lamp/shadow/update/delta", "{", 1, false});
+  EXPECT_EQ(delivered, 2);
+}
+
 TEST(MockTransportTest, PublishedRecordsCopiesOfTheMessages) {
   NiceMock<MockTransport> mock;
   {

@@ -10,6 +10,8 @@
 
 #include <utility>
 
+#include "shadowsync/json.h"
+
 namespace shadowsync {
 namespace testkit {
 
@@ -45,33 +47,57 @@ Status MockTransport::RecordPublish(std::string_view topic, std::string_view pay
   return Status::Ok();
 }
 
-void MockTransport::Deliver(std::string topic, std::string payload, int qos) {
-  Deliver(MqttMessage{std::move(topic), std::move(payload), qos, false});
+void MockTransport::Deliver(std::string topic, std::string payload, int qos, const char* file,
+                            int line) {
+  Deliver(MqttMessage{std::move(topic), std::move(payload), qos, false}, file, line);
 }
 
-void MockTransport::Deliver(const MqttMessage& message) {
+void MockTransport::Deliver(const MqttMessage& message, const char* file, int line) {
+  if (message.topic.rfind("$aws/things/", 0) == 0) {
+    Result<JsonDocument> parsed = ParseJson(message.payload);
+    if (!parsed.ok()) {
+      ADD_FAILURE_AT(file, line)
+          << "MockTransport::Deliver(\"" << message.topic << "\"): the payload is not JSON ("
+          << parsed.status().message() << "): " << message.payload
+          << "\n  The shadow service never sends that, and a ShadowClient drops such a message"
+             " (so a handler would simply never be called). Deliver valid JSON, or use"
+             " DeliverRaw() to test how your code handles a malformed message.";
+      return;
+    }
+  }
+  Run(message, file, line);
+}
+
+void MockTransport::DeliverRaw(const MqttMessage& message, const char* file, int line) {
+  Run(message, file, line);
+}
+
+void MockTransport::Run(const MqttMessage& message, const char* file, int line) {
   MessageHandler handler;
   {
     std::lock_guard<std::mutex> lock(mu_);
     handler = on_message_;
   }
   if (!handler) {
-    ADD_FAILURE() << "MockTransport::Deliver(\"" << message.topic
-                  << "\") but no message handler was captured (SetHandlers() not called?)";
+    ADD_FAILURE_AT(file, line)
+        << "MockTransport::Deliver(\"" << message.topic
+        << "\") but no message handler was captured (SetHandlers() not called, called with an"
+           " empty message handler, or its default action replaced)";
     return;
   }
   handler(message);  // no lock held: the handler may call back into the mock
 }
 
-void MockTransport::Emit(ConnectionEvent event, Status cause) {
+void MockTransport::Emit(ConnectionEvent event, Status cause, const char* file, int line) {
   ConnectionHandler handler;
   {
     std::lock_guard<std::mutex> lock(mu_);
     handler = on_connection_;
   }
   if (!handler) {
-    ADD_FAILURE() << "MockTransport::Emit() but no connection handler was captured "
-                     "(SetHandlers() not called?)";
+    ADD_FAILURE_AT(file, line)
+        << "MockTransport::Emit() but no connection handler was captured (SetHandlers() not"
+           " called, or called with an empty connection handler: pass one to Emit() events)";
     return;
   }
   handler(event, cause);

@@ -68,16 +68,29 @@ class MockTransport : public Transport {
   MOCK_METHOD(Status, Flush, (std::chrono::milliseconds timeout), (override));
 
   /// Calls the captured message handler with {topic, payload, qos,
-  /// retained = false}, on the calling thread. Adds a googletest failure
-  /// when no handler was captured (SetHandlers() not called, or its default
-  /// action replaced).
-  void Deliver(std::string topic, std::string payload, int qos = 1);
-  /// Calls the captured message handler with `message`.
-  void Deliver(const MqttMessage& message);
+  /// retained = false}, on the calling thread. Adds a googletest failure,
+  /// reported at the caller's line, when no handler was captured
+  /// (SetHandlers() not called, called with an empty message handler, or its
+  /// default action replaced), and when a payload on a `$aws/things/...`
+  /// topic is not JSON: the shadow service never sends one, and a
+  /// ShadowClient drops it, so the test would otherwise only see a handler
+  /// that is never called. DeliverRaw() skips that check.
+  /// (`file` and `line` default to the caller's; leave them out.)
+  void Deliver(std::string topic, std::string payload, int qos = 1,
+               const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  /// Calls the captured message handler with `message`, with Deliver()'s checks.
+  void Deliver(const MqttMessage& message, const char* file = __builtin_FILE(),
+               int line = __builtin_LINE());
+  /// Like Deliver(message), but any payload goes: for a test of how your
+  /// code handles a malformed message.
+  void DeliverRaw(const MqttMessage& message, const char* file = __builtin_FILE(),
+                  int line = __builtin_LINE());
 
   /// Calls the captured connection handler with `event` and `cause`, on the
-  /// calling thread. Adds a googletest failure when none was captured.
-  void Emit(ConnectionEvent event, Status cause = {});
+  /// calling thread. Adds a googletest failure, reported at the caller's
+  /// line, when none was captured (an empty connection handler included).
+  void Emit(ConnectionEvent event, Status cause = {}, const char* file = __builtin_FILE(),
+            int line = __builtin_LINE());
 
   /// Whether SetHandlers()'s default action captured a message handler.
   bool has_handlers() const;
@@ -90,6 +103,7 @@ class MockTransport : public Transport {
 
  private:
   void CaptureHandlers(MessageHandler on_message, ConnectionHandler on_connection);
+  void Run(const MqttMessage& message, const char* file, int line);
   Status RecordPublish(std::string_view topic, std::string_view payload, int qos);
 
   mutable std::mutex mu_;
