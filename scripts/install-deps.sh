@@ -32,6 +32,9 @@ PACKAGES=(
   mosquitto-dev       # mosquitto_broker.h / mosquitto_plugin.h: the broker plugin
   libmosquitto-dev    # mosquitto.h / mqtt_protocol.h (MOSQ_ERR_*): the broker plugin
   openssl             # the openssl CLI: test certificates are generated at test time
+  dpkg-dev            # dpkg-shlibdeps and dpkg-buildflags: scripts/package.sh (CPack .deb)
+  file                # CPack's DEB generator finds the ELF files for dpkg-shlibdeps with it
+  lintian             # Debian's package checker: tests/package/check_debs.sh
 )
 
 check_only=0

@@ -4,6 +4,11 @@
 # Set up and test: installs the dependencies, then
 #   1. GCC, RelWithDebInfo, -Werror: build in build/ and run ctest (unit
 #      tests, conformance vectors, the package consumer);
+#   1b. the Debian packages: scripts/package.sh builds them in build-package/
+#      (Release, prefix /usr: its own build, since the packages' paths differ
+#      from build/'s /usr/local), then tests/package/check_debs.sh runs
+#      lintian, unpacks each, runs its programs and builds a pkg-config and a
+#      CMake consumer against libshadowsync-dev;
 #   2. Clang 14 with ASan + UBSan (-fno-sanitize-recover=all) and libFuzzer
 #      instrumentation: build in build-clang-asan/ and run its ctest;
 #   3. each fuzzer for SHADOWSYNC_FUZZ_SECONDS seconds (default 30).
@@ -12,7 +17,8 @@
 #
 # Environment: SHADOWSYNC_FUZZ_SECONDS (0 skips fuzzing), SHADOWSYNC_JOBS
 # (build parallelism, default 2), SHADOWSYNC_GCC_BUILD_DIR and
-# SHADOWSYNC_CLANG_BUILD_DIR (default build/ and build-clang-asan/).
+# SHADOWSYNC_CLANG_BUILD_DIR (default build/ and build-clang-asan/),
+# SHADOWSYNC_PACKAGE_BUILD_DIR (default build-package/).
 set -uo pipefail
 # EPOCHREALTIME and awk must agree on the decimal point.
 export LC_NUMERIC=C
@@ -24,6 +30,7 @@ jobs=${SHADOWSYNC_JOBS:-2}
 fuzz_seconds=${SHADOWSYNC_FUZZ_SECONDS:-30}
 gcc_dir=${SHADOWSYNC_GCC_BUILD_DIR:-build}
 clang_dir=${SHADOWSYNC_CLANG_BUILD_DIR:-build-clang-asan}
+package_dir=${SHADOWSYNC_PACKAGE_BUILD_DIR:-build-package}
 
 summary=()
 failures=0
@@ -128,6 +135,12 @@ if step "gcc: configure" cmake -S . -B "$gcc_dir" \
   if step "gcc: build" cmake --build "$gcc_dir" -j"$jobs"; then
     step "gcc: ctest" ctest --test-dir "$gcc_dir" --output-on-failure --no-tests=error
   fi
+fi
+
+# 1b. Debian packages ------------------------------------------------------------
+if step "packages: build" env SHADOWSYNC_JOBS="$jobs" scripts/package.sh "$package_dir"; then
+  step "packages: check" tests/package/check_debs.sh "$package_dir/packages" \
+    "$package_dir/check"
 fi
 
 # 2. Clang + ASan + UBSan -----------------------------------------------------
