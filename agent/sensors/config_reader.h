@@ -11,11 +11,13 @@
 #ifndef SHADOWSYNC_AGENT_SENSORS_CONFIG_READER_H_
 #define SHADOWSYNC_AGENT_SENSORS_CONFIG_READER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shadowsync/json.h"
@@ -26,6 +28,13 @@ namespace shadowsync::agent {
 /// "string \"x\"", "number 3", "array [1,2]": a value for an error message,
 /// its JSON cut to a readable length.
 std::string DescribeFoundValue(const JsonValue& value);
+
+/// The Levenshtein distance between a and b.
+std::size_t EditDistance(std::string_view a, std::string_view b);
+
+/// The candidate within 2 edits of `name` (the nearest; the first of equals),
+/// for "did you mean"; empty when none is that close.
+std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
 
 /// Reads keys of one JSON object and remembers which were read, so that
 /// CheckNoUnknownKeys() can reject typos ("scle") instead of ignoring them.

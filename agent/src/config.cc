@@ -783,15 +783,24 @@ Status CheckConnectionReady(const AgentConfig& config) {
                                 "in the \"AWS IoT\" block) or pass --thing");
   }
   if (!c.tls) return Status::Ok();
+  // An endpoint without a scheme means TLS (an AWS endpoint is a bare host
+  // name); for a local plain broker that is a surprise, so say it.
+  std::string no_scheme;
+  if (c.endpoint.find("://") == std::string::npos) {
+    no_scheme = "; the endpoint " + Quote(c.endpoint) +
+                " has no scheme, so TLS is used: for a plain MQTT broker write tcp://" + c.endpoint;
+  }
   if (c.cert_file.empty() && c.cert_pem.empty()) {
     return InvalidArgumentError(src +
                                 ": no client certificate: set /connection/cert_file (or \"Client "
-                                "Cert Filename\") or pass --cert");
+                                "Cert Filename\") or pass --cert" +
+                                no_scheme);
   }
   if (c.key_file.empty() && c.key_pem.empty()) {
     return InvalidArgumentError(src +
                                 ": no private key: set /connection/key_file (or \"Client Key "
-                                "Filename\") or pass --key");
+                                "Filename\") or pass --key" +
+                                no_scheme);
   }
   const std::pair<const std::string*, const char*> files[] = {{&c.ca_file, "CA certificate"},
                                                               {&c.cert_file, "client certificate"},
@@ -846,7 +855,9 @@ std::string DefaultConfigText() {
     "interval_seconds": 10,
     "thresholds": {
       "*/*": {"min_change": 0, "heartbeat_seconds": 3600},
-      "system/*": {"min_change": 0.5}
+      "system/*": {"min_change": 0.5},
+      "system/uptime_s": {"min_change": 3600, "heartbeat_seconds": 3600},
+      "system/mem_available_kb": {"min_change": 10240, "heartbeat_seconds": 3600}
     }
   },
   "journal_path": "/var/lib/shadowsync-agent/journal",

@@ -41,7 +41,8 @@ constexpr char kUsage[] = R"(usage: shadowsync-agent --config FILE [options]
 
 Samples sensors and keeps an AWS IoT Device Shadow's reported state up to
 date (only changes travel; nothing is lost offline); takes its own settings
-back from desired.agent. See docs/agent.md.
+back from desired.agent. Documentation: docs/agent.md in the shadowsync
+source repository.
 
   --config FILE            the agent's JSON configuration (schemas/agent-config.schema.json;
                            a SparkFun DataLogger IoT settings file with an "AWS IoT" block works)
@@ -237,7 +238,8 @@ int Main(int argc, char** argv) {
   char interval[32];
   std::snprintf(interval, sizeof interval, "%g", config->reporting.interval_seconds);
   log.Info("started: thing \"" + config->connection.thing_name + "\", " +
-           std::to_string(config->sensors.size()) + " sensors, every " + interval + " s");
+           std::to_string(config->sensors.size()) +
+           (config->sensors.size() == 1 ? " sensor" : " sensors") + ", every " + interval + " s");
   NotifySystemd("READY=1");
 
   const auto start = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 #include <rapidjson/schema.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "sensors/config_reader.h"
 #include "src/config.h"
 
 namespace shadowsync::agent::internal {
@@ -146,6 +148,18 @@ std::string Join(const std::vector<std::string>& parts, const char* separator) {
 
 // The object's members and patterns, for an unknown-member message:
 // "one of \"a\", \"b\" or a comment (key starting with _)".
+// The names of the node's fixed members ("properties"), for "did you mean".
+std::vector<std::string> MemberNames(const JsonValue& node) {
+  std::vector<std::string> names;
+  if (const JsonValue* properties = Member(node, "properties"); properties != nullptr) {
+    for (const auto& m : properties->GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      if (name != "$schema") names.emplace_back(name);
+    }
+  }
+  return names;
+}
+
 std::string KnownMembers(const JsonValue& node) {
   std::vector<std::string> alternatives;
   if (const JsonValue* properties = Member(node, "properties"); properties != nullptr) {
@@ -284,8 +298,10 @@ Status ValidateWithSchema(const JsonValue& value, SchemaPart part, std::string_v
         display += key[i];
       }
     }
+    const std::string closest = ClosestName(display, MemberNames(*schema_node));
     return InvalidArgumentError(where + ": expected " + KnownMembers(*schema_node) +
-                                ", found the unknown member " + Quote(display));
+                                ", found the unknown member " + Quote(display) +
+                                (closest.empty() ? "" : "; did you mean " + Quote(closest) + "?"));
   }
   return InvalidArgumentError(where + ": expected " + DescribeExpected(*schema_node) + ", found " +
                               DescribeFound(*found, where));

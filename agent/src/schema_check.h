@@ -17,8 +17,10 @@
 #ifndef SHADOWSYNC_AGENT_SRC_SCHEMA_CHECK_H_
 #define SHADOWSYNC_AGENT_SRC_SCHEMA_CHECK_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shadowsync/json.h"
 #include "shadowsync/status.h"

@@ -230,6 +230,40 @@ bool IsValidUtf8(std::string_view bytes) {
   return true;
 }
 
+namespace {
+
+// What the usual cause of a RapidJSON error is, for the mistakes people make
+// when they write JSON by hand: keys or strings in single quotes or none, and
+// trailing commas. Empty when there is nothing to add.
+std::string ParseErrorHint(std::string_view text, rapidjson::ParseErrorCode code,
+                           std::size_t offset) {
+  std::size_t at = offset;
+  while (at < text.size() &&
+         (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r')) {
+    ++at;
+  }
+  const char next = at < text.size() ? text[at] : '\0';
+  if (code == rapidjson::kParseErrorObjectMissName) {
+    if (next == '}') return " A trailing comma before '}'? JSON allows none.";
+    if (next == ',') return " One comma too many?";
+    if (next == '\'' || next == '_' || (next >= 'a' && next <= 'z') ||
+        (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9')) {
+      return " Object keys need double quotes: {\"key\": 1}.";
+    }
+    return "";
+  }
+  if (code == rapidjson::kParseErrorValueInvalid) {
+    if (next == '\'') return " Strings need double quotes: \"text\".";
+    if (next == ']' || next == '}') return " A trailing comma? JSON allows none.";
+    if ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z')) {
+      return " Strings need double quotes (true, false and null are the only bare words).";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 Result<JsonDocument> ParseJson(std::string_view text) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
@@ -242,8 +276,12 @@ Result<JsonDocument> ParseJson(std::string_view text) {
     const char* reason = generator.number_too_big
                              ? "Number too big to be stored in double."
                              : rapidjson::GetParseError_En(generator.result.Code());
+    const std::string hint =
+        generator.number_too_big
+            ? std::string()
+            : ParseErrorHint(text, generator.result.Code(), generator.result.Offset());
     return InvalidArgumentError("JSON parse error at offset " +
-                                std::to_string(generator.result.Offset()) + ": " + reason);
+                                std::to_string(generator.result.Offset()) + ": " + reason + hint);
   }
   // Resolve duplicate keys everywhere, without recursion.
   std::vector<JsonValue*> stack{&doc};

@@ -187,6 +187,13 @@ int Daemon::Run(const sigset_t& signals) {
   while (!stop) {
     Status connected = transport->Connect();
     if (connected.ok()) break;
+    if (IsConfigurationError(connected.message())) {
+      // Retrying cannot fix it; a service manager shows the exit code.
+      logger_.Error("not connected: " + connected.message() +
+                    "; a configuration error, so not retrying (exit 2)");
+      emulator.Stop();
+      return kExitUsage;
+    }
     std::uniform_int_distribution<long long> draw(bound.count() / 2, bound.count());
     const std::chrono::milliseconds wait(draw(jitter));
     logger_.Warn("not connected: " + connected.message() + "; retrying in " +

@@ -355,7 +355,7 @@ Broker:
   --persistent-session  connect with clean session off, so the broker keeps
                         requests that arrive while the emulator is down and
                         redelivers unacknowledged ones (give a fixed
-                        --client-id; see "never drops" in docs/emulator.md)
+                        --client-id; see "never drops" in the documentation)
 
 State:
   --store PATH          keep shadows, versions and tombstones in this SQLite
@@ -431,8 +431,29 @@ Exit codes:
   2   usage or configuration error: bad flag or value, unreadable TLS
       files, invalid seed file
 
-Documentation: docs/emulator.md
+Documentation: docs/emulator.md in the shadowsync source repository.
 )";
+}
+
+bool IsConfigurationError(const std::string& connect_message) {
+  static const char* const kPhrases[] = {
+      "answers with TLS: it is a TLS port",
+      "does not speak TLS",
+      "TLS: the broker requires a client certificate",
+      "TLS: the broker rejected the client certificate",
+      "TLS: server certificate verification failed",
+      "TLS: the server certificate does not match the host name",
+      "TLS: the broker accepts none of the ALPN protocols",
+      ": cannot be loaded (",
+      "CONNACK return code 1 ",
+      "CONNACK return code 2 ",
+      "CONNACK return code 4 ",
+      "CONNACK return code 5 ",
+  };
+  for (const char* phrase : kPhrases) {
+    if (connect_message.find(phrase) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace shadowsync::emulator

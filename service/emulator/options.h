@@ -68,6 +68,15 @@ std::string HelpText();
 /// "shadowsync-emulator <version>\n".
 std::string VersionText();
 
+/// Whether a failed first connect (the transport's message) is a
+/// configuration error that retrying cannot fix: a TLS mismatch (wrong
+/// scheme or port, a certificate the broker refuses or requires, a server
+/// certificate that does not verify, no common ALPN protocol, a TLS file
+/// that cannot be loaded) or a CONNACK refusal other than "server
+/// unavailable" (bad protocol version, client id, user name or password, not
+/// authorized). The emulator then exits kExitUsage instead of retrying.
+bool IsConfigurationError(const std::string& connect_message);
+
 }  // namespace shadowsync::emulator
 
 #endif  // SHADOWSYNC_TOOLS_EMULATOR_OPTIONS_H_

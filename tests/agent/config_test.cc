@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "sensors/config_reader.h"
 #include "support/datalogger_settings.h"
 #include "support/json_expect.h"
 #include "support/temp_dir.h"
@@ -29,6 +30,7 @@ using ::shadowsync::testing_support::MustParse;
 using ::shadowsync::testing_support::TempDir;
 using ::shadowsync::testing_support::WriteStringToFile;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ReadSourceFile(const std::string& relative) {
   std::ifstream in(std::string(SHADOWSYNC_SOURCE_DIR) + "/" + relative, std::ios::binary);
@@ -117,6 +119,14 @@ TEST(ConfigTest, DefaultConfigTextValidatesAndExplainsItself) {
   EXPECT_EQ(config.reporting.interval_seconds, 10);
   EXPECT_EQ(LookupThreshold(config.reporting.thresholds, "system", "load").min_change, 0.5);
   EXPECT_EQ(LookupThreshold(config.reporting.thresholds, "hwmon", "x").heartbeat_seconds, 3600);
+  // Values that move on every tick do not make every tick a report (F14):
+  // uptime once an hour, available memory by 10 MB.
+  EXPECT_EQ(LookupThreshold(config.reporting.thresholds, "system", "uptime_s").min_change, 3600);
+  EXPECT_EQ(LookupThreshold(config.reporting.thresholds, "system", "mem_available_kb").min_change,
+            10240);
+  EXPECT_EQ(
+      LookupThreshold(config.reporting.thresholds, "system", "mem_available_kb").heartbeat_seconds,
+      3600);
   EXPECT_FALSE(config.output.enabled);
   ASSERT_EQ(config.sensors.size(), 2u);
   EXPECT_TRUE(config.notes.empty());
@@ -260,7 +270,23 @@ TEST(ConfigErrorTest, UnknownTopLevelKeyIsATypo) {
   const std::string m = ErrorOf(R"({"conection": {}})");
   EXPECT_THAT(m,
               HasSubstr("agent.json: /conection: expected one of \"connection\", \"reporting\""));
-  EXPECT_THAT(m, HasSubstr("found the unknown member \"conection\""));
+  EXPECT_THAT(m, HasSubstr("found the unknown member \"conection\"; did you mean \"connection\"?"));
+}
+
+// A key within 2 edits of a known one gets "did you mean"; a key farther
+// from every known one does not.
+TEST(ConfigErrorTest, ATypoGetsDidYouMean) {
+  EXPECT_THAT(ErrorOf(R"({"reporting": {"intreval_seconds": 5}})"),
+              HasSubstr("found the unknown member \"intreval_seconds\"; did you mean "
+                        "\"interval_seconds\"?"));
+  EXPECT_THAT(ErrorOf(R"({"connection": {"thing": "T"}})"), Not(HasSubstr("did you mean")));
+  EXPECT_THAT(ErrorOf(R"({"connection": {"thing_nam": "T"}})"),
+              HasSubstr("did you mean \"thing_name\"?"));
+  EXPECT_EQ(ClosestName("intreval_seconds", {"interval_seconds", "thresholds"}),
+            "interval_seconds");
+  EXPECT_EQ(ClosestName("xyz", {"interval_seconds", "qos"}), "");
+  EXPECT_EQ(ClosestName("qo", {"qos"}), "qos");
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
 }
 
 TEST(ConfigErrorTest, UnknownKeyInsideASection) {
@@ -782,6 +808,21 @@ TEST_F(ConnectionReadyTest, MissingSettings) {
   EXPECT_TRUE(CheckConnectionReady(plain).ok());
   AgentConfig disabled = MustParseConfig(R"({"AWS IoT": {"Enabled": false}})");
   EXPECT_TRUE(CheckConnectionReady(disabled).ok());
+}
+
+// F8: "127.0.0.1:21883" is a host and port, which means TLS; the missing
+// certificate error says so and shows the tcp:// form. An endpoint with a
+// scheme gets no such note.
+TEST_F(ConnectionReadyTest, AnEndpointWithoutASchemeIsTlsAndTheErrorSaysSo) {
+  AgentConfig config =
+      MustParseConfig(R"({"connection": {"endpoint": "127.0.0.1:21883", "thing_name": "T"}})");
+  const std::string message = CheckConnectionReady(config).message();
+  EXPECT_THAT(message, HasSubstr("no client certificate"));
+  EXPECT_THAT(message, HasSubstr("the endpoint \"127.0.0.1:21883\" has no scheme, so TLS is "
+                                 "used: for a plain MQTT broker write tcp://127.0.0.1:21883"));
+  AgentConfig with_scheme = MustParseConfig(
+      R"({"connection": {"endpoint": "ssl://127.0.0.1:21883", "thing_name": "T"}})");
+  EXPECT_THAT(CheckConnectionReady(with_scheme).message(), Not(HasSubstr("no scheme")));
 }
 
 }  // namespace

@@ -123,6 +123,7 @@ const BadConfig kBadConfigs[] = {
      "expected true or false, found string \"no\""},
     {R"({"type":"system","mount":["/"]})", "/sensors/2/mount",
      "unknown key for a \"system\" sensor; expected one of"},
+    {R"({"type":"system","mount":["/"]})", "/sensors/2/mount", "; did you mean \"mounts\"?"},
     {R"({"type":"system","mounts":"/"})", "/sensors/2/mounts",
      "expected an array of strings, found string \"/\""},
     {R"({"type":"system","mounts":["/",5]})", "/sensors/2/mounts/1",

@@ -31,6 +31,35 @@ std::string Error(const std::vector<std::string>& args) {
   return line.status().message();
 }
 
+// F19: what the first connect's failure says decides between exit 2 and a retry.
+TEST(OptionsTest, ConnectFailuresThatAreConfigurationErrors) {
+  for (const char* message : {
+           "connect to ssl://localhost:8883 failed: TLS: the broker requires a client certificate "
+           "(tlsv13 alert certificate required); set cert_file and key_file [Paho: x, rc -1]",
+           "connect to ssl://localhost:8883 failed: TLS: server certificate verification failed: "
+           "self-signed certificate in certificate chain (depth 1: ...)",
+           "connect to tcp://localhost:8883 failed: the server at localhost:8883 answers with TLS: "
+           "it is a TLS port, so use ssl:// (with ca_file) [Paho: x, rc -1]",
+           "connect to ssl://127.0.0.1:1883 failed: TLS: the server at 127.0.0.1:1883 does not "
+           "speak TLS (...)",
+           "connect to tcp://h:1883 failed: the broker refused the connection: CONNACK return code "
+           "5 (not authorized)",
+           "connect to tcp://h:1883 failed: the broker refused the connection: CONNACK return code "
+           "4 (bad user name or password)",
+       }) {
+    EXPECT_TRUE(IsConfigurationError(message)) << message;
+  }
+  for (const char* message : {
+           "connect to tcp://127.0.0.1:1883 failed: connection refused by 127.0.0.1:1883 (is the "
+           "broker running there?) [Paho: TCP/TLS connect failure, rc -1]",
+           "connect to tcp://h:1883 failed: the broker refused the connection: CONNACK return code "
+           "3 (server unavailable)",
+           "connect to tcp://h:1883 failed: TCP connect to h:1883 timed out after 5000 ms",
+       }) {
+    EXPECT_FALSE(IsConfigurationError(message)) << message;
+  }
+}
+
 TEST(OptionsTest, Defaults) {
   const CommandLine line = Parse({});
   EXPECT_EQ(line.action, CommandLine::Action::kRun);

@@ -1303,6 +1303,27 @@ TEST_F(EmulatorProcessTest, SigtermExportsAndExitsZeroWithinTwoSecondsAndTheExpo
   EXPECT_TRUE(stopped.ok()) << stopped.ToString();
 }
 
+// F19: a configuration error on the first connect (here no client
+// certificate for a listener that requires one) exits 2 with the cause,
+// instead of retrying forever; a broker that is merely down is retried
+// (EmulatorProcessTest's restart tests).
+TEST_F(EmulatorProcessTest, AConfigurationErrorOnTheFirstConnectExitsTwo) {
+  ASSERT_TRUE(StartBroker());
+  testing_support::ChildProcessOptions run;
+  run.argv = {SHADOWSYNC_BINARY_DIR "/service/emulator/shadowsync-emulator", "--broker",
+              broker_.tls_ec_uri(), "--ca", certs_->ca_cert};
+  const auto started = std::chrono::steady_clock::now();
+  Result<testing_support::ProcessOutput> ran = testing_support::RunProcess(run, 20s);
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  EXPECT_TRUE(ran->status.exited() && ran->status.exit_code() == 2)
+      << ran->status.ToString() << "\n"
+      << ran->output;
+  EXPECT_THAT(ran->output, HasSubstr("the broker requires a client certificate"));
+  EXPECT_THAT(ran->output, HasSubstr("a configuration error, so not retrying (exit 2)"));
+  EXPECT_THAT(ran->output, ::testing::Not(HasSubstr("retrying in")));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
+}
+
 TEST_F(EmulatorProcessTest, SeedFileLoadsAndABadOneExitsTwoNamingFileAndPointer) {
   ASSERT_TRUE(StartBroker());
   Result<std::unique_ptr<TempDir>> dir = TempDir::Create("shadowsync-emu-seed");

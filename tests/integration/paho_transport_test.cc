@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "mqtt/backoff.h"
@@ -432,10 +434,25 @@ TEST_F(ValidateMqttOptionsTest, NamesTheFieldAndPathOfABadFile) {
   ExpectInvalid(key_as_ca, "ca_file: " + key_as_ca.ca_file + ": no PEM certificate");
   MqttOptions key_as_cert = Tls();
   key_as_cert.cert_file = certs_->default_client().ec.key;
-  ExpectInvalid(key_as_cert, "cert_file: " + key_as_cert.cert_file + ": not a PEM certificate");
+  ExpectInvalid(key_as_cert, "cert_file " + key_as_cert.cert_file +
+                                 " holds a private key, not a certificate (are cert_file and "
+                                 "key_file swapped?)");
+  // What a file holds is checked before the key's mode: a certificate given
+  // as the key is named as such, not "chmod 600 <the certificate>".
   MqttOptions cert_as_key = Tls();
   cert_as_key.key_file = certs_->default_client().ec.cert;
-  ExpectInvalid(cert_as_key, "key_file: " + cert_as_key.key_file + ": not a PEM private key");
+  ExpectInvalid(cert_as_key, "key_file " + cert_as_key.key_file +
+                                 " holds a certificate, not a private key (are cert_file and "
+                                 "key_file swapped?)");
+  MqttOptions swapped = Tls();
+  std::swap(swapped.cert_file, swapped.key_file);
+  ExpectInvalid(swapped, "(are cert_file and key_file swapped?)");
+  // A file that is neither: the parser's verdict.
+  const std::string garbage = certs_->dir + "/garbage.key";
+  ASSERT_TRUE(testing_support::WriteStringToFile(garbage, "not pem", 0600).ok());
+  MqttOptions garbage_key = Tls();
+  garbage_key.key_file = garbage;
+  ExpectInvalid(garbage_key, "key_file: " + garbage + ": not a PEM private key");
 
   if (geteuid() != 0) {  // root reads mode-0000 files anyway
     const std::string unreadable = certs_->dir + "/unreadable.pem";
@@ -444,6 +461,30 @@ TEST_F(ValidateMqttOptionsTest, NamesTheFieldAndPathOfABadFile) {
     locked.key_file = unreadable;
     ExpectInvalid(locked, "key_file: " + unreadable + ": Permission denied");
   }
+}
+
+// The agent's rule, for every user of the library (shadowctl, the emulator,
+// embedders): a private key readable by group or others is refused.
+TEST_F(ValidateMqttOptionsTest, KeyReadableByOthersIsRefusedWithTheFix) {
+  Result<std::string> key_text = testing_support::ReadFileToString(Tls().key_file);
+  ASSERT_TRUE(key_text.ok());
+  const std::string open_key = certs_->dir + "/open.key";
+  ASSERT_TRUE(testing_support::WriteStringToFile(open_key, *key_text, 0644).ok());
+  ASSERT_EQ(::chmod(open_key.c_str(), 0644), 0);  // whatever the umask
+  MqttOptions options = Tls();
+  options.key_file = open_key;
+  const Status status = ValidateMqttOptions(options);
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+  EXPECT_EQ(status.message(), "key_file " + open_key +
+                                  " has mode 0644: the private key must not be readable by group "
+                                  "or others; fix: chmod 600 " +
+                                  open_key);
+  ASSERT_EQ(::chmod(open_key.c_str(), 0640), 0);
+  EXPECT_THAT(ValidateMqttOptions(options).message(), HasSubstr("has mode 0640"));
+  ASSERT_EQ(::chmod(open_key.c_str(), 0600), 0);
+  EXPECT_TRUE(ValidateMqttOptions(options).ok());
+  ASSERT_EQ(::chmod(open_key.c_str(), 0400), 0);
+  EXPECT_TRUE(ValidateMqttOptions(options).ok());
 }
 
 TEST_F(ValidateMqttOptionsTest, KeyThatDoesNotMatchTheCertificate) {
@@ -465,6 +506,7 @@ TEST_F(ValidateMqttOptionsTest, EncryptedKeyIsRefusedWithoutPrompting) {
               encrypted};
   Result<testing_support::ProcessOutput> made = testing_support::RunProcess(run, 10s);
   ASSERT_TRUE(made.ok() && made->status.success()) << (made.ok() ? made->output : "");
+  ASSERT_EQ(::chmod(encrypted.c_str(), 0600), 0);
   MqttOptions options = Tls();
   options.key_file = encrypted;
   ExpectInvalid(options, "key_file: " + encrypted + ": the private key is encrypted");

@@ -318,7 +318,8 @@ TEST(BuildRequestTest, JsonErrorShowsTheOffset) {
       BuildRequest(ParseOk(With(Base("update"), {"--desired", R"({"a":1,})"})), "t");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
-            "--desired: JSON parse error at offset 7: Missing a name for object member.\n"
+            "--desired: JSON parse error at offset 7: Missing a name for object member. A "
+            "trailing comma before '}'? JSON allows none.\n"
             "  {\"a\":1,}\n"
             "         ^");
   Result<Request> empty = BuildRequest(ParseOk(With(Base("update"), {"--reported", ""})), "t");
@@ -629,6 +630,18 @@ TEST(ShadowCtlTest, ConnectFailureExitsFiveWithTheCause) {
   EXPECT_EQ(p.rc, kExitConnection);
   EXPECT_EQ(p.err, "error: cannot connect to tcp://127.0.0.1:1883: connection refused\n");
 
+  // The transport's TLS diagnosis names the flags, not MqttOptions' fields.
+  FakeTransport no_cert;
+  no_cert.connect_status = Status(
+      StatusCode::kUnavailable,
+      "connect to ssl://localhost:28883 failed: TLS: the broker requires a client certificate "
+      "(tlsv13 alert certificate required); set cert_file and key_file");
+  Outcome c = RunCtl(
+      ParseOk({"get", "--thing", "lamp", "--broker", "ssl://localhost:28883", "--ca", "ca.crt"}),
+      no_cert);
+  EXPECT_EQ(c.rc, kExitConnection);
+  EXPECT_THAT(c.err, HasSubstr("; set --cert and --key\n"));
+
   // A cause that names the URI already is shown alone.
   FakeTransport named;
   named.connect_status =
@@ -807,13 +820,57 @@ TEST(RunMainTest, InvalidUpdateIsNotSent) {
   EXPECT_EQ(probe.calls, 0);
 }
 
+TEST(InFlagTermsTest, NamesTheFlagsNotTheFields) {
+  EXPECT_EQ(InFlagTerms("ca_file: required for ssl://"), "--ca: required for ssl://");
+  EXPECT_EQ(InFlagTerms("set cert_file and key_file"), "set --cert and --key");
+  EXPECT_EQ(InFlagTerms("alpn_protocols: empty protocol name"), "--alpn: empty protocol name");
+  // Not inside other words or paths.
+  EXPECT_EQ(InFlagTerms("/etc/ca_file.pem and my_cert_file"), "/etc/ca_file.pem and my_cert_file");
+}
+
+// F10: --desired with a whole request nests it; valid, so sent, but warned.
+TEST(RunMainTest, DesiredWithAStateMemberIsSentWithAWarning) {
+  FactoryProbe probe;
+  Result<Request> nested = BuildRequest(
+      ParseOk(With(Base("update"), {"--desired", R"({"state":{"desired":{"a":1}}})"})), "t");
+  ASSERT_TRUE(nested.ok()) << nested.status().ToString();
+  ASSERT_EQ(nested->warnings.size(), 1u);
+  EXPECT_EQ(nested->warnings[0],
+            "--desired got an object with a \"state\" member, which is stored as desired.state; "
+            "to send a whole update request {\"state\":{...}}, use --file F (or --file - for "
+            "stdin)");
+  Result<Request> reported =
+      BuildRequest(ParseOk(With(Base("update"), {"--reported", R"({"reported":{"a":1}})"})), "t");
+  ASSERT_TRUE(reported.ok());
+  EXPECT_THAT(reported->warnings, ElementsAre(HasSubstr("stored as reported.reported")));
+  Result<Request> plain =
+      BuildRequest(ParseOk(With(Base("update"), {"--desired", R"({"a":{"state":1}})"})), "t");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->warnings.empty());
+  // RunMain prints it before it connects.
+  Outcome o = Main(With(Base("update"), {"--desired", R"({"state":{"desired":{"a":1}}})"}),
+                   [](const MqttOptions&) -> Result<std::unique_ptr<Transport>> {
+                     return Status(StatusCode::kUnavailable, "down");
+                   });
+  EXPECT_THAT(o.err, StartsWith("warning: --desired got an object with a \"state\" member"));
+}
+
 TEST(RunMainTest, FactoryErrors) {
   auto failing = [](Status status) {
     return [status](const MqttOptions&) -> Result<std::unique_ptr<Transport>> { return status; };
   };
   Outcome bad = Main(Base("get"), failing(InvalidArgumentError("ca_file: cannot read 'x'")));
   EXPECT_EQ(bad.rc, kExitUsage);
-  EXPECT_EQ(bad.err, "error: ca_file: cannot read 'x'\n");
+  EXPECT_EQ(bad.err, "error: --ca: cannot read 'x'\n");  // shadowctl's name for ca_file
+  // The library's key rule (the agent's) holds here too, named by the flag.
+  Outcome open_key =
+      Main(Base("get"), failing(FailedPreconditionError(
+                            "key_file k.pem has mode 0644: the private key must not be readable by "
+                            "group or others; fix: chmod 600 k.pem")));
+  EXPECT_EQ(open_key.rc, kExitUsage);
+  EXPECT_EQ(open_key.err,
+            "error: --key k.pem has mode 0644: the private key must not be readable by group or "
+            "others; fix: chmod 600 k.pem\n");
   Outcome down = Main(Base("get"), failing(Status(StatusCode::kUnavailable, "no memory")));
   EXPECT_EQ(down.rc, kExitConnection);
 }

@@ -5,11 +5,13 @@
 
 #include "shadowsync/json.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "support/json_expect.h"
 
@@ -24,6 +26,33 @@ TEST(JsonTest, ParseErrorNamesOffsetAndReason) {
   EXPECT_EQ(doc.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(doc.status().message().find("offset 12"), std::string::npos) << doc.status().message();
   EXPECT_NE(doc.status().message().find("Invalid value"), std::string::npos);
+}
+
+// Hand-written JSON's usual mistakes get their cause named after RapidJSON's
+// wording (shadowctl --desired, the agent's configuration, the emulator's
+// seed file all show this message).
+TEST(JsonTest, ParseErrorsOfHandWrittenJsonSayWhatIsWrong) {
+  auto message = [](std::string_view text) {
+    Result<JsonDocument> parsed = ParseJson(text);
+    return parsed.ok() ? std::string("(parsed)") : parsed.status().message();
+  };
+  EXPECT_EQ(message(R"({agent:{"interval_seconds":5}})"),
+            "JSON parse error at offset 1: Missing a name for object member. Object keys need "
+            "double quotes: {\"key\": 1}.");
+  EXPECT_THAT(message("{'a':1}"),
+              ::testing::EndsWith("Object keys need double quotes: {\"key\": 1}."));
+  EXPECT_THAT(message(R"({"a":1, })"),
+              ::testing::EndsWith("A trailing comma before '}'? JSON allows none."));
+  EXPECT_THAT(message(R"({"a":[1,2,]})"),
+              ::testing::EndsWith("A trailing comma? JSON allows none."));
+  EXPECT_THAT(message(R"({"a":'x'})"),
+              ::testing::EndsWith("Strings need double quotes: \"text\"."));
+  EXPECT_THAT(message(R"({"mode":heat})"),
+              ::testing::HasSubstr("Invalid value. Strings need double quotes (true, false"));
+  EXPECT_THAT(message(R"({"a":1,,"b":2})"), ::testing::EndsWith("member. One comma too many?"));
+  // Nothing to add: the reason alone.
+  EXPECT_EQ(message(R"({"a":1)"),
+            "JSON parse error at offset 6: Missing a comma or '}' after an object member.");
 }
 
 TEST(JsonTest, RejectsNanInfinityAndHugeNumbers_12a8) {

@@ -99,6 +99,8 @@ exit codes:
   5    cannot connect, subscribe or publish (the transport's cause on stderr)
   130  interrupted by SIGINT or SIGTERM while waiting for an answer
        (a second signal exits at once with 128 + its number)
+
+Documentation: docs/shadowctl.md in the shadowsync source repository.
 )";
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -260,6 +262,36 @@ Status ValidateUpdatePayload(const std::string& payload, const DocumentLimits& l
   return Status::Ok();
 }
 
+}  // namespace
+
+std::string InFlagTerms(std::string message) {
+  static const std::pair<std::string_view, std::string_view> kNames[] = {
+      {"cert_file", "--cert"},
+      {"key_file", "--key"},
+      {"ca_file", "--ca"},
+      {"alpn_protocols", "--alpn"}};
+  const auto word_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (const auto& [field, flag] : kNames) {
+    for (std::size_t at = message.find(field); at != std::string::npos;
+         at = message.find(field, at)) {
+      const std::size_t end = at + field.size();
+      if ((at > 0 &&
+           (word_char(message[at - 1]) || message[at - 1] == '/' || message[at - 1] == '-')) ||
+          (end < message.size() && word_char(message[end]))) {
+        at = end;  // part of a longer name or a path
+        continue;
+      }
+      message.replace(at, field.size(), flag);
+      at += flag.size();
+    }
+  }
+  return message;
+}
+
+namespace {
+
 Result<Request> BuildUpdateRequest(const Options& options, const std::string& client_token) {
   const std::string version_member =
       options.version ? "\"version\":" + std::to_string(*options.version) : "";
@@ -271,6 +303,21 @@ Result<Request> BuildUpdateRequest(const Options& options, const std::string& cl
     if (!parsed.ok()) {
       return InvalidArgumentError(
           JsonError(desired ? "--desired" : "--reported", text, parsed.status()));
+    }
+    // A whole request given as the state is stored nested (desired.state):
+    // valid, and almost never meant.
+    if (parsed->IsObject()) {
+      for (const char* member : {"state", "desired", "reported"}) {
+        if (parsed->HasMember(member)) {
+          request.warnings.push_back(
+              std::string(desired ? "--desired" : "--reported") + " got an object with a \"" +
+              member + "\" member, which is stored as " + (desired ? "desired." : "reported.") +
+              member +
+              "; to send a whole update request {\"state\":{...}}, use --file F (or --file - "
+              "for stdin)");
+          break;
+        }
+      }
     }
     // The user's bytes go out as written; ParseJson only checked them.
     request.client_token = client_token;
@@ -563,7 +610,7 @@ std::string MakeClientToken() {
 Result<Request> BuildRequest(const Options& options, const std::string& client_token) {
   if (options.command == Command::kUpdate) return BuildUpdateRequest(options, client_token);
   // P5: the body of get and delete is ignored except for the token it echoes.
-  return Request{"{\"clientToken\":" + JsonString(client_token) + "}", client_token};
+  return Request{"{\"clientToken\":" + JsonString(client_token) + "}", client_token, {}};
 }
 
 // --- StopSignal ---
@@ -631,10 +678,11 @@ int ShadowCtl::Connect() {
   const std::string& uri = options_.mqtt.server_uri;
   // The Paho transport names the URI and diagnoses the cause itself (TLS
   // alerts, certificate problems, wrong port), so its message stands alone.
-  if (s.message().find(uri) != std::string::npos) {
-    err_ << "error: " << s.message() << "\n";
+  const std::string message = InFlagTerms(s.message());
+  if (message.find(uri) != std::string::npos) {
+    err_ << "error: " << message << "\n";
   } else {
-    err_ << "error: cannot connect to " << uri << ": " << s.message() << "\n";
+    err_ << "error: cannot connect to " << uri << ": " << message << "\n";
   }
   if (StartsWith(uri, "ssl://") && PortOf(uri) == 443 && options_.mqtt.alpn_protocols.empty()) {
     err_ << "hint: AWS IoT on port 443 needs --alpn x-amzn-mqtt-ca\n";
@@ -817,10 +865,16 @@ int RunMain(const std::vector<std::string>& args, const TransportFactory& factor
     }
     request = std::move(*built);
   }
+  for (const std::string& warning : request.warnings) err << "warning: " << warning << "\n";
   Result<std::unique_ptr<Transport>> transport = factory(options.mqtt);
   if (!transport.ok()) {
-    err << "error: " << transport.status().message() << "\n";
-    return transport.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitConnection;
+    err << "error: " << InFlagTerms(transport.status().message()) << "\n";
+    // A bad option or TLS file (kFailedPrecondition: a key readable by
+    // others) is the user's to fix: a usage error.
+    const StatusCode code = transport.status().code();
+    return code == StatusCode::kInvalidArgument || code == StatusCode::kFailedPrecondition
+               ? kExitUsage
+               : kExitConnection;
   }
   ShadowCtl ctl(options, std::move(request), **transport, out, err, stop);
   return ctl.Run();

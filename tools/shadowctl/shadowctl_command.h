@@ -91,6 +91,9 @@ std::string MakeClientToken();
 struct Request {
   std::string payload;
   std::string client_token;
+  /// Things that are valid but probably not what the user meant, for
+  /// stderr ("warning: ..."), e.g. --desired '{"state":{...}}'.
+  std::vector<std::string> warnings;
 };
 
 /// The payload of the request for `options.command` (not watch):
@@ -100,6 +103,11 @@ struct Request {
 /// `client_token` is used unless a --file payload carries its own.
 /// kInvalidArgument explains what the service would reject and why.
 Result<Request> BuildRequest(const Options& options, const std::string& client_token);
+
+/// `message` (from MqttOptions checks or the transport) in shadowctl's
+/// terms: the MqttOptions field names cert_file, key_file, ca_file and
+/// alpn_protocols become --cert, --key, --ca and --alpn.
+std::string InFlagTerms(std::string message);
 
 /// Lets another thread (main's signal thread) interrupt a running command.
 /// Thread safety: safe for concurrent use.

@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -103,9 +106,52 @@ Status CheckCaFile(const std::string& path) {
   return Status::Ok();
 }
 
+Status CheckPrivateKeyMode(const std::string& key_path) {
+  struct stat st {};
+  if (stat(key_path.c_str(), &st) != 0)
+    return FileError("key_file", key_path, std::strerror(errno));
+  const unsigned mode = static_cast<unsigned>(st.st_mode) & 07777u;
+  if ((mode & 0044u) != 0) {
+    char octal[8];
+    std::snprintf(octal, sizeof(octal), "%04o", mode);
+    return FailedPreconditionError("key_file " + key_path + " has mode " + octal +
+                                   ": the private key must not be readable by group or others; "
+                                   "fix: chmod 600 " +
+                                   key_path);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Whether the file at `path` contains `marker` (PEM headers; the files are
+// small). Never copies key material anywhere.
+bool FileContains(const std::string& path, std::string_view marker) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.find(marker) != std::string::npos;
+}
+
+}  // namespace
+
 Status CheckClientCertificate(const std::string& cert_path, const std::string& key_path) {
   if (Status s = CheckReadableFile("cert_file", cert_path); !s.ok()) return s;
   if (Status s = CheckReadableFile("key_file", key_path); !s.ok()) return s;
+  // What the files hold before the key's mode: a certificate given as the
+  // key would otherwise get "chmod 600 <the certificate>".
+  constexpr std::string_view kCertificate = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kKey = "PRIVATE KEY-----";
+  if (FileContains(key_path, kCertificate) && !FileContains(key_path, kKey)) {
+    return InvalidArgumentError("key_file " + key_path +
+                                " holds a certificate, not a private key (are cert_file and "
+                                "key_file swapped?)");
+  }
+  if (FileContains(cert_path, kKey) && !FileContains(cert_path, kCertificate)) {
+    return InvalidArgumentError("cert_file " + cert_path +
+                                " holds a private key, not a certificate (are cert_file and "
+                                "key_file swapped?)");
+  }
+  if (Status s = CheckPrivateKeyMode(key_path); !s.ok()) return s;
   ERR_clear_error();
 
   std::unique_ptr<BIO, BioFree> cert_bio(BIO_new_file(cert_path.c_str(), "r"));

@@ -28,9 +28,18 @@ Status CheckReadableFile(std::string_view field, const std::string& path);
 /// Readable and holds at least one PEM certificate.
 Status CheckCaFile(const std::string& path);
 
-/// Both readable; the first certificate of `cert_path` parses, the key in
-/// `key_path` parses (unencrypted PEM: there is no password option), and the
-/// key belongs to the certificate ("key_file does not match cert_file ...").
+/// kFailedPrecondition "key_file <path> has mode 0644: ...; fix: chmod 600
+/// <path>" when the key file is readable by group or others (the rule of
+/// shadowsync-agent, ssh and AWS's guides), OK otherwise.
+Status CheckPrivateKeyMode(const std::string& key_path);
+
+/// Both readable; neither holds only what the other should (swapped files:
+/// "key_file <path> holds a certificate, not a private key (are cert_file
+/// and key_file swapped?)"), checked before the key's mode
+/// (CheckPrivateKeyMode); the first certificate of `cert_path` parses, the
+/// key in `key_path` parses (unencrypted PEM: there is no password option),
+/// and the key belongs to the certificate ("key_file does not match
+/// cert_file ...").
 Status CheckClientCertificate(const std::string& cert_path, const std::string& key_path);
 
 /// Empties this thread's OpenSSL error queue and returns its entries joined
