@@ -49,7 +49,15 @@ def main(source_dir, plugin, shadowctl):
     with open(conf, "w") as f:
         f.write(text)
     log = open(os.path.join(work, "mosquitto.log"), "w")
-    broker = subprocess.Popen(["mosquitto", "-c", conf], stdout=log, stderr=subprocess.STDOUT)
+    # A sanitizer build's plugin needs the sanitizer runtime preloaded into
+    # the uninstrumented mosquitto (tests/support/plugin_environment.h).
+    env = dict(os.environ)
+    preload = os.environ.get("SHADOWSYNC_PLUGIN_PRELOAD", "")
+    if preload:
+        env["LD_PRELOAD"] = preload
+        env["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1"
+    broker = subprocess.Popen(["mosquitto", "-c", conf], stdout=log, stderr=subprocess.STDOUT,
+                              env=env)
     try:
         deadline = time.time() + 10
         while True:
