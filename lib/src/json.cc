@@ -11,8 +11,8 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 #include <utility>
@@ -223,7 +223,7 @@ bool IsValidUtf8(std::string_view bytes) {
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
     if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;  // overlong
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                             // surrogate
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                            // surrogate
     if (cp > 0x10FFFF) return false;
     i += len;
   }
@@ -267,7 +267,8 @@ std::string ParseErrorHint(std::string_view text, rapidjson::ParseErrorCode code
 Result<JsonDocument> ParseJson(std::string_view text) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
-    return InvalidArgumentError("JSON parse error at offset 0: a UTF-8 byte-order mark is not allowed");
+    return InvalidArgumentError(
+        "JSON parse error at offset 0: a UTF-8 byte-order mark is not allowed");
   }
   JsonDocument doc;
   ParseGenerator generator{text, {}, false};

@@ -108,7 +108,8 @@ TEST(JsonTest, DuplicateKeysLastOneWins_12a8) {
 
 TEST(JsonTest, DuplicateKeysInLargeObjects_12a8) {
   std::string text = "{";
-  for (int i = 0; i < 40; ++i) text += "\"k" + std::to_string(i % 20) + "\":" + std::to_string(i) + ",";
+  for (int i = 0; i < 40; ++i)
+    text += "\"k" + std::to_string(i % 20) + "\":" + std::to_string(i) + ",";
   text += "\"k0\":\"last\"}";
   JsonDocument doc = MustParse(text);
   ASSERT_EQ(doc.MemberCount(), 20u);
@@ -131,13 +132,13 @@ TEST(JsonTest, Utf8Validation_415) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));  // é € 😀
-  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));                          // U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xC0\x80"));                                 // overlong NUL
-  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));                             // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));                             // surrogate D800
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));                         // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xC3"));                                     // truncated
-  EXPECT_FALSE(IsValidUtf8("\x80"));                                     // lone continuation
+  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));                           // U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xC0\x80"));                                  // overlong NUL
+  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));                              // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));                              // surrogate D800
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));                          // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xC3"));                                      // truncated
+  EXPECT_FALSE(IsValidUtf8("\x80"));                                      // lone continuation
   EXPECT_FALSE(IsValidUtf8("\xFF"));
   EXPECT_FALSE(IsValidUtf8("ok\xE2\x82"));
 }
@@ -187,8 +188,7 @@ TEST(JsonTest, NestingDepthCountsNonEmptyContainers_L2) {
   EXPECT_EQ(NestingDepth(MustParse(R"({"a":[1]})")), 2);
   EXPECT_EQ(NestingDepth(MustParse(R"({"a":{"b":{"c":1}},"d":[[[1]]]})")), 4);
   // The spec's example desired.one.two.three.four.five is six levels.
-  EXPECT_EQ(NestingDepth(MustParse(R"({"one":{"two":{"three":{"four":{"five":{"x":1}}}}}})")),
-            6);
+  EXPECT_EQ(NestingDepth(MustParse(R"({"one":{"two":{"three":{"four":{"five":{"x":1}}}}}})")), 6);
 }
 
 TEST(JsonTest, CompactSizeMatchesSerialisation_L1) {
