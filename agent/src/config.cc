@@ -77,25 +77,6 @@ std::string ResolvePath(const std::string& source, std::string_view path) {
   return dir.empty() ? p.string() : (dir / p).string();
 }
 
-// "JSON parse error at offset N: reason" plus line and column.
-std::string ParseErrorWithLine(std::string_view text, const std::string& message) {
-  const std::string marker = "offset ";
-  const std::size_t at = message.find(marker);
-  if (at == std::string::npos) return message;
-  const std::size_t offset = std::strtoull(message.c_str() + at + marker.size(), nullptr, 10);
-  std::size_t line = 1;
-  std::size_t column = 1;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return message + " (line " + std::to_string(line) + ", column " + std::to_string(column) + ")";
-}
-
 // An endpoint split into its parts. `port` is 0 when the text gives none.
 struct Endpoint {
   std::string host;
@@ -624,7 +605,7 @@ Result<AgentConfig> ParseConfig(std::string_view text, const std::string& source
   Result<JsonDocument> doc = ParseJson(text);
   if (!doc.ok()) {
     return InvalidArgumentError(source_name + ": " +
-                                ParseErrorWithLine(text, doc.status().message()));
+                                WithLineAndColumn(text, doc.status().message()));
   }
   std::vector<std::string> notes;
   Normalize(*doc, &notes);

@@ -264,6 +264,24 @@ std::string ParseErrorHint(std::string_view text, rapidjson::ParseErrorCode code
 
 }  // namespace
 
+std::string WithLineAndColumn(std::string_view text, const std::string& message) {
+  static constexpr std::string_view kAt = "at offset ";
+  const std::size_t at = message.find(kAt);
+  if (at == std::string::npos) return message;
+  const std::size_t offset = std::strtoull(message.c_str() + at + kAt.size(), nullptr, 10);
+  std::size_t line = 1;
+  std::size_t column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return message + " (line " + std::to_string(line) + ", column " + std::to_string(column) + ")";
+}
+
 Result<JsonDocument> ParseJson(std::string_view text) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {

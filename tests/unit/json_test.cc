@@ -211,3 +211,18 @@ TEST(JsonTest, PointerEscapesTildeAndSlash) {
 
 }  // namespace
 }  // namespace shadowsync
+
+namespace shadowsync {
+namespace {
+
+TEST(JsonTest, WithLineAndColumnPlacesTheParseErrorOffset) {
+  const std::string text = "{\n  \"a\": 1,\n  x\n}";
+  Result<JsonDocument> doc = ParseJson(text);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_THAT(WithLineAndColumn(text, doc.status().message()),
+              ::testing::HasSubstr("(line 3, column 3)"));
+  EXPECT_EQ(WithLineAndColumn(text, "no offset here"), "no offset here");
+}
+
+}  // namespace
+}  // namespace shadowsync

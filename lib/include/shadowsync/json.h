@@ -36,6 +36,11 @@ bool IsValidUtf8(std::string_view bytes);
 /// On failure: kInvalidArgument, "JSON parse error at offset N: <reason>".
 Result<JsonDocument> ParseJson(std::string_view text);
 
+/// `message`, a ParseJson(text) error, with " (line L, column C)" appended
+/// for its "at offset N" (columns count bytes from 1); unchanged when it
+/// names no offset. For errors about files a person edits.
+std::string WithLineAndColumn(std::string_view text, const std::string& message);
+
 /// Compact serialisation (no spaces, non-ASCII kept as raw UTF-8).
 std::string ToCompactJson(const JsonValue& value);
 

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
@@ -76,21 +75,6 @@ std::string NormalizeSha256(std::string_view text) {
   return out.size() == 64 ? out : std::string();
 }
 
-// "line 3, column 7" for a byte offset, counting columns in bytes from 1.
-std::string LineAndColumn(std::string_view text, std::size_t offset) {
-  std::size_t line = 1;
-  std::size_t column = 1;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 Result<RegistryThing> ParseThing(std::string_view name, const JsonValue& v,
                                  const std::string& pointer) {
   if (Status s = ValidateThingName(name); !s.ok()) return At(pointer, s.message());
@@ -143,13 +127,7 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
 
   Result<JsonDocument> parsed = ParseJson(text);
   if (!parsed.ok()) {
-    std::string message = parsed.status().message();
-    static constexpr std::string_view kAt = "at offset ";
-    if (const std::size_t at = message.find(kAt); at != std::string::npos) {
-      const std::size_t offset = std::strtoull(message.c_str() + at + kAt.size(), nullptr, 10);
-      message += " (" + LineAndColumn(text, offset) + ")";
-    }
-    return InvalidArgumentError(prefix + message);
+    return InvalidArgumentError(prefix + WithLineAndColumn(text, parsed.status().message()));
   }
   const JsonDocument& doc = *parsed;
   if (!doc.IsObject()) {
