@@ -749,6 +749,23 @@ TEST(PahoTransportTest, WorksUnderAnAwsLikeThingPolicy) {
   // the messages, so a refused SUBACK is tested with FakeMqttServer below.)
 }
 
+// A listening TCP socket on 127.0.0.1 with a port the kernel chose, for the
+// fake brokers below; -1 (port untouched) when that fails.
+int ListenOnLoopback(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 || listen(fd, 4) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
 // A minimal MQTT 3.1.1 server for what mosquitto 2.0.11 never does: refuse
 // a subscription. It serves one client at a time: CONNACK 0 for CONNECT,
 // SUBACK granting QoS 1 except 0x80 for filters starting with "refused/",
@@ -756,18 +773,11 @@ TEST(PahoTransportTest, WorksUnderAnAwsLikeThingPolicy) {
 class FakeMqttServer {
  public:
   FakeMqttServer() {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        listen(listener_, 4) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    listener_ = ListenOnLoopback(&port_);
+    if (listener_ < 0) {
       ADD_FAILURE() << "FakeMqttServer: cannot listen";
       return;
     }
-    port_ = ntohs(address.sin_port);
     thread_ = std::thread([this] { Run(); });
   }
   ~FakeMqttServer() {
@@ -1521,18 +1531,11 @@ class SessionBroker {
   };
 
   SessionBroker() {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        listen(listener_, 4) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    listener_ = ListenOnLoopback(&port_);
+    if (listener_ < 0) {
       ADD_FAILURE() << "SessionBroker: cannot listen";
       return;
     }
-    port_ = ntohs(address.sin_port);
     thread_ = std::thread([this] { Run(); });
   }
   ~SessionBroker() {
