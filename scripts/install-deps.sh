@@ -15,6 +15,7 @@ PACKAGES=(
   cmake               # build system (>= 3.25; bookworm has 3.25.1)
   pkg-config          # dependency discovery for packages without CMake configs
   git                 # the tests and tools expect a git checkout
+  libcli11-dev        # CLI11: the command line of every program (cli/); header-only, build only
   rapidjson-dev       # JSON: the document currency of the library and its public API
   googletest          # GoogleTest/GoogleMock sources (CMake config of the -dev packages)
   libgtest-dev        # GoogleTest: unit tests and the conformance runner
