@@ -3,6 +3,7 @@
 #include "command_line.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "did_you_mean.h"
@@ -30,6 +31,46 @@ void CollectFlagNames(const CLI::App& app, std::vector<std::string>* names) {
   for (const CLI::App* sub : app.get_subcommands()) CollectFlagNames(*sub, names);
 }
 
+// CLI11 2.1 prints each flag's description on one line, however long; this
+// formatter wraps it at kHelpWidth columns, aligned under the first line.
+constexpr std::size_t kHelpWidth = 100;
+constexpr std::size_t kFlagColumn = 34;
+
+std::string Wrapped(const std::string& text, std::size_t width) {
+  std::string out;
+  std::size_t line_length = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    if (text[at] == '\n') {
+      out += '\n';
+      line_length = 0;
+      ++at;
+      continue;
+    }
+    std::size_t end = text.find_first_of(" \n", at);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(at, end - at);
+    if (line_length > 0 && line_length + 1 + word.size() > width) {
+      out += '\n';
+      line_length = 0;
+    } else if (line_length > 0) {
+      out += ' ';
+      ++line_length;
+    }
+    out += word;
+    line_length += word.size();
+    at = end < text.size() && text[end] == ' ' ? end + 1 : end;
+  }
+  return out;
+}
+
+class WrappingFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_desc(const CLI::Option* option) const override {
+    return Wrapped(option->get_description(), kHelpWidth - kFlagColumn);
+  }
+};
+
 }  // namespace
 
 CommandLine::CommandLine(std::string name, std::string description, std::string version)
@@ -40,8 +81,10 @@ CommandLine::CommandLine(std::string name, std::string description, std::string 
   // Unknown arguments are collected rather than thrown, so that the error
   // can suggest the nearest flag (UnknownArgument). Subcommands inherit it.
   app_.allow_extras();
-  app_.get_formatter()->column_width(34);
-  app_.get_formatter()->label("REQUIRED", "(required)");
+  auto formatter = std::make_shared<WrappingFormatter>();
+  formatter->column_width(kFlagColumn);
+  formatter->label("REQUIRED", "(required)");
+  app_.formatter(formatter);
 }
 
 Result<ParseOutcome> CommandLine::Parse(const std::vector<std::string>& args) {

@@ -44,7 +44,7 @@ CLI::Validator NameRule(Status (*rule)(std::string_view), const char* what) {
         const Status valid = rule(value);
         return valid.ok() ? std::string() : valid.message();
       },
-      "NAME", what);
+      "", what);
 }
 
 // Adds `--name VALUE` that stores into `*slot`, checked by `check`.
@@ -96,7 +96,8 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags, const ConnectionF
       ->type_name("ID");
   if (spec.shadow_flags) {
     AddValue(app, "--thing", &flags->thing, "thing name",
-             NameRule(&ValidateThingName, "thing name"));
+             NameRule(&ValidateThingName, "thing name"))
+        ->type_name("NAME");
     AddValue(app, "--shadow", &flags->shadow, "named shadow (\"\" or absent: the classic shadow)",
              CLI::Validator(
                  [](const std::string& value) {
@@ -104,9 +105,10 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags, const ConnectionF
                    const Status valid = ValidateShadowName(value);
                    return valid.ok() ? std::string() : valid.message();
                  },
-                 "NAME", "shadow name"))
+                 "", "shadow name"))
         ->expected(0, 1)
-        ->default_str("");
+        ->default_str("")
+        ->type_name("NAME");
   }
 }
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <utility>
 
+#include "cli/did_you_mean.h"
+
 namespace shadowsync::agent {
 
 std::string DescribeFoundValue(const JsonValue& value) {
@@ -167,35 +169,6 @@ Result<const JsonValue*> ConfigReader::Object(const std::string& key, bool requi
   return value;
 }
 
-// The Levenshtein distance of a and b (for "did you mean").
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_distance = 3;  // within 2 edits
-  for (const std::string& candidate : candidates) {
-    const std::size_t d = EditDistance(name, candidate);
-    if (d < best_distance && d < std::max(name.size(), candidate.size())) {
-      best = candidate;
-      best_distance = d;
-    }
-  }
-  return best;
-}
-
 Status ConfigReader::CheckNoUnknownKeys(const std::string& kind) const {
   for (auto it = object_->MemberBegin(); it != object_->MemberEnd(); ++it) {
     const std::string key(it->name.GetString(), it->name.GetStringLength());
@@ -206,7 +179,7 @@ Status ConfigReader::CheckNoUnknownKeys(const std::string& kind) const {
       accepted += (accepted.empty() ? "\"" : ", \"") + known + "\"";
     }
     const std::string closest =
-        ClosestName(key, std::vector<std::string>(known_.begin(), known_.end()));
+        cli::ClosestName(key, std::vector<std::string>(known_.begin(), known_.end()));
     return Error(key, "unknown key for " + kind + "; expected one of " + accepted +
                           (closest.empty() ? "" : "; did you mean \"" + closest + "\"?"));
   }

@@ -29,13 +29,6 @@ namespace shadowsync::agent {
 /// its JSON cut to a readable length.
 std::string DescribeFoundValue(const JsonValue& value);
 
-/// The Levenshtein distance between a and b.
-std::size_t EditDistance(std::string_view a, std::string_view b);
-
-/// The candidate within 2 edits of `name` (the nearest; the first of equals),
-/// for "did you mean"; empty when none is that close.
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
-
 /// Reads keys of one JSON object and remembers which were read, so that
 /// CheckNoUnknownKeys() can reject typos ("scle") instead of ignoring them.
 /// Every error is kInvalidArgument and starts with the key's pointer.

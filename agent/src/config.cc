@@ -687,11 +687,11 @@ Status ApplyCommandLineOverrides(const ConnectionOverrides& o, AgentConfig* conf
   if (o.keep_alive_seconds) c.keep_alive_seconds = *o.keep_alive_seconds;
   if (o.alpn) c.alpn = *o.alpn;
   if (o.endpoint) {
-    Result<Endpoint> endpoint = ParseEndpoint(*o.endpoint, "--endpoint");
+    Result<Endpoint> endpoint = ParseEndpoint(*o.endpoint, "--broker");
     if (!endpoint.ok()) return endpoint.status();
     if (endpoint->port != 0 && o.port && *o.port != endpoint->port) {
       return InvalidArgumentError("--port: expected " + std::to_string(endpoint->port) +
-                                  " (the port in --endpoint) or no --port, found " +
+                                  " (the port in --broker) or no --port, found " +
                                   std::to_string(*o.port));
     }
     c.endpoint = *o.endpoint;
@@ -756,7 +756,7 @@ Status CheckConnectionReady(const AgentConfig& config) {
   if (c.endpoint.empty()) {
     return InvalidArgumentError(src +
                                 ": no endpoint: set /connection/endpoint (or \"Server\" in the "
-                                "\"AWS IoT\" block) or pass --endpoint");
+                                "\"AWS IoT\" block) or pass --broker");
   }
   if (c.thing_name.empty()) {
     return InvalidArgumentError(src +

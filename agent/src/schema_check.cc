@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/did_you_mean.h"
 #include "sensors/config_reader.h"
 #include "src/config.h"
 
@@ -298,7 +299,7 @@ Status ValidateWithSchema(const JsonValue& value, SchemaPart part, std::string_v
         display += key[i];
       }
     }
-    const std::string closest = ClosestName(display, MemberNames(*schema_node));
+    const std::string closest = cli::ClosestName(display, MemberNames(*schema_node));
     return InvalidArgumentError(where + ": expected " + KnownMembers(*schema_node) +
                                 ", found the unknown member " + Quote(display) +
                                 (closest.empty() ? "" : "; did you mean " + Quote(closest) + "?"));

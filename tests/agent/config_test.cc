@@ -282,11 +282,6 @@ TEST(ConfigErrorTest, ATypoGetsDidYouMean) {
   EXPECT_THAT(ErrorOf(R"({"connection": {"thing": "T"}})"), Not(HasSubstr("did you mean")));
   EXPECT_THAT(ErrorOf(R"({"connection": {"thing_nam": "T"}})"),
               HasSubstr("did you mean \"thing_name\"?"));
-  EXPECT_EQ(ClosestName("intreval_seconds", {"interval_seconds", "thresholds"}),
-            "interval_seconds");
-  EXPECT_EQ(ClosestName("xyz", {"interval_seconds", "qos"}), "");
-  EXPECT_EQ(ClosestName("qo", {"qos"}), "qos");
-  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
 }
 
 TEST(ConfigErrorTest, UnknownKeyInsideASection) {
@@ -684,7 +679,7 @@ TEST(OverridesTest, BadValuesNameTheFlagAndChangeNothing) {
       "classic shadow, found \"a/b\"";
   cases[3].o.endpoint = "http://x";
   cases[3].message =
-      "--endpoint: expected a host name or a URI ssl://host[:port], mqtts://..., tcp://..., found "
+      "--broker: expected a host name or a URI ssl://host[:port], mqtts://..., tcp://..., found "
       "\"http://x\"";
   cases[4].o.keep_alive_seconds = 5000;
   cases[4].message = "--keep-alive: expected an integer from 1 to 1200, found 5000";
@@ -713,7 +708,7 @@ TEST(OverridesTest, PortDisagreeingWithEndpointUri) {
   o.endpoint = "ssl://h:8883";
   o.port = 443;
   EXPECT_EQ(ApplyCommandLineOverrides(o, &config).message(),
-            "--port: expected 8883 (the port in --endpoint) or no --port, found 443");
+            "--port: expected 8883 (the port in --broker) or no --port, found 443");
 }
 
 // ---------------------------------------------------------------- key files
