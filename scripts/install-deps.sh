@@ -36,6 +36,7 @@ PACKAGES=(
   dpkg-dev            # dpkg-shlibdeps and dpkg-buildflags: scripts/package.sh (CPack .deb)
   file                # CPack's DEB generator finds the ELF files for dpkg-shlibdeps with it
   lintian             # Debian's package checker: tests/package/check_debs.sh
+  python3-botocore    # tests/aws: an independent SigV4 signer that ours must agree with byte for byte
 )
 
 check_only=0
