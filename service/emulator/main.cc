@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/connection_flags.h"
 #include "emulator.h"
 #include "options.h"
 #include "shadowsync/paho_transport.h"
@@ -262,8 +263,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   shadowsync::Result<CommandLine> line = ParseCommandLine(args, static_cast<long>(getpid()));
   if (!line.ok()) {
-    WriteToStderr("shadowsync-emulator: " + line.status().message() +
-                  "\nTry 'shadowsync-emulator --help'.\n");
+    // The shared wording of a bad command line (cli/command_line.h).
+    WriteToStderr("error: " + line.status().message() + "\nsee 'shadowsync-emulator --help'\n");
     return kExitUsage;
   }
   if (line->action == CommandLine::Action::kHelp) {
@@ -279,7 +280,10 @@ int main(int argc, char** argv) {
   // TLS files exist and are readable, the URI is one Paho accepts.
   shadowsync::Status valid = shadowsync::ValidateMqttOptions(line->mqtt);
   if (!valid.ok()) {
-    logger.Error(valid.message());
+    const shadowsync::MqttOptions& mqtt = line->mqtt;
+    logger.Error(shadowsync::cli::InFlagTerms(
+        valid.message(),
+        {mqtt.server_uri, mqtt.client_id, mqtt.ca_file, mqtt.cert_file, mqtt.key_file}));
     return kExitUsage;
   }
   Daemon daemon(*line, logger);

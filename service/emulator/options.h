@@ -2,6 +2,10 @@
 //
 // shadowsync-emulator's command line: every flag, its default and its
 // checks, as a function of argv so that tests cover it without a process.
+// Built on the shared front end (cli/): the connection flags are
+// cli::AddConnectionFlags', the conventions (--x=v, --help, --version, did
+// you mean) cli::CommandLine's; the values of the service's own flags are
+// checked as the broker plugin checks them (host_option_values.h).
 // HelpText() is the --help output and the reference for docs/emulator.md.
 //
 // `--seed` (from the issue) names two things: the random publish order's
@@ -40,8 +44,8 @@ struct CommandLine {
   enum class Action { kRun, kHelp, kVersion };
   Action action = Action::kRun;
 
-  /// Broker URI, TLS files, ALPN, client id. Defaults: tcp://localhost:1883,
-  /// client id "shadowsync-emulator-<pid>".
+  /// Broker URI, TLS files, ALPN, client id, clean session. Defaults:
+  /// tcp://localhost:1883, client id "shadowsync-emulator-<pid>".
   MqttOptions mqtt;
   /// Limits, order, order seed, max_inflight, workers.
   EmulatorOptions emulator;
