@@ -4,43 +4,59 @@
 // desired values into reported), done with ShadowClient: deltas missed while
 // offline arrive after the reconnect, each arrives once and in order, and the
 // device reports its whole merged state, of which only changes are sent.
-// Flags as for lamp (`echo --help`); SIGINT or SIGTERM stops it.
+// Flags as for lamp and every shadowsync program (`echo --help`, cli/);
+// SIGINT or SIGTERM stops it.
 
 #include <signal.h>
 
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
-#include "connection_flags.h"
+#include "cli/command_line.h"
+#include "cli/connection_flags.h"
+#include "cli/help_format.h"
 #include "shadowsync/client.h"
 #include "shadowsync/diff.h"
 #include "shadowsync/paho_transport.h"
 
+#ifndef SHADOWSYNC_VERSION
+#define SHADOWSYNC_VERSION "unknown"
+#endif
+
 int main(int argc, char** argv) {
   using namespace shadowsync;
-  examples::CommandLine flags;
-  flags.AddValueFlag("--thing");
-  flags.AddValueFlag("--shadow");
-  if (Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
-    std::cerr << "echo: " << parsed.message() << " (echo --help shows the usage)\n";
-    return 2;
+  cli::CommandLine command_line(
+      "echo",
+      "Copies each delta of a shadow into its reported state, with ShadowClient: deltas missed "
+      "while offline arrive after the reconnect, each once and in order. SIGINT or SIGTERM "
+      "stops it.\n",
+      SHADOWSYNC_VERSION);
+  cli::ConnectionFlags flags;
+  cli::ConnectionFlagsSpec spec;
+  spec.broker_help = "Required.";
+  spec.shadow_flags = true;
+  spec.client_id_default = "echo-<pid>-<random>";
+  cli::AddConnectionFlags(command_line.app(), &flags, spec);
+  // Required; checked after the parse, so that a mistyped flag gets "did
+  // you mean" first.
+  command_line.app().get_option("--thing")->description("thing name (required)");
+  command_line.app().footer("Exit codes: 0 stopped, 2 usage, 3 connection.");
+  cli::WrapHelp(command_line.app());
+  if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
   }
-  if (flags.help()) {
-    std::cout << "usage: echo --broker URI --thing T [--shadow S] [--ca F --cert F --key F]\n"
-              << "            [--client-id ID] [--alpn [P]]\n"
-              << examples::kConnectionFlagsHelp << "exit codes: 0 stopped, 2 usage, 3 connection\n";
-    return 0;
+  auto mqtt = flags.thing ? cli::ToMqttOptions(flags, "", cli::UniqueClientId("echo"))
+                          : Result<MqttOptions>(InvalidArgumentError("--thing is required"));
+  if (!mqtt.ok()) {
+    std::cerr << "error: " << mqtt.status().message() << "\nsee 'echo --help'\n";
+    return cli::kExitUsage;
   }
-  auto mqtt = flags.ToMqttOptions(examples::UniqueClientId("echo"));
   ClientOptions options;
-  if (const std::string* shadow = flags.Get("--shadow")) options.shadow.shadow = *shadow;
-  if (const std::string* thing = flags.Get("--thing")) options.shadow.thing = *thing;
-  if (!mqtt.ok() || options.shadow.thing.empty()) {
-    std::cerr << "echo: " << (mqtt.ok() ? "--thing is required" : mqtt.status().message()) << "\n";
-    return 2;
-  }
+  options.shadow.thing = *flags.thing;
+  options.shadow.shadow = flags.shadow.value_or("");
 
   sigset_t stop_signals;  // blocked before Paho starts its threads
   sigemptyset(&stop_signals);

@@ -8,14 +8,14 @@
 // is cleared so that it stops producing deltas.
 //
 // The same flags work for shadowsync-emulator on mosquitto and for AWS IoT
-// Core; `lamp --help` lists them. Every change is one line on stdout (the
+// Core, and mean what they mean in every shadowsync program (cli/);
+// `lamp --help` lists them. Every change is one line on stdout (the
 // integration test reads them); errors go to stderr.
 
 #include <signal.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -24,9 +24,15 @@
 #include <utility>
 #include <vector>
 
-#include "connection_flags.h"
+#include "cli/command_line.h"
+#include "cli/connection_flags.h"
+#include "cli/help_format.h"
 #include "shadowsync/client.h"
 #include "shadowsync/paho_transport.h"
+
+#ifndef SHADOWSYNC_VERSION
+#define SHADOWSYNC_VERSION "unknown"
+#endif
 
 namespace {
 
@@ -45,39 +51,50 @@ constexpr int kExitConnection = 3;
 constexpr std::chrono::seconds kReadyTimeout{30};
 constexpr std::chrono::milliseconds kStopTimeout{2000};
 
-constexpr char kUsage[] =
-    "usage: lamp --broker URI --thing T [--shadow S] [--ca F --cert F --key F]\n"
-    "            [--client-id ID] [--alpn [P]] [--journal FILE] [--run-seconds N]\n"
-    "\n"
-    "A lamp with `power` (\"on\" or \"off\") and `brightness` (integer 0 to 100) that\n"
-    "applies the desired values of its shadow and reports its state back. It starts\n"
-    "off at brightness 100, or, with a journal left by an earlier run, in the state\n"
-    "that run could not deliver. Each change is logged as one line on stdout;\n"
-    "`lamp: ready` follows once the service has acknowledged the lamp's state.\n"
-    "\n"
-    "options:\n"
-    "  --thing T           thing name (required)\n"
-    "  --shadow S          named shadow (default: the classic shadow)\n"
-    "%CONNECTION%"
-    "  --journal FILE      keep the state the service has not acknowledged in FILE,\n"
-    "                      so that a restart loses no report\n"
-    "  --run-seconds N     stop N seconds after `lamp: ready` (default: run until\n"
-    "                      SIGINT or SIGTERM)\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "exit codes:\n"
+constexpr char kDescription[] =
+    "A lamp with `power` (\"on\" or \"off\") and `brightness` (integer 0 to 100) that applies "
+    "the desired values of its shadow and reports its state back. It starts off at brightness "
+    "100, or, with a journal left by an earlier run, in the state that run could not deliver. "
+    "Each change is logged as one line on stdout; `lamp: ready` follows once the service has "
+    "acknowledged the lamp's state.\n";
+
+constexpr char kExitCodes[] =
+    "Exit codes:\n"
     "  0  stopped by SIGINT, SIGTERM or --run-seconds, with every report acknowledged\n"
     "  2  usage: a bad or missing flag, an unusable TLS file, a bad thing or shadow\n"
     "     name, a journal of another shadow\n"
     "  3  connection: the broker cannot be reached (TLS errors included), the shadow\n"
     "     service did not acknowledge the lamp's state within 30 s of connecting,\n"
-    "     or a report was still unacknowledged when the lamp stopped\n";
+    "     or a report was still unacknowledged when the lamp stopped";
 
-std::string Usage() {
-  std::string text = kUsage;
-  const std::string marker = "%CONNECTION%";
-  text.replace(text.find(marker), marker.size(), shadowsync::examples::kConnectionFlagsHelp);
-  return text;
+// The lamp's command line: the shared connection flags with --thing
+// (required; checked after the parse, so that a mistyped flag gets "did you
+// mean" first) and --shadow, and the lamp's own.
+struct LampFlags {
+  shadowsync::cli::ConnectionFlags connection;
+  std::string journal;
+  std::optional<int> run_seconds;
+};
+
+void AddLampFlags(CLI::App& app, LampFlags* flags) {
+  shadowsync::cli::ConnectionFlagsSpec spec;
+  spec.broker_help = "Required.";
+  spec.shadow_flags = true;
+  spec.client_id_default = "lamp-<pid>-<random>";
+  shadowsync::cli::AddConnectionFlags(app, &flags->connection, spec);
+  app.get_option("--thing")->description("thing name (required)");
+  app.add_option("--journal", flags->journal,
+                 "keep the state the service has not acknowledged in FILE, so that a restart "
+                 "loses no report")
+      ->type_name("FILE")
+      ->group("Lamp");
+  app.add_option_function<int>(
+         "--run-seconds", [flags](const int& seconds) { flags->run_seconds = seconds; },
+         "stop N seconds after `lamp: ready` (default: run until SIGINT or SIGTERM)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 100000000).description(""))
+      ->group("Lamp");
+  app.footer(kExitCodes);
 }
 
 // stdout is a pipe under test: flush every line.
@@ -263,41 +280,27 @@ class Lamp {
 }  // namespace
 
 int main(int argc, char** argv) {
-  namespace examples = shadowsync::examples;
-  examples::CommandLine flags;
-  for (const char* name : {"--thing", "--shadow", "--journal", "--run-seconds"}) {
-    flags.AddValueFlag(name);
+  namespace cli = shadowsync::cli;
+  cli::CommandLine command_line("lamp", kDescription, SHADOWSYNC_VERSION);
+  LampFlags flags;
+  AddLampFlags(command_line.app(), &flags);
+  cli::WrapHelp(command_line.app());
+  if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
   }
-  if (Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
-    Error(parsed.message() + " (lamp --help shows the usage)");
+  if (!flags.connection.thing) {
+    std::cerr << "error: --thing is required\nsee 'lamp --help'\n";
     return kExitUsage;
-  }
-  if (flags.help()) {
-    std::cout << Usage();
-    return kExitOk;
   }
   shadowsync::ClientOptions options;
-  if (const std::string* thing = flags.Get("--thing")) {
-    options.shadow.thing = *thing;
-  } else {
-    Error("--thing is required (lamp --help shows the usage)");
-    return kExitUsage;
-  }
-  if (const std::string* shadow = flags.Get("--shadow")) options.shadow.shadow = *shadow;
-  if (const std::string* journal = flags.Get("--journal")) options.journal_path = *journal;
+  options.shadow.thing = *flags.connection.thing;
+  options.shadow.shadow = flags.connection.shadow.value_or("");
+  options.journal_path = flags.journal;
   std::optional<std::chrono::seconds> run_for;
-  if (const std::string* seconds = flags.Get("--run-seconds")) {
-    char* end = nullptr;
-    const long n = std::strtol(seconds->c_str(), &end, 10);
-    if (*end != '\0' || n < 0 || n > 100000000) {
-      Error("--run-seconds: '" + *seconds + "' is not a whole number of seconds");
-      return kExitUsage;
-    }
-    run_for = std::chrono::seconds(n);
-  }
-  auto mqtt = flags.ToMqttOptions(examples::UniqueClientId("lamp"));
+  if (flags.run_seconds) run_for = std::chrono::seconds(*flags.run_seconds);
+  auto mqtt = cli::ToMqttOptions(flags.connection, "", cli::UniqueClientId("lamp"));
   if (!mqtt.ok()) {
-    Error(mqtt.status().message());
+    std::cerr << "error: " << mqtt.status().message() << "\nsee 'lamp --help'\n";
     return kExitUsage;
   }
 
@@ -338,7 +341,7 @@ int main(int argc, char** argv) {
   // last, and the lamp adopts it once it is acknowledged.
   const bool resumed = client.HasPendingReport();
   if (resumed) {
-    Log("resuming from the journal " + *flags.Get("--journal"));
+    Log("resuming from the journal " + flags.journal);
     lamp.set_state_known(false);
   } else {
     lamp.ReportState();
