@@ -20,6 +20,11 @@ std::string Reworded(const CLI::ParseError& error) {
   if (const std::size_t at = message.find(": 1 required "); at != std::string::npos) {
     return message.substr(0, at) + ": needs a value";
   }
+  // "--thing: At Most 1 required but received 2" (a flag given twice).
+  if (const std::size_t at = message.find(": At Most 1 required but received ");
+      at != std::string::npos) {
+    return message.substr(0, at) + " given more than once";
+  }
   return message;
 }
 
@@ -113,6 +118,14 @@ std::string CommandLine::UnknownArgument(const std::string& argument) const {
     std::vector<std::string> names;
     CollectFlagNames(app_, &names);
     const std::string closest = ClosestName(name, names);
+    if (closest != name) {
+      // A flag of another command: say which.
+      for (const CLI::App* command : app_.get_subcommands({})) {
+        if (command->get_option_no_throw(name) != nullptr) {
+          return name + " is only valid with " + command->get_name();
+        }
+      }
+    }
     return "unknown flag '" + name + "'" +
            (closest.empty() ? "" : "; did you mean '" + closest + "'?");
   }
@@ -122,8 +135,10 @@ std::string CommandLine::UnknownArgument(const std::string& argument) const {
     std::vector<std::string> names;
     for (const CLI::App* command : commands) names.push_back(command->get_name());
     const std::string closest = ClosestName(argument, names);
+    std::string expected;
+    for (const std::string& command : names) expected += (expected.empty() ? "" : ", ") + command;
     return "unknown command '" + argument + "'" +
-           (closest.empty() ? "" : "; did you mean '" + closest + "'?");
+           (closest.empty() ? "; expected " + expected : "; did you mean '" + closest + "'?");
   }
   return "unexpected argument '" + argument + "'";
 }

@@ -106,11 +106,35 @@ TEST(CommandLineTest, UnknownCommandSuggestsTheNearest) {
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().message(), "unknown command 'gte'; did you mean 'get'?");
 
+  CommandLine far("tool", "Has commands.", "1");
+  far.app().add_subcommand("get", "read");
+  far.app().add_subcommand("delete", "remove");
+  outcome = far.Parse({"list"});
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().message(), "unknown command 'list'; expected get, delete");
+
   CommandLine again("tool", "Has commands.", "1");
   again.app().add_subcommand("get", "read")->add_option("--thing", thing);
   outcome = again.Parse({"get", "--thng", "x"});
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().message(), "unknown flag '--thng'; did you mean '--thing'?");
+}
+
+TEST(CommandLineTest, AnotherCommandsFlagSaysWhichCommand) {
+  CommandLine line("tool", "Has commands.", "1");
+  std::string value;
+  line.app().add_subcommand("get", "read");
+  line.app().add_subcommand("update", "write")->add_option("--desired", value);
+  Result<ParseOutcome> outcome = line.Parse({"get", "--desired", "{}"});
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().message(), "--desired is only valid with update");
+}
+
+TEST(CommandLineTest, AFlagGivenTwice) {
+  Program p;
+  Result<ParseOutcome> outcome = p.line.Parse({"--name", "a", "--name", "b"});
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().message(), "--name given more than once");
 }
 
 TEST(CommandLineTest, SubcommandHelpIsTheSubcommands) {

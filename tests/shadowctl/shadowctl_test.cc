@@ -206,7 +206,7 @@ TEST(ParseArgumentsTest, UpdateAndWatchOptions) {
 TEST(ParseArgumentsTest, HelpWinsOverErrors) {
   EXPECT_TRUE(ParseOk({"--help"}).help);
   EXPECT_TRUE(ParseOk({"bogus", "--nope", "-h"}).help);
-  EXPECT_THAT(UsageText(), HasSubstr("exit codes:"));
+  EXPECT_THAT(UsageText(), HasSubstr("Exit codes:"));
   EXPECT_THAT(UsageText(), HasSubstr("130"));
 }
 
@@ -218,21 +218,24 @@ TEST(ParseArgumentsTest, ErrorMessages) {
   const std::vector<Case> cases = {
       {{}, "missing command: get, update, delete or watch"},
       {{"--thing", "lamp"}, "missing command: get, update, delete or watch"},
-      {{"list"}, "unknown command 'list' (expected get, update, delete or watch)"},
+      {{"list"}, "unknown command 'list'; expected get, update, delete, watch, authz"},
+      {{"gte"}, "unknown command 'gte'; did you mean 'get'?"},
       {With(Base("get"), {"extra"}), "unexpected argument 'extra'"},
-      {With(Base("get"), {"--verbose"}), "unknown option '--verbose'"},
-      {With(Base("get"), {"-v"}), "unknown option '-v'"},
-      {With(Base("get"), {"--timeout"}), "--timeout needs a value"},
-      {With(Base("get"), {"--compact=yes"}), "--compact takes no value"},
+      {With(Base("get"), {"--verbose"}), "unknown flag '--verbose'"},
+      {With(Base("get"), {"--brokr", "x"}), "unknown flag '--brokr'; did you mean '--broker'?"},
+      {With(Base("get"), {"-v"}), "unknown flag '-v'"},
+      {With(Base("get"), {"--timeout"}), "--timeout: needs a value"},
       {With(Base("get"), {"--thing", "other"}), "--thing given more than once"},
       {{"get", "--broker", "tcp://h:1"}, "missing --thing"},
       {{"get", "--thing", "lamp"}, "missing --broker (tcp://host:port or ssl://host:port)"},
       {{"get", "--thing", "la.mp", "--broker", "tcp://h:1"},
-       "thing name: character '.' at position 2 is not allowed (allowed: a-z A-Z 0-9 : _ -)"},
+       "--thing: thing name: character '.' at position 2 is not allowed (allowed: a-z A-Z 0-9 "
+       ": _ -)"},
       {{"get", "--thing", "", "--broker", "tcp://h:1"},
-       "thing name: empty (must be 1 to 128 characters)"},
+       "--thing: thing name: empty (must be 1 to 128 characters)"},
       {With(Base("get"), {"--shadow", "a/b"}),
-       "shadow name: character '/' at position 1 is not allowed (allowed: $ a-z A-Z 0-9 : _ -)"},
+       "--shadow: shadow name: character '/' at position 1 is not allowed (allowed: $ a-z A-Z 0-9 "
+       ": _ -)"},
       {{"get", "--thing", "lamp", "--broker", "localhost:1883"},
        "--broker: 'localhost:1883' is not tcp://host:port or ssl://host:port"},
       {With(Base("get"), {"--ca", "ca.pem"}),
@@ -243,14 +246,13 @@ TEST(ParseArgumentsTest, ErrorMessages) {
        "--cert and --key go together"},
       {{"get", "--thing", "lamp", "--broker", "ssl://h:8883", "--alpn", ""},
        "--alpn: a protocol name is 1 to 255 bytes"},
-      {With(Base("get"), {"--client-id", ""}), "--client-id: empty"},
+      {With(Base("get"), {"--client-id", ""}), "--client-id: empty value"},
       {With(Base("get"), {"--timeout", "0"}), "--timeout: '0' is not a positive number of seconds"},
       {With(Base("get"), {"--timeout", "-1"}),
        "--timeout: '-1' is not a positive number of seconds"},
       {With(Base("get"), {"--timeout", "5s"}),
        "--timeout: '5s' is not a positive number of seconds"},
       {With(Base("get"), {"--desired", "{}"}), "--desired is only valid with update"},
-      {With(Base("get"), {"--version", "1"}), "--version is only valid with update"},
       {With(Base("update"), {"--count", "1", "--desired", "{}"}),
        "--count is only valid with watch"},
       {Base("update"), "update needs one of --desired, --reported or --file"},
@@ -800,7 +802,7 @@ TEST(RunMainTest, UsageErrorExitsTwo) {
   EXPECT_EQ(o.rc, kExitUsage);
   EXPECT_EQ(o.err,
             "error: missing --broker (tcp://host:port or ssl://host:port)\n"
-            "(shadowctl --help shows the usage)\n");
+            "see 'shadowctl --help'\n");
   EXPECT_EQ(probe.calls, 0);
 }
 

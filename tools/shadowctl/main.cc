@@ -22,20 +22,9 @@
 #include "shadowctl_command.h"
 #include "shadowsync/paho_transport.h"
 
-#ifndef SHADOWSYNC_VERSION
-#define SHADOWSYNC_VERSION "unknown"
-#endif
-
 int main(int argc, char** argv) {
   using shadowsync::shadowctl::StopSignal;
   const std::vector<std::string> args(argv + 1, argv + argc);
-
-  // `shadowctl --version` alone prints the version (the packages' tests run
-  // it); update's `--version N` always comes after a command.
-  if (args.size() == 1 && args[0] == "--version") {
-    std::printf("shadowctl %s\n", SHADOWSYNC_VERSION);
-    return 0;
-  }
 
   // Block SIGINT and SIGTERM before Paho starts its threads, so that they
   // all inherit the mask and only the thread below receives them.

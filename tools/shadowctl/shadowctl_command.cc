@@ -24,6 +24,8 @@
 #include <utility>
 
 #include "authz_command.h"
+#include "cli/command_line.h"
+#include "cli/connection_flags.h"
 #include "shadowsync/json.h"
 #include "shadowsync/shadow_error.h"
 
@@ -36,72 +38,33 @@ constexpr std::size_t kMaxPayloadBytes = 128 * 1024;
 // --timeout above this is surely a typo (and would overflow milliseconds).
 constexpr double kMaxTimeoutSeconds = 1e6;
 
-constexpr const char kUsage[] =
-    R"(usage: shadowctl get|update|delete|watch --thing T [--shadow S] --broker URI [options]
-       shadowctl update ... (--desired JSON | --reported JSON | --file F) [--version N]
-       shadowctl watch ... [--count N]
-       shadowctl authz --registry F (--cert PEM | --thing T) --action A ...
+constexpr char kDescription[] =
+    "A command-line client for the AWS IoT Device Shadow service over MQTT 3.1.1: AWS IoT Core\n"
+    "itself, or mosquitto with the shadowsync plugin, or shadowsync-emulator on any broker.\n"
+    "\n"
+    "  shadowctl get|update|delete|watch --thing T [--shadow S] --broker URI [options]\n"
+    "  shadowctl update ... (--desired JSON | --reported JSON | --file F) [--version N]\n"
+    "  shadowctl watch ... [--count N]\n"
+    "  shadowctl authz --registry F (--cert PEM | --thing T) --action A ...\n"
+    "\n"
+    "get, update and delete subscribe to the operation's accepted and rejected topics first,\n"
+    "publish the request at QoS 1 with a fresh clientToken, and wait for the answer carrying\n"
+    "that token (answers to other clients are ignored). An update is validated locally first\n"
+    "(JSON syntax with the byte offset, the service's 400 checks, nesting depth, the 8 KB\n"
+    "document limit where it is certain), so a request the service would reject is not sent.";
 
-A command-line client for the AWS IoT Device Shadow service over MQTT 3.1.1:
-AWS IoT Core itself or shadowsync-emulator on any broker.
-
-commands:
-  get       print the shadow document (the .../get/accepted answer)
-  update    send an update request and print the .../update/accepted answer
-  delete    delete the shadow and print the .../delete/accepted answer
-  watch     print every .../update/delta and .../update/documents message,
-            one compact JSON object per line:
-              {"type":"delta"|"documents","topic":"...","payload":{...}}
-  authz     would the registry's AWS IoT policies allow this action? offline,
-            no broker (shadowctl authz --help; exit 0 allowed, 3 denied)
-
-  get, update and delete subscribe to the operation's accepted and rejected
-  topics first, publish the request at QoS 1 with a fresh clientToken, and
-  wait for the answer carrying that token (answers to other clients are
-  ignored).
-
-shadow:
-  --thing T              thing name (required)
-  --shadow S             named shadow (default: the classic shadow)
-connection:
-  --broker URI           tcp://host:port or ssl://host:port (required)
-  --ca F                 CA certificate(s) to verify the broker (PEM, ssl:// only)
-  --cert F --key F       client certificate and private key (PEM, ssl:// only)
-  --alpn P               ALPN protocol, repeatable; AWS IoT on port 443 needs
-                         --alpn x-amzn-mqtt-ca
-  --client-id ID         MQTT client id (default: shadowctl-<pid>-<random>)
-  --timeout SECONDS      connect timeout and wait for the answer (default 10);
-                         watch: stop after SECONDS (only when given)
-update:
-  --desired JSON         set state.desired (an object, or null to clear it)
-  --reported JSON        set state.reported (an object, or null to clear it)
-  --file F               send F as the whole request, {"state":{...}}; "-" is stdin;
-                         its own clientToken, if any, is used for the answer
-  --version N            apply only if the shadow is at version N (else 409)
-  --max-document-bytes N local size check, L1 (default 8192)
-  --max-depth N          local nesting check, L2 (default 6)
-watch:
-  --count N              stop after N events
-output:
-  --compact              print the answer on one line (default: indented)
-  -h, --help             this text
-
-The update request is validated locally first (JSON syntax with the byte
-offset, the service's 400 checks, nesting depth, the 8 KB document limit where
-it is certain), so a request the service would reject is not sent.
-
-exit codes:
-  0    accepted (get, update, delete); watch ended (SIGINT, SIGTERM, --count)
-  1    internal error
-  2    usage error, or a request that fails local validation (nothing sent)
-  3    rejected: stderr shows "error: <code> <message>" from the service
-  4    no answer within --timeout (watch: --count not reached in --timeout)
-  5    cannot connect, subscribe or publish (the transport's cause on stderr)
-  130  interrupted by SIGINT or SIGTERM while waiting for an answer
-       (a second signal exits at once with 128 + its number)
-
-Documentation: docs/shadowctl.md in the shadowsync source repository.
-)";
+constexpr char kFooter[] =
+    "Exit codes:\n"
+    "  0    accepted (get, update, delete); watch ended (SIGINT, SIGTERM, --count)\n"
+    "  1    internal error\n"
+    "  2    usage error, or a request that fails local validation (nothing sent)\n"
+    "  3    rejected: stderr shows \"error: <code> <message>\" from the service\n"
+    "  4    no answer within --timeout (watch: --count not reached in --timeout)\n"
+    "  5    cannot connect, subscribe or publish (the transport's cause on stderr)\n"
+    "  130  interrupted by SIGINT or SIGTERM while waiting for an answer\n"
+    "       (a second signal exits at once with 128 + its number)\n"
+    "\n"
+    "Documentation: docs/shadowctl.md.\n";
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -385,103 +348,112 @@ std::string Topic(const ShadowId& id, Operation op, Suffix suffix) {
   return topic.ok() ? *topic : std::string();
 }
 
-// Options that take a value, and the commands they belong to.
-enum class Scope { kAll, kUpdate, kWatch };
+// The flags' values by name, as given; ParseArguments checks them.
+using FlagValues = std::map<std::string, std::vector<std::string>, std::less<>>;
 
-struct OptionSpec {
-  bool takes_value;
-  bool repeatable;
-  Scope scope;
-};
-
-const std::map<std::string, OptionSpec, std::less<>>& OptionTable() {
-  static const std::map<std::string, OptionSpec, std::less<>> table = {
-      {"--thing", {true, false, Scope::kAll}},
-      {"--shadow", {true, false, Scope::kAll}},
-      {"--broker", {true, false, Scope::kAll}},
-      {"--ca", {true, false, Scope::kAll}},
-      {"--cert", {true, false, Scope::kAll}},
-      {"--key", {true, false, Scope::kAll}},
-      {"--alpn", {true, true, Scope::kAll}},
-      {"--client-id", {true, false, Scope::kAll}},
-      {"--timeout", {true, false, Scope::kAll}},
-      {"--compact", {false, false, Scope::kAll}},
-      {"--desired", {true, false, Scope::kUpdate}},
-      {"--reported", {true, false, Scope::kUpdate}},
-      {"--file", {true, false, Scope::kUpdate}},
-      {"--version", {true, false, Scope::kUpdate}},
-      {"--max-document-bytes", {true, false, Scope::kUpdate}},
-      {"--max-depth", {true, false, Scope::kUpdate}},
-      {"--count", {true, false, Scope::kWatch}},
+// The command line's shape: the commands, the shared flags (on the program,
+// so that they can come before or after the command) and each command's
+// own. Values land in `values` and `connection`.
+void DefineCommandLine(cli::CommandLine& line, FlagValues* values,
+                       cli::ConnectionFlags* connection) {
+  CLI::App& app = line.app();
+  app.footer(kFooter);
+  const auto value = [values](CLI::App& where, const std::string& name, const std::string& type,
+                              const std::string& help) {
+    where
+        .add_option_function<std::string>(
+            name, [values, name](const std::string& v) { (*values)[name].push_back(v); }, help)
+        ->type_name(type);
   };
-  return table;
+  cli::ConnectionFlagsSpec spec;
+  spec.shadow_flags = true;
+  spec.client_id_default = "shadowctl-<pid>-<random>";
+  cli::AddConnectionFlags(app, connection, spec);
+  value(app, "--timeout", "SECONDS",
+        "connect timeout and wait for the answer (default 10); watch: stop after SECONDS (only "
+        "when given)");
+  app.add_flag_callback(
+      "--compact", [values] { (*values)["--compact"].push_back(""); },
+      "print the answer on one line (default: indented)");
+
+  for (const auto& [name, help] : {std::pair{"get",
+                                             "print the shadow document (the "
+                                             ".../get/accepted answer)"},
+                                   std::pair{"update",
+                                             "send an update request and print the "
+                                             ".../update/accepted answer"},
+                                   std::pair{"delete",
+                                             "delete the shadow and print the "
+                                             ".../delete/accepted answer"},
+                                   std::pair{"watch",
+                                             "print every .../update/delta and "
+                                             ".../update/documents message, one compact JSON "
+                                             "object per line: "
+                                             "{\"type\":\"delta\"|\"documents\",\"topic\":...,"
+                                             "\"payload\":{...}}"}}) {
+    CLI::App* command = app.add_subcommand(name, help);
+    command->fallthrough();
+    command->footer("The shared flags (--thing, --broker, --timeout, ...): shadowctl --help");
+    if (std::string_view(name) == "update") {
+      value(*command, "--desired", "JSON", "set state.desired (an object, or null to clear it)");
+      value(*command, "--reported", "JSON", "set state.reported (an object, or null to clear it)");
+      value(*command, "--file", "F",
+            "send F as the whole request, {\"state\":{...}}; \"-\" is stdin; its own "
+            "clientToken, if any, is used for the answer");
+      value(*command, "--version", "N", "apply only if the shadow is at version N (else 409)");
+      value(*command, "--max-document-bytes", "N", "local size check, L1 (default 8192)");
+      value(*command, "--max-depth", "N", "local nesting check, L2 (default 6)");
+    }
+    if (std::string_view(name) == "watch") value(*command, "--count", "N", "stop after N events");
+  }
+  app.add_subcommand("authz",
+                     "would the registry's AWS IoT policies allow this action? offline, no broker "
+                     "(shadowctl authz --help; exit 0 allowed, 3 denied)");
 }
 
 }  // namespace
 
-std::string UsageText() { return kUsage; }
+std::string UsageText() {
+  cli::CommandLine line("shadowctl", kDescription, SHADOWSYNC_VERSION);
+  FlagValues values;
+  cli::ConnectionFlags connection;
+  DefineCommandLine(line, &values, &connection);
+  return line.HelpText();
+}
 
 Result<Options> ParseArguments(const std::vector<std::string>& args) {
   Options options;
-  for (const std::string& arg : args) {
-    if (arg == "-h" || arg == "--help") {
-      options.help = true;
-      return options;
-    }
+  cli::CommandLine line("shadowctl", kDescription, SHADOWSYNC_VERSION);
+  FlagValues values;
+  cli::ConnectionFlags connection;
+  DefineCommandLine(line, &values, &connection);
+  Result<cli::ParseOutcome> outcome = line.Parse(args);
+  if (!outcome.ok()) return outcome.status();
+  if (*outcome != cli::ParseOutcome::kRun) {
+    options.help = *outcome == cli::ParseOutcome::kHelp;
+    options.version_requested = *outcome == cli::ParseOutcome::kVersion;
+    options.help_text = options.help ? line.HelpText() : line.VersionText();
+    return options;
   }
-
-  std::optional<std::string> command;
-  std::map<std::string, std::vector<std::string>, std::less<>> values;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (!StartsWith(arg, "-") || arg == "-") {
-      if (command) return InvalidArgumentError("unexpected argument '" + arg + "'");
-      command = arg;
-      continue;
-    }
-    std::string name = arg;
-    std::optional<std::string> value;
-    if (const std::size_t eq = arg.find('='); eq != std::string::npos && StartsWith(arg, "--")) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    }
-    auto spec = OptionTable().find(name);
-    if (spec == OptionTable().end()) return InvalidArgumentError("unknown option '" + name + "'");
-    if (!spec->second.takes_value) {
-      if (value) return InvalidArgumentError(name + " takes no value");
-      value = "";
-    } else if (!value) {
-      if (i + 1 >= args.size()) return InvalidArgumentError(name + " needs a value");
-      value = args[++i];
-    }
-    std::vector<std::string>& slot = values[name];
-    if (!slot.empty() && !spec->second.repeatable) {
+  const std::vector<CLI::App*> commands = line.app().get_subcommands();
+  if (commands.empty())
+    return InvalidArgumentError("missing command: get, update, delete or watch");
+  const std::string& command = commands.front()->get_name();
+  options.command = command == "get"      ? Command::kGet
+                    : command == "update" ? Command::kUpdate
+                    : command == "delete" ? Command::kDelete
+                                          : Command::kWatch;
+  for (const auto& [name, value] :
+       {std::pair{"--broker", &connection.broker}, std::pair{"--ca", &connection.ca_file},
+        std::pair{"--cert", &connection.cert_file}, std::pair{"--key", &connection.key_file},
+        std::pair{"--client-id", &connection.client_id}, std::pair{"--thing", &connection.thing},
+        std::pair{"--shadow", &connection.shadow}}) {
+    if (*value) values[name].push_back(**value);
+  }
+  if (!connection.alpn_protocols.empty()) values["--alpn"] = connection.alpn_protocols;
+  for (const auto& [name, given] : values) {
+    if (given.size() > 1 && name != "--alpn") {
       return InvalidArgumentError(name + " given more than once");
-    }
-    slot.push_back(*value);
-  }
-
-  if (!command) return InvalidArgumentError("missing command: get, update, delete or watch");
-  if (*command == "get") {
-    options.command = Command::kGet;
-  } else if (*command == "update") {
-    options.command = Command::kUpdate;
-  } else if (*command == "delete") {
-    options.command = Command::kDelete;
-  } else if (*command == "watch") {
-    options.command = Command::kWatch;
-  } else {
-    return InvalidArgumentError("unknown command '" + *command +
-                                "' (expected get, update, delete or watch)");
-  }
-
-  for (const auto& [name, unused] : values) {
-    const Scope scope = OptionTable().find(name)->second.scope;
-    if (scope == Scope::kUpdate && options.command != Command::kUpdate) {
-      return InvalidArgumentError(name + " is only valid with update");
-    }
-    if (scope == Scope::kWatch && options.command != Command::kWatch) {
-      return InvalidArgumentError(name + " is only valid with watch");
     }
   }
   auto get = [&values](std::string_view name) -> const std::string* {
@@ -493,17 +465,15 @@ Result<Options> ParseArguments(const std::vector<std::string>& args) {
   const std::string* thing = get("--thing");
   if (!thing) return InvalidArgumentError("missing --thing");
   options.shadow.thing = *thing;
-  if (Status s = ValidateThingName(*thing); !s.ok()) return InvalidArgumentError(s.message());
-  if (const std::string* shadow = get("--shadow")) {
-    if (Status s = ValidateShadowName(*shadow); !s.ok()) return InvalidArgumentError(s.message());
+  if (const std::string* shadow = get("--shadow"); shadow && !shadow->empty()) {
     options.shadow.shadow = *shadow;
   }
 
   // The connection. The transport checks the files themselves.
   const std::string* broker = get("--broker");
   if (!broker) return InvalidArgumentError("missing --broker (tcp://host:port or ssl://host:port)");
-  const bool tls = StartsWith(*broker, "ssl://");
-  if (!tls && !StartsWith(*broker, "tcp://")) {
+  const bool tls = StartsWith(*broker, "ssl://") || StartsWith(*broker, "mqtts://");
+  if (!tls && !StartsWith(*broker, "tcp://") && !StartsWith(*broker, "mqtt://")) {
     return InvalidArgumentError("--broker: '" + *broker +
                                 "' is not tcp://host:port or ssl://host:port");
   }
@@ -842,12 +812,12 @@ int RunMain(const std::vector<std::string>& args, const TransportFactory& factor
   if (IsAuthzCommand(args)) return RunAuthz(args, out, err);
   Result<Options> parsed = ParseArguments(args);
   if (!parsed.ok()) {
-    err << "error: " << parsed.status().message() << "\n(shadowctl --help shows the usage)\n";
+    err << "error: " << parsed.status().message() << "\nsee 'shadowctl --help'\n";
     return kExitUsage;
   }
   Options& options = *parsed;
-  if (options.help) {
-    out << UsageText();
+  if (options.help || options.version_requested) {
+    out << options.help_text;
     return kExitOk;
   }
   if (options.mqtt.client_id.empty()) {

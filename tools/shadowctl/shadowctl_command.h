@@ -71,8 +71,12 @@ struct Options {
   /// watch only: stop after this many events.
   std::optional<std::uint64_t> count;
 
-  /// --help was given: print UsageText() and exit 0.
+  /// --help was given: print help_text and exit 0.
   bool help = false;
+  /// --version was given (before a command): print help_text and exit 0.
+  bool version_requested = false;
+  /// The --help of the program or the command, or the version line.
+  std::string help_text;
 };
 
 /// The --help text.
