@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/command_line.h"
 #include "shadowsync/document.h"
 #include "shadowsync/json.h"
 #include "shadowsync/service.h"
@@ -39,16 +40,12 @@ namespace {
 
 constexpr int kExitUsage = 2;
 
-constexpr const char kUsage[] =
-    "usage: shadowsync-demo [--thing T] [--shadow S] SHADOW_FILE UPDATE_FILE...\n"
-    "       shadowsync-demo            (built-in walkthrough)\n"
-    "\n"
+constexpr char kDescription[] =
     "Seeds an in-memory shadow service with SHADOW_FILE (a stored shadow\n"
-    "{\"state\":{...},\"metadata\":{...},\"version\":N}; a missing file or `null`\n"
-    "means no shadow), publishes each UPDATE_FILE to\n"
-    "$aws/things/T/shadow[/name/S]/update, prints every response as\n"
-    "<topic> and pretty JSON, then the response to a final GET.\n"
-    "Defaults: --thing myLightBulb, classic shadow. Exit 2 on bad input.\n";
+    "{\"state\":{...},\"metadata\":{...},\"version\":N}; a missing file or `null` means no\n"
+    "shadow), publishes each UPDATE_FILE to $aws/things/T/shadow[/name/S]/update, prints every\n"
+    "response as <topic> and pretty JSON, then the response to a final GET. Without files: the\n"
+    "built-in light bulb walkthrough. Exit 2 on bad input.";
 
 // A request to publish: where it came from (for the header line) and what.
 struct Input {
@@ -124,7 +121,8 @@ int Run(const shadowsync::ShadowId& id, std::optional<shadowsync::ShadowDocument
   const shadowsync::Result<std::string> get_topic =
       shadowsync::BuildTopic(id, shadowsync::Operation::kGet);
   if (!update_topic.ok() || !get_topic.ok()) {
-    const shadowsync::Status status = update_topic.ok() ? get_topic.status() : update_topic.status();
+    const shadowsync::Status status =
+        update_topic.ok() ? get_topic.status() : update_topic.status();
     std::cerr << "shadowsync-demo: " << status.message() << '\n';
     return kExitUsage;
   }
@@ -160,35 +158,23 @@ int main(int argc, char** argv) {
   std::string thing = "myLightBulb";
   std::optional<std::string> shadow;
   std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (arg == "--thing" || arg == "--shadow") {
-      if (i + 1 >= argc) {
-        std::cerr << "shadowsync-demo: " << arg << " needs a value\n" << kUsage;
-        return kExitUsage;
-      }
-      (arg == "--thing" ? thing : shadow.emplace()) = argv[++i];
-      continue;
-    }
-    if (arg.size() > 1 && arg[0] == '-' && arg != "--") {
-      std::cerr << "shadowsync-demo: unknown option " << arg << '\n' << kUsage;
-      return kExitUsage;
-    }
-    if (arg == "--") {
-      files.insert(files.end(), argv + i + 1, argv + argc);
-      break;
-    }
-    files.emplace_back(arg);
-  }
+  shadowsync::cli::CommandLine line("shadowsync-demo", kDescription, SHADOWSYNC_VERSION);
+  CLI::App& app = line.app();
+  app.add_option("--thing", thing, "thing name")->capture_default_str()->type_name("T");
+  app.add_option_function<std::string>(
+         "--shadow", [&shadow](const std::string& name) { shadow = name; },
+         "named shadow (default: the classic shadow)")
+      ->type_name("S");
+  app.add_option("FILES", files,
+                 "SHADOW_FILE (the stored shadow), then one UPDATE_FILE per update payload")
+      ->type_name("");
+  if (std::optional<int> exit = line.ParseOrExit(argc, argv, std::cout, std::cerr)) return *exit;
 
   const shadowsync::ShadowId id{thing, shadow};
   if (files.empty()) return Run(id, std::nullopt, Walkthrough());
   if (files.size() < 2) {
-    std::cerr << "shadowsync-demo: need SHADOW_FILE and at least one UPDATE_FILE\n" << kUsage;
+    std::cerr << "error: need SHADOW_FILE and at least one UPDATE_FILE\n"
+              << "see 'shadowsync-demo --help'\n";
     return kExitUsage;
   }
 
