@@ -569,15 +569,28 @@ std::pair<int, int> SocketsToPort(int port) {
 TEST(PahoTransportTest, SocketToTheBrokerHasNagleOff) {
   // Paho never sets TCP_NODELAY; without it each PUBACK-then-response
   // exchange waits ~40 ms for a delayed ACK.
+  // Only on the transport's own socket: the embedding application's socket
+  // to the same port, opened before, keeps its setting (tcp_nodelay.h).
   MosquittoBroker* broker = Shared();
   ASSERT_NE(broker, nullptr);
+  const int application = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(broker->plain_port()));
+  ASSERT_EQ(connect(application, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "nodelay"));
   ASSERT_NE(transport, nullptr);
   ASSERT_TRUE(transport->Connect().ok());
   const auto [sockets, nodelay] = SocketsToPort(broker->plain_port());
-  EXPECT_GE(sockets, 1);
-  EXPECT_EQ(nodelay, sockets);
+  EXPECT_GE(sockets, 2);
+  EXPECT_EQ(nodelay, sockets - 1);
+  int on = 0;
+  socklen_t length = sizeof(on);
+  ASSERT_EQ(getsockopt(application, IPPROTO_TCP, TCP_NODELAY, &on, &length), 0);
+  EXPECT_EQ(on, 0) << "TCP_NODELAY was set on a socket the transport does not own";
   EXPECT_TRUE(transport->Disconnect().ok());
+  close(application);
 }
 
 TEST(PahoTransportTest, PlainRoundTripOnShadowTopicsAtQos1) {
