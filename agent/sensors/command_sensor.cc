@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,31 +36,51 @@ std::string FormatSeconds(double seconds) {
   return text;
 }
 
-// Only async-signal-safe calls between fork() and exec(): the agent has other
-// threads (Paho's), and one of them may hold malloc's lock at fork time.
-[[noreturn]] void ExecChild(int out_fd, int err_fd, char* const argv[], long max_fd) {
-  ::setpgid(0, 0);
-  const int null_fd = ::open("/dev/null", O_RDONLY);
-  if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-  ::dup2(out_fd, STDOUT_FILENO);
-  ::dup2(err_fd, STDERR_FILENO);
-#ifdef SYS_close_range
-  if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-#endif
-  {
-    for (long fd = 3; fd < max_fd; ++fd) ::close(static_cast<int>(fd));
+// Starts `sh -c <command>` with posix_spawn (glibc: clone + exec, no fork
+// of a threaded daemon): stdin from /dev/null, stdout and stderr into the
+// pipes, no other descriptor of the agent, in a process group of its own
+// (so that a timeout can kill the whole group), with the signal mask and
+// SIGPIPE reset. The agent blocks SIGTERM/SIGINT/SIGHUP for its sigwait
+// thread and may ignore SIGPIPE; both survive exec and would make the
+// command immune to them. Returns the pid, or the error number.
+Result<pid_t> SpawnShell(const std::string& command, int out_fd, int err_fd) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) {
+    return InternalError("posix_spawn_file_actions_init(): " + ErrnoText(rc));
   }
-  // The agent blocks SIGTERM/SIGINT/SIGHUP for its sigwait thread and may
-  // ignore SIGPIPE; both survive exec and would make the command immune to
-  // them.
+  if (int rc = posix_spawnattr_init(&attributes); rc != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    return InternalError("posix_spawnattr_init(): " + ErrnoText(rc));
+  }
   sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  ::sigaction(SIGPIPE, &default_action, nullptr);
-  ::execve("/bin/sh", argv, environ);
-  ::_exit(127);
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  int rc = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  if (rc == 0) {
+    rc = posix_spawnattr_setflags(
+        &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+  if (rc == 0) rc = posix_spawnattr_setpgroup(&attributes, 0);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&attributes, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attributes, &defaults);
+  pid_t pid = -1;
+  if (rc == 0) {
+    std::string arg0 = "sh";
+    std::string arg1 = "-c";
+    std::string arg2 = command;
+    char* argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+    rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+  }
+  posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return InternalError("posix_spawn(/bin/sh): " + ErrnoText(rc));
+  return pid;
 }
 
 RunOutcome RunShell(const std::string& command, std::chrono::duration<double> timeout) {
@@ -77,26 +97,15 @@ RunOutcome RunShell(const std::string& command, std::chrono::duration<double> ti
     ::close(out_pipe[1]);
     return outcome;
   }
-  // Everything the child needs is built before fork(): no allocation after.
-  std::string arg0 = "sh";
-  std::string arg1 = "-c";
-  std::string arg2 = command;
-  char* argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
-  const long max_fd = ::sysconf(_SC_OPEN_MAX) > 0 ? ::sysconf(_SC_OPEN_MAX) : 1024;
-
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    outcome.status = InternalError("fork(): " + ErrnoText(errno));
+  Result<pid_t> spawned = SpawnShell(command, out_pipe[1], err_pipe[1]);
+  if (!spawned.ok()) {
+    outcome.status = spawned.status();
     for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
     return outcome;
   }
-  if (pid == 0) ExecChild(out_pipe[1], err_pipe[1], argv, max_fd);
-
-  // Also from the parent, so the group exists before we might kill it (the
-  // child may not have run yet). EACCES after the child's exec is harmless.
-  ::setpgid(pid, pid);
+  const pid_t pid = *spawned;
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
 

@@ -2,8 +2,10 @@
 
 #include "sensors/command_sensor.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -170,6 +172,18 @@ TEST_F(CommandSensorTest, StdinIsDevNull) {
   const auto sampled = SampleOnce(*sensor);
   ASSERT_TRUE(sampled.status.ok()) << sampled.status.ToString();
   EXPECT_JSON_EQ(sampled.json(), R"({"value":5})");
+}
+
+TEST_F(CommandSensorTest, ChildInheritsNoDescriptorOfTheAgent) {
+  // A descriptor of the daemon without O_CLOEXEC (a socket, the journal)
+  // must not reach the command: only 0, 1 and 2 are open in it.
+  const int leaked = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(leaked, 3);
+  auto sensor = Make("test -e /proc/self/fd/" + std::to_string(leaked) + " && echo 1 || echo 0");
+  const auto sampled = SampleOnce(*sensor);
+  ::close(leaked);
+  ASSERT_TRUE(sampled.status.ok()) << sampled.status.ToString();
+  EXPECT_JSON_EQ(sampled.json(), R"({"value":0})");
 }
 
 TEST_F(CommandSensorTest, ChildDoesNotInheritABlockedSigterm) {
