@@ -2,108 +2,65 @@
 
 #include "bench_flags.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 
 namespace shadowsync {
 namespace bench {
 
-bool ParseInt(const char* text, long min, long max, int* out) {
-  char* end = nullptr;
-  errno = 0;
-  const long value = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || value < min || value > max) return false;
-  *out = static_cast<int>(value);
-  return true;
-}
-
-bool ParseDouble(const char* text, double min, double* out) {
-  char* end = nullptr;
-  errno = 0;
-  const double value = std::strtod(text, &end);
-  if (errno != 0 || end == text || *end != '\0' || !(value >= min) || value > 1e6) return false;
-  *out = value;
-  return true;
-}
-
-int ParseFlagList(
-    int argc, char** argv, const char* usage,
-    const std::function<bool(const std::string& name)>& take_switch,
-    const std::function<FlagValue(const std::string& name, const std::string& value)>& take_value) {
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    std::string value;
-    bool has_value = false;
-    const auto eq = name.find('=');
-    if (name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (name == "--help" || name == "-h") {
-      std::fputs(usage, stdout);
-      return 1;
-    }
-    if (take_switch(name)) continue;
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s: missing value\n%s", name.c_str(), usage);
-        return 2;
-      }
-      value = argv[++i];
-    }
-    switch (take_value(name, value)) {
-      case FlagValue::kOk:
-        break;
-      case FlagValue::kUnknown:
-        std::fprintf(stderr, "unknown flag %s\n%s", name.c_str(), usage);
-        return 2;
-      case FlagValue::kInvalid:
-        std::fprintf(stderr, "%s: invalid value '%s'\n", name.c_str(), value.c_str());
-        return 2;
-    }
-  }
-  return 0;
-}
-
-bool TakeEmulatorFlag(const std::string& name, const std::string& value, EmulatorFlags* flags) {
-  if (name == "--emulator") {
-    flags->path = value;
-  } else if (name == "--emulator-log-level") {
-    flags->log_level = value;
-  } else if (name == "--emulator-arg") {
-    flags->args.push_back(value);
-  } else {
-    return false;
-  }
-  return true;
-}
-
-bool TakePluginFlag(const std::string& name, const std::string& value, PluginFlags* flags,
-                    bool* valid) {
-  *valid = true;
-  if (name == "--plugin") {
-    flags->path = value;
-  } else if (name == "--plugin-log-level") {
-    flags->log_level = value;
-  } else if (name == "--plugin-opt") {
-    const auto eq = value.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      *valid = false;
-    } else {
-      flags->options.emplace_back(value.substr(0, eq), value.substr(eq + 1));
-    }
-  } else {
-    return false;
-  }
-  return true;
+void AddEmulatorFlags(CLI::App& app, EmulatorFlags* flags) {
+  const char* const group = "Emulator";
+  app.add_option("--emulator", flags->path, "shadowsync-emulator (default: the one of this build)")
+      ->type_name("PATH")
+      ->group(group);
+  app.add_option("--emulator-log-level", flags->log_level,
+                 "the emulator's --log-level (default info, its own default)")
+      ->type_name("L")
+      ->group(group);
+  // One argument per flag, whatever it looks like: --emulator-arg --workers
+  // --emulator-arg 0, or --emulator-arg=--workers=0.
+  app.add_option("--emulator-arg", flags->args, "one more argument for the emulator (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("ARG")
+      ->group(group);
 }
 
 int CheckEmulatorFlags(const EmulatorFlags& flags) {
   if (!flags.path.empty()) return 0;
-  std::fprintf(stderr, "--emulator: no default in this build; give the path\n");
+  std::fprintf(stderr, "error: --emulator: no default in this build; give the path\n");
   return 2;
+}
+
+void AddPluginFlags(CLI::App& app, PluginFlags* flags) {
+  const char* const group = "Broker plugin";
+  app.add_option("--plugin", flags->path,
+                 "shadowsync_mosquitto.so (default: the one of this build)")
+      ->type_name("PATH")
+      ->group(group);
+  app.add_option("--plugin-log-level", flags->log_level,
+                 "its plugin_opt_log_level (default info, its own default)")
+      ->type_name("L")
+      ->group(group);
+  const CLI::Validator name_equals_value(
+      [](const std::string& value) {
+        const auto eq = value.find('=');
+        return eq == std::string::npos || eq == 0
+                   ? "invalid value '" + value + "': expected NAME=VALUE"
+                   : std::string();
+      },
+      "");
+  app.add_option_function<std::vector<std::string>>(
+         "--plugin-opt",
+         [flags](const std::vector<std::string>& values) {
+           for (const std::string& value : values) {
+             const auto eq = value.find('=');
+             flags->options.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+           }
+         },
+         "one more plugin_opt_NAME VALUE line (repeatable)")
+      ->allow_extra_args(false)
+      ->check(name_equals_value)
+      ->type_name("NAME=VALUE")
+      ->group(group);
 }
 
 }  // namespace bench

@@ -1,45 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Command-line flags of the loopback benches (shadowsync-relay-bench and
-// shadowsync-client-bench): number parsing, the loop over argv with its
-// messages, and the flags that say which emulator and which broker plugin
-// (shadowsync_mosquitto.so) to start and how.
+// shadowsync-client-bench) that say which emulator and which broker plugin
+// (shadowsync_mosquitto.so) to start and how, on the shared front end
+// (cli/command_line.h). Each bench adds its own flags beside them.
 //
-// Thread safety: plain functions on their arguments; the callbacks run on the
-// caller's thread.
+// Thread safety: functions over one CLI::App; confine it to one thread.
 
 #ifndef SHADOWSYNC_TESTS_BENCH_BENCH_FLAGS_H_
 #define SHADOWSYNC_TESTS_BENCH_BENCH_FLAGS_H_
 
-#include <functional>
+#include <CLI/CLI.hpp>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace shadowsync {
 namespace bench {
 
-/// A whole decimal number in [min, max] into *out; false (and *out as it
-/// was) for anything else.
-bool ParseInt(const char* text, long min, long max, int* out);
-
-/// A number (strtod) in [min, 1e6] into *out; false (and *out as it was) for
-/// anything else.
-bool ParseDouble(const char* text, double min, double* out);
-
-/// What a value flag's handler makes of it.
-enum class FlagValue { kOk, kInvalid, kUnknown };
-
-/// Walks argv[1..argc): "--help" or "-h" prints `usage` to stdout; then
-/// `take_switch(name)` says whether `name` is a flag without a value (a
-/// "=value" after it is ignored); any other flag takes its value after '='
-/// or from the next argument and goes to `take_value(name, value)`. A
-/// missing value, an unknown flag or an invalid value is reported on stderr.
-/// Returns 0 to go on, 1 after --help, 2 on a usage error.
-int ParseFlagList(
-    int argc, char** argv, const char* usage,
-    const std::function<bool(const std::string& name)>& take_switch,
-    const std::function<FlagValue(const std::string& name, const std::string& value)>& take_value);
+/// Adds `--name TYPE` that stores into `*value`, a number in [min, max]
+/// ("--window: Value 0 not in range 1 to 1000"). The range is checked, not
+/// shown: `help` says the default.
+template <typename Number>
+CLI::Option* AddNumber(CLI::App& app, const std::string& name, Number* value,
+                       const std::string& type, const std::string& help,
+                       std::common_type_t<Number> min, std::common_type_t<Number> max) {
+  return app.add_option(name, *value, help)
+      ->type_name(type)
+      ->check(CLI::Range(min, max).description(""));
+}
 
 /// --emulator PATH, --emulator-log-level L, --emulator-arg ARG (repeatable).
 struct EmulatorFlags {
@@ -51,8 +41,9 @@ struct EmulatorFlags {
   std::vector<std::string> args;   ///< more arguments for it
 };
 
-/// Takes `name` if it is one of the EmulatorFlags; false if it is not.
-bool TakeEmulatorFlag(const std::string& name, const std::string& value, EmulatorFlags* flags);
+/// Adds the EmulatorFlags to `app` (group "Emulator"); `*flags` must
+/// outlive the parse.
+void AddEmulatorFlags(CLI::App& app, EmulatorFlags* flags);
 
 /// 0 when there is an emulator path; 2, with a message on stderr, when the
 /// build has no default and --emulator was not given.
@@ -71,10 +62,10 @@ struct PluginFlags {
   std::vector<std::pair<std::string, std::string>> options;
 };
 
-/// Takes `name` if it is one of the PluginFlags; false if it is not.
-/// *valid is false for a --plugin-opt without '=' or with an empty name.
-bool TakePluginFlag(const std::string& name, const std::string& value, PluginFlags* flags,
-                    bool* valid);
+/// Adds the PluginFlags to `app` (group "Broker plugin"); a --plugin-opt
+/// without '=' or with an empty name is a usage error. `*flags` must
+/// outlive the parse.
+void AddPluginFlags(CLI::App& app, PluginFlags* flags);
 
 }  // namespace bench
 }  // namespace shadowsync

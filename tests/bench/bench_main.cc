@@ -10,20 +10,33 @@
 //
 // Exit status: 0 unless a benchmark reported an error (its setup found the
 // library answering differently than the benchmark expects). A ratio never
-// fails the run: this is a measurement, not a timed test.
+// fails the run: this is a measurement, not a timed test. 2 for a usage
+// error.
+//
+// The command line: Google Benchmark's own --benchmark_* flags go to
+// benchmark::Initialize(); everything else to the shared front end
+// (cli/command_line.h), which gives --help, --version and the usual errors.
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bench.h"
+#include "cli/command_line.h"
+#include "cli/help_format.h"
 #include "documents.h"
+
+#ifndef SHADOWSYNC_VERSION
+#define SHADOWSYNC_VERSION "unknown"
+#endif
 
 namespace shadowsync {
 namespace bench {
@@ -128,6 +141,47 @@ class RatioReporter : public benchmark::ConsoleReporter {
   std::map<std::string, std::string> errors_;
 };
 
+constexpr char kDescription[] =
+    "ShadowService::Handle of an update against the RapidJSON parse+stringify floor, and Merge "
+    "against nlohmann::json merge_patch (issue 2), on Google Benchmark; ends with the ratios. "
+    "docs/performance.md says how to run it for figures.\n";
+
+constexpr char kBenchmarkFlags[] =
+    "Google Benchmark's flags pass through, in the form --benchmark_NAME=VALUE, e.g.:\n"
+    "  --benchmark_filter=REGEX            run only the matching benchmarks\n"
+    "  --benchmark_repetitions=N           repeat each; the ratios use the median\n"
+    "  --benchmark_report_aggregates_only=true\n"
+    "  --benchmark_min_time=SECONDS        per benchmark (the smoke test: 0.01)\n"
+    "  --benchmark_out=FILE --benchmark_out_format=json|console|csv\n"
+    "The list is in Google Benchmark's documentation.";
+
+// Hands the --benchmark_* flags to Google Benchmark and parses the rest;
+// the exit code to return at once, or nullopt to run.
+std::optional<int> ParseFlags(int argc, char** argv) {
+  std::vector<char*> benchmark_args = {argv[0]};
+  std::vector<const char*> own_args = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]).rfind("--benchmark_", 0) == 0) {
+      benchmark_args.push_back(argv[i]);
+    } else {
+      own_args.push_back(argv[i]);
+    }
+  }
+  cli::CommandLine command_line("shadowsync-bench", kDescription, SHADOWSYNC_VERSION);
+  command_line.app().footer(kBenchmarkFlags);
+  cli::WrapHelp(command_line.app());
+  if (std::optional<int> exit = command_line.ParseOrExit(static_cast<int>(own_args.size()),
+                                                         own_args.data(), std::cout, std::cerr)) {
+    return exit;
+  }
+  int benchmark_argc = static_cast<int>(benchmark_args.size());
+  benchmark::Initialize(&benchmark_argc, benchmark_args.data());
+  if (benchmark::ReportUnrecognizedArguments(benchmark_argc, benchmark_args.data())) {
+    return cli::kExitUsage;
+  }
+  return std::nullopt;
+}
+
 void PrintDocuments() {
   std::printf("Documents (compact bytes; depth as L2 counts it, the section being level 1):\n");
   for (const BenchShadow* shadow : {&Shadow1KB(), &Shadow8KB()}) {
@@ -157,8 +211,7 @@ void AddRatio(RatioSpec ratio) { Ratios().push_back(std::move(ratio)); }
 }  // namespace shadowsync
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (std::optional<int> exit = shadowsync::bench::ParseFlags(argc, argv)) return *exit;
   shadowsync::bench::PrintDocuments();
   shadowsync::bench::RegisterServiceBenchmarks();
   shadowsync::bench::RegisterMergeBenchmarks();

@@ -76,6 +76,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,6 +89,8 @@
 #include "bench_cpu.h"
 #include "bench_flags.h"
 #include "bench_latency.h"
+#include "cli/command_line.h"
+#include "cli/help_format.h"
 #include "shadowsync/client.h"
 #include "shadowsync/json.h"
 #include "shadowsync/paho_transport.h"
@@ -105,6 +108,9 @@
 #endif
 #ifndef SHADOWSYNC_PLUGIN_PATH
 #define SHADOWSYNC_PLUGIN_PATH ""
+#endif
+#ifndef SHADOWSYNC_VERSION
+#define SHADOWSYNC_VERSION "unknown"
 #endif
 
 namespace shadowsync {
@@ -137,66 +143,55 @@ struct Flags {
   bool keep_logs = false;
 };
 
-constexpr const char kUsage[] =
-    "usage: shadowsync-client-bench [flags]\n"
-    "  --round-trips N        measured round trips of (a), (b) and (c) per repetition\n"
-    "                         (default 2000)\n"
-    "  --warmup N             round trips of each before measuring, excluded (default 200)\n"
-    "  --repeat R             repetitions of the interleaved (a)/(b) runs (default 3)\n"
-    "  --batch B              (a) and (b) alternate every B round trips (default 100)\n"
-    "  --shadows K            ShadowClients of (d), the memory figure (default 1000;\n"
-    "                         0 skips (d))\n"
-    "  --host plugin|emulator who answers the shadow requests: the broker plugin\n"
-    "                         (shadowsync_mosquitto.so, loaded by the bench's mosquitto;\n"
-    "                         the default where this build has it) or shadowsync-emulator\n"
-    "  --plugin PATH          shadowsync_mosquitto.so (default: the one of this build)\n"
-    "  --plugin-log-level L   its plugin_opt_log_level (default info, its own default)\n"
-    "  --plugin-opt NAME=VALUE  one more plugin_opt_NAME VALUE line (repeatable)\n"
-    "  --emulator PATH        shadowsync-emulator (default: the one of this build)\n"
-    "  --emulator-log-level L the emulator's --log-level (default info, its own default)\n"
-    "  --emulator-arg ARG     one more argument for the emulator (repeatable)\n"
-    "  --trim-threshold N     diagnostic: mallopt(M_TRIM_THRESHOLD, N) in this process only\n"
-    "                         (not mosquitto or the emulator); default: glibc's own\n"
-    "  --keep-logs            keep the broker's and the emulator's directories and say where\n";
+constexpr char kDescription[] =
+    "ShadowClient against two raw Paho hops (issue 4, \"Performance\"), on a loopback "
+    "mosquitto over mutual TLS that it starts itself: (a) two raw hops, (b) ShadowClient "
+    "through the shadow service, (c) app to device, (d) memory per shadow. "
+    "docs/performance.md says how to run it for figures.\n";
 
-// Returns 0 to go on, 1 after --help, 2 on a usage error.
-int ParseFlags(int argc, char** argv, Flags* flags) {
-  auto take_switch = [flags](const std::string& name) {
-    if (name != "--keep-logs") return false;
-    flags->keep_logs = true;
-    return true;
-  };
-  auto take_value = [flags](const std::string& name, const std::string& value) {
-    const char* v = value.c_str();
-    bool ok = true;
-    if (name == "--round-trips") {
-      ok = ParseInt(v, 1, 10000000, &flags->round_trips);
-    } else if (name == "--warmup") {
-      ok = ParseInt(v, 0, 10000000, &flags->warmup);
-    } else if (name == "--repeat") {
-      ok = ParseInt(v, 1, 1000, &flags->repeat);
-    } else if (name == "--batch") {
-      ok = ParseInt(v, 1, 10000000, &flags->batch);
-    } else if (name == "--shadows") {
-      ok = ParseInt(v, 0, 10000000, &flags->shadows);
-    } else if (name == "--trim-threshold") {
-      ok = ParseInt(v, 0, 1 << 30, &flags->trim_threshold);
-    } else if (name == "--host") {
-      ok = value == "plugin" || value == "emulator";
-      flags->use_plugin = value == "plugin";
-    } else if (!TakeEmulatorFlag(name, value, &flags->emulator) &&
-               !TakePluginFlag(name, value, &flags->plugin, &ok)) {
-      return FlagValue::kUnknown;
-    }
-    return ok ? FlagValue::kOk : FlagValue::kInvalid;
-  };
-  if (int rc = ParseFlagList(argc, argv, kUsage, take_switch, take_value); rc != 0) return rc;
-  if (flags->use_plugin) {
-    if (!flags->plugin.path.empty()) return 0;
-    std::fprintf(stderr, "--plugin: no default in this build; give the path, or --host emulator\n");
-    return 2;
+// The exit code to return at once (0 after --help, 2 on a usage error), or
+// nullopt to run.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
+  cli::CommandLine command_line("shadowsync-client-bench", kDescription, SHADOWSYNC_VERSION);
+  CLI::App& app = command_line.app();
+  AddNumber(app, "--round-trips", &flags->round_trips, "N",
+            "measured round trips of (a), (b) and (c) per repetition (default 2000)", 1, 10000000);
+  AddNumber(app, "--warmup", &flags->warmup, "N",
+            "round trips of each before measuring, excluded (default 200)", 0, 10000000);
+  AddNumber(app, "--repeat", &flags->repeat, "R",
+            "repetitions of the interleaved (a)/(b) runs (default 3)", 1, 1000);
+  AddNumber(app, "--batch", &flags->batch, "B",
+            "(a) and (b) alternate every B round trips (default 100)", 1, 10000000);
+  AddNumber(app, "--shadows", &flags->shadows, "K",
+            "ShadowClients of (d), the memory figure (default 1000; 0 skips (d))", 0, 10000000);
+  std::string host = flags->use_plugin ? "plugin" : "emulator";
+  app.add_option("--host", host,
+                 "who answers the shadow requests: the broker plugin (shadowsync_mosquitto.so, "
+                 "loaded by the bench's mosquitto; the default where this build has it) or "
+                 "shadowsync-emulator")
+      ->type_name("plugin|emulator")
+      ->check(CLI::IsMember({"plugin", "emulator"}).description(""));
+  AddNumber(app, "--trim-threshold", &flags->trim_threshold, "N",
+            "diagnostic: mallopt(M_TRIM_THRESHOLD, N) in this process only (not mosquitto "
+            "or the emulator); default: glibc's own",
+            0, 1 << 30);
+  app.add_flag("--keep-logs", flags->keep_logs,
+               "keep the broker's and the emulator's directories and say where");
+  AddPluginFlags(app, &flags->plugin);
+  AddEmulatorFlags(app, &flags->emulator);
+  cli::WrapHelp(app);
+  if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return exit;
   }
-  return CheckEmulatorFlags(flags->emulator);
+  flags->use_plugin = host == "plugin";
+  if (flags->use_plugin) {
+    if (!flags->plugin.path.empty()) return std::nullopt;
+    std::fprintf(stderr,
+                 "error: --plugin: no default in this build; give the path, or --host emulator\n");
+    return cli::kExitUsage;
+  }
+  if (int rc = CheckEmulatorFlags(flags->emulator); rc != 0) return rc;
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------
@@ -556,7 +551,7 @@ void PrintCpu(const char* label, const CpuMeter& m, std::size_t round_trips, boo
 int Main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Flags flags;
-  if (int rc = ParseFlags(argc, argv, &flags); rc != 0) return rc == 1 ? 0 : rc;
+  if (std::optional<int> exit = ParseFlags(argc, argv, &flags)) return *exit;
   if (flags.trim_threshold > 0 && mallopt(M_TRIM_THRESHOLD, flags.trim_threshold) != 1) {
     std::fprintf(stderr, "error: mallopt(M_TRIM_THRESHOLD) failed\n");
     return 1;

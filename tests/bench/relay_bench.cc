@@ -108,6 +108,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -122,6 +123,8 @@
 #include "bench_cpu.h"
 #include "bench_flags.h"
 #include "bench_latency.h"
+#include "cli/command_line.h"
+#include "cli/help_format.h"
 #include "shadowsync/document.h"
 #include "shadowsync/json.h"
 #include "shadowsync/paho_transport.h"
@@ -137,6 +140,9 @@
 #endif
 #ifndef SHADOWSYNC_PLUGIN_PATH
 #define SHADOWSYNC_PLUGIN_PATH ""
+#endif
+#ifndef SHADOWSYNC_VERSION
+#define SHADOWSYNC_VERSION "unknown"
 #endif
 
 namespace shadowsync {
@@ -168,82 +174,61 @@ struct Flags {
   bool keep_logs = false;
 };
 
-constexpr const char kUsage[] =
-    "usage: shadowsync-relay-bench [flags]\n"
-    "  --publishers K        publisher clients (default 4)\n"
-    "  --window N            messages outstanding per publisher (default 50)\n"
-    "  --seconds S           measured seconds of each saturated phase (default 5)\n"
-    "  --warmup S            seconds before each measurement, excluded (default 1)\n"
-    "  --latency-seconds S   measured seconds of the paced and window-1 runs (default 2;\n"
-    "                        0 skips them)\n"
-    "  --things N            things of (b) (default 1000)\n"
-    "  --doc-bytes N         state size of each shadow, desired + reported (default 4096)\n"
-    "  --emulator PATH       shadowsync-emulator (default: the one of this build)\n"
-    "  --emulator-log-level L  the emulator's --log-level (default info, its own default)\n"
-    "  --emulator-arg ARG    one more argument for the emulator (repeatable)\n"
-    "  --subscriptions wildcard|own\n"
-    "                        own (default): each publisher subscribes to the exact\n"
-    "                        update/accepted and update/rejected topics of its own\n"
-    "                        things; wildcard: every publisher subscribes to\n"
-    "                        $aws/things/+/shadow/update/{accepted,rejected} and so\n"
-    "                        receives every answer (K copies)\n"
-    "  --plugin PATH         shadowsync_mosquitto.so of (c) and (c2) (default: the one of\n"
-    "                        this build)\n"
-    "  --plugin-log-level L  its plugin_opt_log_level (default info, its own default)\n"
-    "  --plugin-opt NAME=VALUE  one more plugin_opt_NAME VALUE line (repeatable)\n"
-    "  --no-emulator         skip (b) and (b2)\n"
-    "  --no-plugin           skip (c) and (c2)\n"
-    "  --no-durable          skip (b2) and (c2), the runs with a store\n"
-    "  --keep-logs           print where the broker and emulator logs are, and keep them\n";
+constexpr char kDescription[] =
+    "The emulator on a loopback mosquitto it starts itself, and the broker plugin in a "
+    "mosquitto of its own, against the raw relay (issue 3 and issue 9, \"Performance\"). "
+    "docs/performance.md says how to run it for figures.\n";
 
-// Returns 0 to go on, 1 after --help, 2 on a usage error.
-int ParseFlags(int argc, char** argv, Flags* flags) {
-  auto take_switch = [flags](const std::string& name) {
-    if (name == "--no-durable") {
-      flags->durable = false;
-    } else if (name == "--no-emulator") {
-      flags->run_emulator = false;
-    } else if (name == "--no-plugin") {
-      flags->run_plugin = false;
-    } else if (name == "--keep-logs") {
-      flags->keep_logs = true;
-    } else {
-      return false;
-    }
-    return true;
-  };
-  auto take_value = [flags](const std::string& name, const std::string& value) {
-    const char* v = value.c_str();
-    bool ok = true;
-    if (name == "--publishers") {
-      ok = ParseInt(v, 1, 64, &flags->publishers);
-    } else if (name == "--window") {
-      ok = ParseInt(v, 1, 1000, &flags->window);
-    } else if (name == "--seconds") {
-      ok = ParseDouble(v, 0.05, &flags->seconds);
-    } else if (name == "--warmup") {
-      ok = ParseDouble(v, 0, &flags->warmup);
-    } else if (name == "--latency-seconds") {
-      ok = ParseDouble(v, 0, &flags->latency_seconds);
-    } else if (name == "--things") {
-      ok = ParseInt(v, 1, 1000000, &flags->things);
-    } else if (name == "--doc-bytes") {
-      ok = ParseInt(v, 1, 8192, &flags->doc_bytes);
-    } else if (name == "--subscriptions") {
-      ok = value == "wildcard" || value == "own";
-      flags->wildcard = value == "wildcard";
-    } else if (!TakeEmulatorFlag(name, value, &flags->emulator) &&
-               !TakePluginFlag(name, value, &flags->plugin, &ok)) {
-      return FlagValue::kUnknown;
-    }
-    return ok ? FlagValue::kOk : FlagValue::kInvalid;
-  };
-  if (int rc = ParseFlagList(argc, argv, kUsage, take_switch, take_value); rc != 0) return rc;
-  if (flags->run_plugin && flags->plugin.path.empty()) {
-    std::fprintf(stderr, "--plugin: no default in this build; give the path, or --no-plugin\n");
-    return 2;
+// The exit code to return at once (0 after --help, 2 on a usage error), or
+// nullopt to run.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
+  cli::CommandLine command_line("shadowsync-relay-bench", kDescription, SHADOWSYNC_VERSION);
+  CLI::App& app = command_line.app();
+  AddNumber(app, "--publishers", &flags->publishers, "K", "publisher clients (default 4)", 1, 64);
+  AddNumber(app, "--window", &flags->window, "N", "messages outstanding per publisher (default 50)",
+            1, 1000);
+  AddNumber(app, "--seconds", &flags->seconds, "S",
+            "measured seconds of each saturated phase (default 5)", 0.05, 1e6);
+  AddNumber(app, "--warmup", &flags->warmup, "S",
+            "seconds before each measurement, excluded (default 1)", 0, 1e6);
+  AddNumber(app, "--latency-seconds", &flags->latency_seconds, "S",
+            "measured seconds of the paced and window-1 runs (default 2; 0 skips them)", 0, 1e6);
+  AddNumber(app, "--things", &flags->things, "N", "things of (b) (default 1000)", 1, 1000000);
+  AddNumber(app, "--doc-bytes", &flags->doc_bytes, "N",
+            "state size of each shadow, desired + reported (default 4096)", 1, 8192);
+  std::string subscriptions = flags->wildcard ? "wildcard" : "own";
+  app.add_option("--subscriptions", subscriptions,
+                 "own (default): each publisher subscribes to the exact update/accepted and "
+                 "update/rejected topics of its own things; wildcard: every publisher subscribes "
+                 "to $aws/things/+/shadow/update/{accepted,rejected} and so receives every "
+                 "answer (K copies)")
+      ->type_name("wildcard|own")
+      ->check(CLI::IsMember({"wildcard", "own"}).description(""));
+  app.add_flag_callback(
+      "--no-emulator", [flags] { flags->run_emulator = false; }, "skip (b) and (b2)");
+  app.add_flag_callback(
+      "--no-plugin", [flags] { flags->run_plugin = false; }, "skip (c) and (c2)");
+  app.add_flag_callback(
+      "--no-durable", [flags] { flags->durable = false; },
+      "skip (b2) and (c2), the runs with a store");
+  app.add_flag("--keep-logs", flags->keep_logs,
+               "print where the broker and emulator logs are, and keep them");
+  AddEmulatorFlags(app, &flags->emulator);
+  AddPluginFlags(app, &flags->plugin);
+  cli::WrapHelp(app);
+  if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return exit;
   }
-  return flags->run_emulator ? CheckEmulatorFlags(flags->emulator) : 0;
+  flags->wildcard = subscriptions == "wildcard";
+  if (flags->run_plugin && flags->plugin.path.empty()) {
+    std::fprintf(stderr,
+                 "error: --plugin: no default in this build; give the path, or --no-plugin\n");
+    return cli::kExitUsage;
+  }
+  if (flags->run_emulator) {
+    if (int rc = CheckEmulatorFlags(flags->emulator); rc != 0) return rc;
+  }
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------
@@ -1049,7 +1034,7 @@ bool BadRejections(const PhaseResult& r) {
 int Main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows when piped, too
   Flags flags;
-  if (int rc = ParseFlags(argc, argv, &flags); rc != 0) return rc == 1 ? 0 : rc;
+  if (std::optional<int> exit = ParseFlags(argc, argv, &flags)) return *exit;
   if (flags.window * flags.publishers > flags.things) {
     std::fprintf(stderr,
                  "warning: window x publishers > things: a thing may have several updates in "
