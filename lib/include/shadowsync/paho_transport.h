@@ -35,34 +35,17 @@
 // (re)connect; beyond that, and from any other thread while not connected,
 // Publish() returns kUnavailable as before. Held messages that a failed
 // Connect() or a Disconnect() finds unsent are dropped, like other
-// unacknowledged ones. (Issue 14: the emulator with --workers 0
-// --persistent-session, which answers on the handler's thread, lost every
-// answer to the requests queued during an outage.)
+// unacknowledged ones.
 //
-// When an incoming QoS 1 message is acknowledged. Paho C 1.3.11 calls the
-// message handler synchronously on its receive thread, from
-// MQTTProtocol_handlePublishes() (MQTTProtocolClient.c) via
-// Protocol_processPublication() (MQTTAsyncUtils.c), and sends the PUBACK only
-// after the handler has returned: Protocol_processPublication() comes first,
-// then MQTTPacket_send_puback(), or MQTTProtocol_queueAck() when the socket
-// has a write pending, which sends it later still. That order came with the
-// ack queue of eclipse-paho/paho.mqtt.c PR #1131 (2021, after 1.3.9); older
-// releases sent the PUBACK first (paho.mqtt.cpp #353). Measured here: a
-// handler that blocks for 2 s delays the broker's "Received PUBACK" by 2 s;
-// PahoTransportHandlerTest.PubackIsSentOnlyAfterTheHandlerReturns checks it
-// against mosquitto, so a Paho upgrade that changes it fails a test. One
-// exception in Paho's code: a message that arrives while Paho does not yet
-// count the client as connected, or while earlier messages wait in its queue,
-// is queued, acknowledged, and handed to the handler later; with Paho C++
-// (whose callback always accepts the message) that queue only fills in that
-// not-connected corner. Consequences: (1) a handler that makes a request
-// durable before it returns gets "acknowledged implies handled"; one that only
-// enqueues gets "acknowledged implies enqueued"; (2) if the process dies inside
-// the handler the broker never saw a PUBACK, but it redelivers only with
-// clean_session = false (with a clean session the broker drops the session,
-// and the message with it); (3) a slow handler delays the PUBACK and every
-// other message, PUBACK and ping of every Paho client in the process (one
-// receive thread).
+// When an incoming QoS 1 message is acknowledged: after the message handler
+// has returned (Paho C 1.3.11; how, and the one corner where Paho acks
+// first, is in lib/src/mqtt/paho_transport.cc). Consequences: (1) a handler
+// that makes a request durable before it returns gets "acknowledged implies
+// handled"; one that only enqueues gets "acknowledged implies enqueued"; (2)
+// if the process dies inside the handler the broker never saw a PUBACK, but
+// it redelivers only with clean_session = false; (3) a slow handler delays
+// the PUBACK and every other message, PUBACK and ping of every Paho client in
+// the process (one receive thread).
 //
 // Errors. Connect() reports the real cause instead of Paho's "TCP/TLS connect
 // failure": after a failed first Connect() the transport probes the endpoint

@@ -39,6 +39,25 @@
 //   - Waits on Paho tokens poll in short slices so that Disconnect() can
 //     abandon them (disconnect_requests_ changes); destroying the Paho client
 //     then ends the abandoned operation.
+//   - When an incoming QoS 1 message is acknowledged. Paho C 1.3.11 calls the
+//     message handler synchronously on its receive thread, from
+//     MQTTProtocol_handlePublishes() (MQTTProtocolClient.c) via
+//     Protocol_processPublication() (MQTTAsyncUtils.c), and sends the PUBACK
+//     only after the handler has returned: Protocol_processPublication() comes
+//     first, then MQTTPacket_send_puback(), or MQTTProtocol_queueAck() when
+//     the socket has a write pending, which sends it later still. That order
+//     came with the ack queue of eclipse-paho/paho.mqtt.c PR #1131 (2021,
+//     after 1.3.9); older releases sent the PUBACK first (paho.mqtt.cpp #353).
+//     Measured here: a handler that blocks for 2 s delays the broker's
+//     "Received PUBACK" by 2 s;
+//     PahoTransportHandlerTest.PubackIsSentOnlyAfterTheHandlerReturns checks
+//     it against mosquitto, so a Paho upgrade that changes it fails a test.
+//     One exception in Paho's code: a message that arrives while Paho does not
+//     yet count the client as connected, or while earlier messages wait in its
+//     queue, is queued, acknowledged, and handed to the handler later; with
+//     Paho C++ (whose callback always accepts the message) that queue only
+//     fills in that not-connected corner. What it means for users:
+//     paho_transport.h.
 
 #include "shadowsync/paho_transport.h"
 
