@@ -547,7 +547,6 @@ TEST(ShadowCtlTest, AnswerFromAnotherThreadWithinTheTimeout) {
   t.on_publish = [&t, &responder](const std::string&, const std::string& payload) {
     const std::string token = TokenOf(payload);
     responder = std::thread([&t, token] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
       t.Deliver(kAccepted, R"({"version":1,"clientToken":"someone-else"})");
       t.Deliver(kAccepted, R"({"version":1,"clientToken":")" + token + "\"}");
     });
@@ -673,10 +672,7 @@ TEST(ShadowCtlTest, InterruptWhileWaitingExits130) {
   StopSignal stop;
   std::thread interrupter;
   t.on_publish = [&stop, &interrupter](const std::string&, const std::string&) {
-    interrupter = std::thread([&stop] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      stop.Raise(2);
-    });
+    interrupter = std::thread([&stop] { stop.Raise(2); });
   };
   const auto start = std::chrono::steady_clock::now();
   Outcome o = RunCtl(ParseOk(Base("get")), t, "tok", &stop);
@@ -744,7 +740,6 @@ TEST(WatchTest, StopsOnSignalWithExitZero) {
     if (filter != kDocuments) return;
     feeder = std::thread([&] {
       t.Deliver(kDelta, R"({"state":{"a":1}})");
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
       stop.Raise(15);
     });
   };

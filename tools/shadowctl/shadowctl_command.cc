@@ -671,7 +671,16 @@ bool ShadowCtl::NextEvent(const std::optional<std::chrono::steady_clock::time_po
                           Event* event) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    if (stop_.raised() != 0) return false;
+    if (stop_.raised() != 0) {
+      // What arrived before the stop is still handed out (watch prints it),
+      // but nothing that arrives after: a flood cannot delay the stop.
+      if (!drain_after_stop_) drain_after_stop_ = events_.size();
+      if (*drain_after_stop_ == 0 || events_.empty()) return false;
+      --*drain_after_stop_;
+      *event = std::move(events_.front());
+      events_.pop_front();
+      return true;
+    }
     if (!events_.empty()) {
       *event = std::move(events_.front());
       events_.pop_front();

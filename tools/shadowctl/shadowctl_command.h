@@ -179,6 +179,9 @@ class ShadowCtl {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Event> events_;  // GUARDED_BY(mu_)
+  // After a stop: how many of the events queued before it are still to be
+  // handed out. GUARDED_BY(mu_)
+  std::optional<std::size_t> drain_after_stop_;
   bool connection_lost_ = false;
 };
 
