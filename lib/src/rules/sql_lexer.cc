@@ -42,6 +42,8 @@ std::string DescribeToken(const Token& token) {
       return "end of statement";
     case TokenKind::kString:
       return "string '" + token.text + "'";
+    case TokenKind::kOther:
+      return DescribeChar(token.text[0]);
     default:
       return "'" + token.text + "'";
   }
@@ -151,7 +153,8 @@ Result<std::vector<Token>> Tokenize(std::string_view sql, const SourceLabel& lab
           kind = TokenKind::kLeftBrace;
           break;
         default:
-          return SqlError(label, label.offset + i + 1, "unexpected " + DescribeChar(c));
+          kind = TokenKind::kOther;
+          break;
       }
       add(kind, i, 1);
     }

@@ -38,6 +38,7 @@ enum class TokenKind {
   kLeftBracket,   // [ : refused by the parser (arrays)
   kLeftBrace,     // { : refused by the parser (object literals)
   kDoubleQuoted,  // "name": refused by the parser
+  kOther,         // any other character: the parser reports it where it stands
   kEnd,
 };
 
@@ -59,8 +60,9 @@ struct SourceLabel {
 Status SqlError(const SourceLabel& label, std::size_t position, const std::string& what);
 
 /// Splits `sql` into tokens ending with kEnd; positions count from
-/// label.offset + 1. Errors: an unterminated string, a character that
-/// starts no token, a comment ("--").
+/// label.offset + 1. Errors: an unterminated string, a bad number and
+/// a comment ("--"). A character that starts no token becomes kOther, so
+/// that an earlier refusal (e.g. "[") is the one reported.
 Result<std::vector<Token>> Tokenize(std::string_view sql, const SourceLabel& label = {});
 
 /// How a token is shown in messages: "'FROM'", "end of statement".

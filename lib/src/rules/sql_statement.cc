@@ -19,6 +19,22 @@ using rules_internal::Evaluator;
 using rules_internal::SelectItem;
 using rules_internal::SqlValue;
 
+namespace {
+
+// Sets object[key] = value: in place when the key exists (a later SELECT item
+// replaces an earlier one and keeps its position), else appended.
+void SetMember(JsonValue& object, const JsonValue& key, JsonValue&& value,
+               JsonAllocator& allocator) {
+  const auto existing = object.FindMember(key);
+  if (existing != object.MemberEnd()) {
+    existing->value = std::move(value);
+  } else {
+    object.AddMember(JsonValue(key, allocator), std::move(value), allocator);
+  }
+}
+
+}  // namespace
+
 struct SqlStatement::Impl {
   std::unique_ptr<rules_internal::Statement> statement;
 };
@@ -84,9 +100,7 @@ Result<SqlOutcome> SqlStatement::Evaluate(const SqlMessage& message) const {
             ")");
       }
       for (const auto& member : message.payload_json->GetObject()) {
-        outcome.result.RemoveMember(member.name);
-        outcome.result.AddMember(JsonValue(member.name, allocator),
-                                 JsonValue(member.value, allocator), allocator);
+        SetMember(outcome.result, member.name, JsonValue(member.value, allocator), allocator);
       }
       continue;
     }
@@ -94,8 +108,7 @@ Result<SqlOutcome> SqlStatement::Evaluate(const SqlMessage& message) const {
     if (!evaluator.status().ok()) return evaluator.status();
     if (value.is_undefined()) continue;  // AWS leaves Undefined out of the result
     const JsonValue key(rapidjson::StringRef(item.key.data(), item.key.size()));
-    outcome.result.RemoveMember(key);
-    outcome.result.AddMember(JsonValue(key, allocator), std::move(value.json()), allocator);
+    SetMember(outcome.result, key, std::move(value.json()), allocator);
   }
   return outcome;
 }
