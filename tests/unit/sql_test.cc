@@ -113,6 +113,10 @@ TEST(SqlTest, FunctionExamples) {
       {"SELECT topic() AS t, topic(1) AS t1, topic(3) AS t3, topic(4) AS t4 FROM '#'", "{}",
        R"({"t":"things/myThings/thingOne","t1":"things","t3":"thingOne"})",
        "things/myThings/thingOne"},
+      // Levels that are not whole numbers in range are Undefined.
+      {"SELECT topic(0) AS a, topic(-1) AS b, topic(1.5) AS c, topic(1e30) AS d, "
+       "topic(2.0) AS e, topic('2') AS f FROM '#'",
+       "{}", R"({"e":"myThings","f":"myThings"})", "things/myThings/thingOne"},
       // timestamp(): "timestamp() = 1481825251155" (the injected clock here).
       {"SELECT timestamp() AS ts FROM '#'", "{}", R"({"ts":1481825251155})"},
       {"SELECT clientid() AS c, principal() AS p FROM '#'", "{}",

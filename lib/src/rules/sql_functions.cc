@@ -44,12 +44,17 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 SqlValue TopicLevel(const SqlValue& n, std::string_view topic, JsonAllocator& allocator) {
   const std::optional<SqlNumber> number = ToNumber(n);
   if (!number) return SqlValue::Undefined();
+  // A topic has at most 65535 bytes (MQTT), so fewer levels than this; the
+  // bound also keeps the double-to-integer conversion defined.
+  constexpr double kMaxLevel = 65536;
   std::int64_t index = 0;
   if (number->is_int) {
     index = number->int_value;
   } else {
     const double d = number->decimal;
-    if (d != static_cast<double>(static_cast<std::int64_t>(d))) return SqlValue::Undefined();
+    if (!(d >= 1 && d <= kMaxLevel) || d != static_cast<double>(static_cast<std::int64_t>(d))) {
+      return SqlValue::Undefined();
+    }
     index = static_cast<std::int64_t>(d);
   }
   if (index < 1) return SqlValue::Undefined();
