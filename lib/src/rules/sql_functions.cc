@@ -11,6 +11,8 @@
 #include <string>
 #include <utility>
 
+#include "ascii.h"
+
 namespace shadowsync::rules_internal {
 namespace {
 
@@ -27,17 +29,6 @@ constexpr std::array<FunctionInfo, 9> kFunctions = {{
     {Function::kConcat, "concat", 2, kManyArgs},
     {Function::kIsUndefined, "isUndefined", 1, 1},
 }};
-
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
 
 // topic(n): the n-th level, 1-based; Undefined when n is not a whole number
 // in range.
@@ -78,7 +69,7 @@ SqlValue ChangeCase(const SqlValue& arg, bool upper, JsonAllocator& allocator) {
   }
   std::optional<std::string> text = ToSqlString(arg);
   if (!text) return SqlValue::Undefined();
-  for (char& c : *text) c = upper ? Upper(c) : Lower(c);
+  for (char& c : *text) c = upper ? ascii::ToUpper(c) : ascii::ToLower(c);
   return StringValue(*text, allocator);
 }
 
@@ -115,7 +106,7 @@ SqlValue Concat(std::vector<SqlValue>& args, JsonAllocator& allocator) {
 
 std::optional<FunctionInfo> LookUpFunction(std::string_view name) {
   for (const FunctionInfo& f : kFunctions) {
-    if (EqualsIgnoreCase(name, f.name)) return f;
+    if (ascii::EqualsIgnoreCase(name, f.name)) return f;
   }
   return std::nullopt;
 }

@@ -13,20 +13,15 @@
 #include <utility>
 #include <vector>
 
+#include "ascii.h"
 #include "rules/sql_functions.h"
 #include "shadowsync/topic.h"
 
 namespace shadowsync::rules_internal {
 namespace {
 
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 bool IsKeyword(const Token& token, std::string_view keyword) {
-  if (token.kind != TokenKind::kIdentifier || token.text.size() != keyword.size()) return false;
-  for (std::size_t i = 0; i < keyword.size(); ++i) {
-    if (LowerAscii(token.text[i]) != LowerAscii(keyword[i])) return false;
-  }
-  return true;
+  return token.kind == TokenKind::kIdentifier && ascii::EqualsIgnoreCase(token.text, keyword);
 }
 
 // Reserved words that cannot name a field without quoting (which the subset

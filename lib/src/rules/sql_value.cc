@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "ascii.h"
+
 namespace shadowsync::rules_internal {
 namespace {
 
@@ -41,18 +43,6 @@ bool MatchesDecimalPattern(std::string_view s, bool* integral) {
     *integral = false;
   }
   return i == s.size();
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -95,8 +85,8 @@ std::optional<bool> ToBoolean(const SqlValue& value) {
   if (v.IsBool()) return v.GetBool();
   if (v.IsString()) {
     const std::string_view s(v.GetString(), v.GetStringLength());
-    if (EqualsIgnoreCase(s, "true")) return true;
-    if (EqualsIgnoreCase(s, "false")) return false;
+    if (ascii::EqualsIgnoreCase(s, "true")) return true;
+    if (ascii::EqualsIgnoreCase(s, "false")) return false;
   }
   return std::nullopt;
 }
