@@ -247,6 +247,9 @@ TEST(SqlTest, KeywordsAreCaseInsensitiveKeysAreNot) {
       {"select Color as C from 'topic/subtopic' where TEMPERATURE > 1 and Color = 'x'",
        R"({"Color":"x","TEMPERATURE":2,"color":"y"})", R"({"C":"x"})"},
       {"SeLeCt TOPIC(2) As lvl FrOm '#'", "{}", R"({"lvl":"subtopic"})"},
+      // A payload key named like the VALUE keyword is still a key.
+      {"SELECT value, value * 2 AS twice FROM '#'", R"({"value":4})", R"({"value":4,"twice":8})"},
+      {"SELECT value AS v FROM '#'", R"({"value":4})", R"({"v":4})"},
   });
 }
 

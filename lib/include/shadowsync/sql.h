@@ -39,6 +39,9 @@ namespace shadowsync {
 
 /// One message as the rules engine sees it. Borrowed views: what they point
 /// to must outlive the Evaluate() call.
+///
+/// Thread safety: a value; `new_uuid` is called on the evaluating thread, so
+/// share one message between threads only with a thread-safe source.
 struct SqlMessage {
   std::string_view topic;  ///< the topic it was published to (no wildcards)
   /// The payload bytes as published.
@@ -56,6 +59,8 @@ struct SqlMessage {
 };
 
 /// What a statement made of one message.
+///
+/// Thread safety: a value; const access may run concurrently.
 struct SqlOutcome {
   /// True when the topic matches FROM and WHERE (if any) is true. When
   /// false, nothing else is set and no action runs.

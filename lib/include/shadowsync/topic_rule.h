@@ -53,7 +53,10 @@ struct DynamoDbAction {
 };
 
 /// One action of a rule, and where it sits in the file for messages
-/// ("/actions/0").
+/// ("/actions/0"). The action structs above are immutable values like it.
+///
+/// Thread safety: immutable after ParseTopicRule; const access (Render
+/// included) may run concurrently.
 struct TopicRuleAction {
   std::string pointer;
   std::variant<RepublishAction, DynamoDbV2Action, DynamoDbAction> action;

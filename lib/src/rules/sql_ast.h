@@ -69,7 +69,6 @@ struct Statement {
   std::vector<SelectItem> select;
   std::string topic_filter;
   std::unique_ptr<Expr> where;  // null without WHERE
-  bool uses_new_uuid = false;
 };
 
 }  // namespace shadowsync::rules_internal

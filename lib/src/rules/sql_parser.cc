@@ -76,7 +76,10 @@ class Parser {
     if (IsKeyword(Peek(), "set")) return Error(Peek(), "the SET clause is not supported");
     if (!IsKeyword(Peek(), "select")) return Error(Peek(), "expected SELECT, found " + Found());
     Advance();
-    if (IsKeyword(Peek(), "value")) {
+    // `SELECT VALUE expr` (SQL 2016-03-23), told apart from a payload key
+    // named "value" (`SELECT value, ...`, `SELECT value AS v`) by what follows.
+    if (IsKeyword(Peek(), "value") && StartsOperand(Peek(1)) && !IsKeyword(Peek(1), "from") &&
+        !IsKeyword(Peek(1), "as")) {
       return Error(Peek(), "SELECT VALUE is not supported (only object results)");
     }
     if (IsKeyword(Peek(), "distinct")) return Error(Peek(), "DISTINCT is not supported");
@@ -104,16 +107,14 @@ class Parser {
       if (Status s = ParseExpr(&statement->where); !s.ok()) return s;
     }
     if (Peek().kind != TokenKind::kEnd) return Unexpected();
-    statement->uses_new_uuid = uses_new_uuid_;
     return statement;
   }
 
-  Result<std::unique_ptr<Expr>> ParseLoneExpression(bool* uses_new_uuid) {
+  Result<std::unique_ptr<Expr>> ParseLoneExpression() {
     std::unique_ptr<Expr> expr;
     if (Peek().kind == TokenKind::kEnd) return Error(Peek(), "empty expression");
     if (Status s = ParseExpr(&expr); !s.ok()) return s;
     if (Peek().kind != TokenKind::kEnd) return Unexpected();
-    *uses_new_uuid = uses_new_uuid_;
     return expr;
   }
 
@@ -126,6 +127,10 @@ class Parser {
     if (next_ + 1 < tokens_.size()) ++next_;
   }
   std::string Found() const { return DescribeToken(Peek()); }
+  static bool StartsOperand(const Token& t) {
+    return t.kind == TokenKind::kIdentifier || t.kind == TokenKind::kNumber ||
+           t.kind == TokenKind::kString || t.kind == TokenKind::kLeftParen;
+  }
   Status Error(const Token& at, const std::string& what) const {
     return SqlError(label_, at.position, what);
   }
@@ -446,7 +451,6 @@ class Parser {
     }
     e->kind = Expr::Kind::kCall;
     e->function = info->function;
-    if (info->function == Function::kNewUuid) uses_new_uuid_ = true;
     Advance();  // the name
     Advance();  // (
     if (Peek().kind != TokenKind::kRightParen) {
@@ -488,7 +492,6 @@ class Parser {
   SourceLabel label_;
   std::size_t next_ = 0;
   int depth_ = 0;
-  bool uses_new_uuid_ = false;
 };
 
 }  // namespace
@@ -501,12 +504,11 @@ Result<std::unique_ptr<Statement>> ParseStatement(std::string_view sql) {
   return parser.ParseStatement(sql);
 }
 
-Result<std::unique_ptr<Expr>> ParseExpression(std::string_view text, const SourceLabel& label,
-                                              bool* uses_new_uuid) {
+Result<std::unique_ptr<Expr>> ParseExpression(std::string_view text, const SourceLabel& label) {
   Result<std::vector<Token>> tokens = Tokenize(text, label);
   if (!tokens.ok()) return tokens.status();
   Parser parser(std::move(*tokens), label);
-  return parser.ParseLoneExpression(uses_new_uuid);
+  return parser.ParseLoneExpression();
 }
 
 }  // namespace shadowsync::rules_internal

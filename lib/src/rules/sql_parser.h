@@ -24,9 +24,7 @@ Result<std::unique_ptr<Statement>> ParseStatement(std::string_view sql);
 
 /// Parses one expression that must span all of `text` (the inside of a
 /// template's `${...}`); positions and messages follow `label`.
-/// `*uses_new_uuid` is set when it calls newuuid().
-Result<std::unique_ptr<Expr>> ParseExpression(std::string_view text, const SourceLabel& label,
-                                              bool* uses_new_uuid);
+Result<std::unique_ptr<Expr>> ParseExpression(std::string_view text, const SourceLabel& label);
 
 }  // namespace shadowsync::rules_internal
 

@@ -76,9 +76,8 @@ Result<SubstitutionTemplate> SubstitutionTemplate::Parse(std::string_view text) 
       const std::size_t close = FindClose(text, i + 2);
       if (close == std::string_view::npos) return TemplateError(i + 1, "unclosed ${");
       const std::string_view inside = text.substr(i + 2, close - i - 2);
-      bool uses_new_uuid = false;
       Result<std::unique_ptr<Expr>> expr =
-          rules_internal::ParseExpression(inside, SourceLabel{"template", i + 2}, &uses_new_uuid);
+          rules_internal::ParseExpression(inside, SourceLabel{"template", i + 2});
       if (!expr.ok()) return expr.status();
       if (!literal.empty()) impl->parts.push_back(Part{std::move(literal), nullptr});
       literal.clear();
