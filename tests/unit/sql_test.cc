@@ -385,6 +385,15 @@ TEST(SqlTest, SyntaxErrorsNameThePosition) {
   }
 }
 
+TEST(SqlTest, DeepPayloadsEvaluate) {
+  const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  const std::string payload = R"({"a":)" + deep + R"(,"b":{"c":)" + deep + "}}";
+  const std::string expected = R"({"a":)" + deep + R"(,"c":)" + deep + "}";
+  EXPECT_EQ(EvaluateSql("SELECT a, b.c FROM '#' WHERE a = b.c", "t", payload), expected);
+  EXPECT_EQ(EvaluateSql("SELECT * FROM '#'", "t", payload),
+            R"({"a":)" + deep + R"(,"b":{"c":)" + deep + "}}");
+}
+
 TEST(SqlTest, HostileNestingIsRefusedNotOverflowed) {
   const std::string deep =
       "SELECT " + std::string(100000, '(') + "a" + std::string(100000, ')') + " AS a FROM 'x'";

@@ -48,7 +48,10 @@ struct SqlMessage {
   std::string_view payload;
   /// The payload parsed (ParseJson), or nullptr when it is not JSON. Parse
   /// once per message and share it between rules. Without JSON, every path
-  /// is Undefined and `SELECT *` passes the bytes on unchanged.
+  /// is Undefined and `SELECT *` passes the bytes on unchanged. Copying
+  /// and comparing values recurse on their depth (RapidJSON), so a host fed
+  /// by untrusted clients bounds NestingDepth() first, as the shadow service
+  /// does (60 000 levels still pass on an 8 MB stack).
   const JsonValue* payload_json = nullptr;
   std::string_view client_id = "n/a";  ///< clientid(); AWS gives "n/a" outside MQTT
   std::string_view principal;          ///< principal(): certificate id or IAM identity
