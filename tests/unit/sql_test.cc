@@ -250,6 +250,9 @@ TEST(SqlTest, KeywordsAreCaseInsensitiveKeysAreNot) {
       // A payload key named like the VALUE keyword is still a key.
       {"SELECT value, value * 2 AS twice FROM '#'", R"({"value":4})", R"({"value":4,"twice":8})"},
       {"SELECT value AS v FROM '#'", R"({"value":4})", R"({"v":4})"},
+      // After a dot, keywords are keys.
+      {"SELECT s.order, s.from AS f FROM '#'", R"({"s":{"order":1,"from":2}})",
+       R"({"order":1,"f":2})"},
   });
 }
 
