@@ -413,6 +413,8 @@ Result<ShadowTopic> ParseTopic(std::string_view topic) {
 // including an empty one; a final '#' matches the remaining levels, and also
 // none at all ("a/#" matches "a"). T10 / section 4.7.2: a filter starting with
 // a wildcard does not match a topic starting with '$'.
+bool IsValidTopicFilter(std::string_view filter) { return IsValidFilter(filter); }
+
 bool TopicMatchesFilter(std::string_view filter, std::string_view topic) {
   if (!IsValidFilter(filter) || !IsValidTopicName(topic)) return false;
   if ((filter[0] == '+' || filter[0] == '#') && topic[0] == '$') return false;

@@ -42,6 +42,7 @@ namespace fs = std::filesystem;
 constexpr const char kRequestSchema[] = "shadow-update-request.schema.json";
 constexpr const char kDocumentSchema[] = "shadow-document.schema.json";
 constexpr const char kRegistrySchema[] = "registry.schema.json";
+constexpr const char kTopicRuleSchema[] = "topic-rule.schema.json";
 
 fs::path SourceDir() { return fs::path(SHADOWSYNC_SOURCE_DIR); }
 fs::path SchemaDir() { return SourceDir() / "schemas"; }
@@ -202,7 +203,7 @@ void ForEachMember(const rapidjson::Value& v, const Visit& visit) {
 // The schema files themselves.
 
 TEST(SchemaTest, SchemasAreDraft04WithTitles) {
-  for (const char* file : {kRequestSchema, kDocumentSchema, kRegistrySchema}) {
+  for (const char* file : {kRequestSchema, kDocumentSchema, kRegistrySchema, kTopicRuleSchema}) {
     SCOPED_TRACE(file);
     const rapidjson::Document doc = ParseFile(SchemaDir() / file);
     ASSERT_TRUE(doc.IsObject());
@@ -227,7 +228,7 @@ TEST(SchemaTest, SchemasAreDraft04WithTitles) {
 TEST(SchemaTest, EveryLocalRefResolves) {
   // RapidJSON 1.1 turns a $ref it cannot resolve into a schema that accepts
   // everything, without an error; so resolve every one here.
-  for (const char* file : {kRequestSchema, kDocumentSchema, kRegistrySchema}) {
+  for (const char* file : {kRequestSchema, kDocumentSchema, kRegistrySchema, kTopicRuleSchema}) {
     SCOPED_TRACE(file);
     const rapidjson::Document doc = ParseFile(SchemaDir() / file);
     int refs = 0;
@@ -248,7 +249,8 @@ TEST(SchemaTest, EveryLocalRefResolves) {
 TEST(SchemaTest, EveryKindRejectsWronglyTypedRoots) {
   // Guards the kind selection of LoadSchema and the root $ref: a schema that
   // compiled to "accept everything" would pass these.
-  std::vector<std::string> specs = {kRequestSchema, kDocumentSchema, kRegistrySchema};
+  std::vector<std::string> specs = {kRequestSchema, kDocumentSchema, kRegistrySchema,
+                                    kTopicRuleSchema};
   for (const std::string& kind : DocumentKinds()) specs.push_back(Kind(kind));
   for (const std::string& spec : specs) {
     SCOPED_TRACE(spec);
@@ -554,6 +556,74 @@ TEST(SchemaTest, RequestAndEchoDefinitionsAgree) {
 }
 
 // ---------------------------------------------------------------------------
+// topic-rule.schema.json (docs/rules.md): the example rules are valid, and
+// each mistake of a rule file that a schema can express fails here at the
+// place the loader (lib/src/rules/topic_rule.cc) reports it.
+
+TEST(SchemaTest, ExampleRulesAreValid) {
+  const std::unique_ptr<LoadedSchema> schema = LoadSchema(kTopicRuleSchema);
+  ASSERT_NE(schema, nullptr);
+  const std::vector<fs::path> files = JsonFilesIn(SourceDir() / "examples" / "rules");
+  EXPECT_GE(files.size(), 2u);
+  for (const fs::path& file : files) {
+    const rapidjson::Document doc = ParseFile(file);
+    const Outcome outcome = Validate(*schema->schema, doc);
+    EXPECT_TRUE(outcome.valid) << file.filename().string() << ": " << Describe(outcome);
+  }
+}
+
+TEST(SchemaTest, RuleMistakesFailWhereTheLoaderReportsThem) {
+  const std::unique_ptr<LoadedSchema> schema = LoadSchema(kTopicRuleSchema);
+  ASSERT_NE(schema, nullptr);
+  struct Bad {
+    std::string json;
+    std::string pointer;
+  };
+  const std::string sql = R"("sql":"SELECT * FROM 'a'",)";
+  const std::vector<Bad> cases = {
+      {R"({"actions":[{"republish":{"topic":"t"}}]})", ""},
+      {"{" + sql + R"("actions":[]})", "/actions"},
+      {"{" + sql + R"("Sql":"x","actions":[{"republish":{"topic":"t"}}]})", "/Sql"},
+      {"{" + sql + R"("ruleDisabled":"no","actions":[{"republish":{"topic":"t"}}]})",
+       "/ruleDisabled"},
+      {"{" + sql + R"("awsIotSqlVersion":"beta","actions":[{"republish":{"topic":"t"}}]})",
+       "/awsIotSqlVersion"},
+      {"{" + sql + R"("actions":[{"republish":{"topic":"t","qos":2}}]})",
+       "/actions/0/republish/qos"},
+      {"{" + sql + R"("actions":[{"republish":{"qos":1}}]})", "/actions/0/republish"},
+      {"{" + sql + R"("actions":[{"lambda":{"functionArn":"f"}}]})", "/actions/0/lambda"},
+      {"{" + sql +
+           R"("actions":[{"republish":{"topic":"t"},"dynamoDBv2":{"putItem":{"tableName":"t"}}}]})",
+       "/actions/0"},
+      {"{" + sql + R"("actions":[{"dynamoDBv2":{"putItem":{}}}]})",
+       "/actions/0/dynamoDBv2/putItem"},
+      {"{" + sql + R"("actions":[{"dynamoDB":{"tableName":"t","hashKeyField":"k",
+          "hashKeyValue":"v","hashKeyType":"BINARY"}}]})",
+       "/actions/0/dynamoDB/hashKeyType"},
+      {"{" + sql + R"("actions":[{"republish":{"topic":"t"}}],"errorAction":{"sns":{}}})",
+       "/errorAction/sns"},
+  };
+  for (const Bad& bad : cases) {
+    const Outcome outcome = ValidateText(*schema, bad.json);
+    EXPECT_FALSE(outcome.valid) << bad.json;
+    if (!outcome.valid) {
+      EXPECT_EQ(outcome.document_pointer, bad.pointer) << Describe(outcome);
+    }
+  }
+  // Everything the loader accepts, the schema accepts.
+  const Outcome full = ValidateText(*schema, "{" + sql + R"("description":"d",
+      "ruleDisabled":true,"awsIotSqlVersion":"2015-10-08",
+      "actions":[{"republish":{"roleArn":"r","topic":"$$aws/things/${topic(2)}/x","qos":1}},
+                 {"dynamoDBv2":{"roleArn":"r","putItem":{"tableName":"t"}}},
+                 {"dynamoDB":{"roleArn":"r","tableName":"t","operation":"UPDATE",
+                   "hashKeyField":"k","hashKeyValue":"${topic()}","hashKeyType":"NUMBER",
+                   "rangeKeyField":"r","rangeKeyValue":"${timestamp()}","rangeKeyType":"NUMBER",
+                   "payloadField":"p"}}],
+      "errorAction":{"republish":{"topic":"errors"}}})");
+  EXPECT_TRUE(full.valid) << Describe(full);
+}
+
+// ---------------------------------------------------------------------------
 // The spec's public vectors (section 13), when the spec directory is known.
 
 #ifdef SHADOWSYNC_SPEC_DIR
@@ -671,7 +741,8 @@ TEST(SchemaTest, ExampleRegistryIsValid) {
   std::string colons = "AB";
   for (int i = 1; i < 32; ++i) colons += ":ab";
   const Outcome full = ValidateText(*schema, R"({"region":"us-east-1","account":"123456789012",
-      "certificates":[{"sha256":")" + std::string(64, 'a') + R"(","policies":[]},
+      "certificates":[{"sha256":")" + std::string(64, 'a') +
+                                                 R"(","policies":[]},
                       {"sha256":")" + colons + R"(","commonName":"x","policies":["p"]}],
       "policies":{"p":{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotAction":"iot:*",
         "NotResource":["*"],"Condition":{"BoolIfExists":{"iot:Connection.Thing.IsAttached":true},
@@ -723,4 +794,3 @@ TEST(SchemaTest, RegistryMistakesFailWhereTheLoaderReportsThem) {
 }
 
 }  // namespace
-

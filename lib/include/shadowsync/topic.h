@@ -99,6 +99,10 @@ Result<ShadowTopic> ParseTopic(std::string_view topic);
 /// nothing.
 bool TopicMatchesFilter(std::string_view filter, std::string_view topic);
 
+/// True when `filter` is a valid MQTT 3.1.1 topic filter (4.7): non-empty,
+/// no NUL, `+` only as a whole level and `#` only as the whole last level.
+bool IsValidTopicFilter(std::string_view filter);
+
 }  // namespace shadowsync
 
 #endif  // SHADOWSYNC_TOPIC_H_

@@ -5,8 +5,6 @@
 namespace shadowsync::policy_internal {
 namespace {
 
-char Fold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // The index after the code point that starts at `i` (continuation bytes
 // belong to it), so that `?` and a `*` that grows consume whole characters.
 std::size_t NextCodePoint(std::string_view s, std::size_t i) {
@@ -65,7 +63,7 @@ bool GlobMatch(const GlobPiece* pieces, std::size_t count, std::string_view subj
       }
       const char p = piece.text[at.offset];
       const char s = subject[i];
-      if (p == s || (ignore_case && Fold(p) == Fold(s))) {
+      if (p == s || (ignore_case && ascii::ToLower(p) == ascii::ToLower(s))) {
         ++i;
         ++at.offset;
         at.Normalize();
@@ -81,14 +79,6 @@ bool GlobMatch(const GlobPiece* pieces, std::size_t count, std::string_view subj
   while (!at.AtEnd()) {
     if (pieces[at.piece].kind != GlobPiece::kStar) return false;
     at.NextPiece();
-  }
-  return true;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Fold(a[i]) != Fold(b[i])) return false;
   }
   return true;
 }

@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "ascii.h"
+
 namespace shadowsync::policy_internal {
 
 struct GlobPiece {
@@ -32,7 +34,7 @@ bool GlobMatch(const GlobPiece* pieces, std::size_t count, std::string_view subj
                bool ignore_case);
 
 /// True when `a` and `b` are equal, ASCII letters folded.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+using ascii::EqualsIgnoreCase;
 
 }  // namespace shadowsync::policy_internal
 

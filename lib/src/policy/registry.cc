@@ -17,40 +17,17 @@
 #include <string>
 #include <utility>
 
+#include "json_checks.h"
 #include "shadowsync/json.h"
 #include "shadowsync/topic.h"
 
 namespace shadowsync {
 namespace {
 
-// Collects the first error as "<pointer>: <what>"; the file name is added
-// by Parse.
-Status At(const std::string& pointer, const std::string& what) {
-  return InvalidArgumentError((pointer.empty() ? std::string("/") : pointer) + ": " + what);
-}
-
-std::string_view View(const JsonValue& v) { return {v.GetString(), v.GetStringLength()}; }
-
-Status ExpectType(const JsonValue& v, bool ok, const char* expected, const std::string& pointer) {
-  if (ok) return Status::Ok();
-  return At(pointer, std::string("expected ") + expected + ", found " + JsonTypeName(v));
-}
-
-// Rejects members outside `known` (typos must not pass silently).
-Status CheckMembers(const JsonValue& object, std::initializer_list<std::string_view> known,
-                    const std::string& pointer, const char* what) {
-  for (const auto& m : object.GetObject()) {
-    bool found = false;
-    for (std::string_view k : known) found = found || View(m.name) == k;
-    if (!found) {
-      std::string list;
-      for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      return At(JsonPointerAppend(pointer, View(m.name)),
-                std::string("unknown member (") + what + " has " + list + ")");
-    }
-  }
-  return Status::Ok();
-}
+using json_checks::At;
+using json_checks::CheckMembers;
+using json_checks::ExpectType;
+using json_checks::View;
 
 // AWS: a policy name is 1 to 128 characters of [\w+=,.@-].
 bool ValidPolicyName(std::string_view name) {
