@@ -7,9 +7,14 @@
 #include <utility>
 
 #include "did_you_mean.h"
+#include "flag_as_value.h"
+#include "help_format.h"
 
 namespace shadowsync::cli {
 namespace {
+
+// Where flag descriptions start in --help.
+constexpr std::size_t kFlagColumn = 34;
 
 bool IsHelpFlag(const std::string& arg) { return arg == "-h" || arg == "--help"; }
 
@@ -36,46 +41,6 @@ void CollectFlagNames(const CLI::App& app, std::vector<std::string>* names) {
   for (const CLI::App* sub : app.get_subcommands()) CollectFlagNames(*sub, names);
 }
 
-// CLI11 2.1 prints each flag's description on one line, however long; this
-// formatter wraps it at kHelpWidth columns, aligned under the first line.
-constexpr std::size_t kHelpWidth = 100;
-constexpr std::size_t kFlagColumn = 34;
-
-std::string Wrapped(const std::string& text, std::size_t width) {
-  std::string out;
-  std::size_t line_length = 0;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    if (text[at] == '\n') {
-      out += '\n';
-      line_length = 0;
-      ++at;
-      continue;
-    }
-    std::size_t end = text.find_first_of(" \n", at);
-    if (end == std::string::npos) end = text.size();
-    const std::string word = text.substr(at, end - at);
-    if (line_length > 0 && line_length + 1 + word.size() > width) {
-      out += '\n';
-      line_length = 0;
-    } else if (line_length > 0) {
-      out += ' ';
-      ++line_length;
-    }
-    out += word;
-    line_length += word.size();
-    at = end < text.size() && text[end] == ' ' ? end + 1 : end;
-  }
-  return out;
-}
-
-class WrappingFormatter : public CLI::Formatter {
- public:
-  std::string make_option_desc(const CLI::Option* option) const override {
-    return Wrapped(option->get_description(), kHelpWidth - kFlagColumn);
-  }
-};
-
 }  // namespace
 
 CommandLine::CommandLine(std::string name, std::string description, std::string version)
@@ -86,13 +51,18 @@ CommandLine::CommandLine(std::string name, std::string description, std::string 
   // Unknown arguments are collected rather than thrown, so that the error
   // can suggest the nearest flag (UnknownArgument). Subcommands inherit it.
   app_.allow_extras();
-  auto formatter = std::make_shared<WrappingFormatter>();
-  formatter->column_width(kFlagColumn);
-  formatter->label("REQUIRED", "(required)");
-  app_.formatter(formatter);
+  app_.get_formatter()->column_width(kFlagColumn);
+  app_.get_formatter()->label("REQUIRED", "(required)");
+  // --help fits a terminal; subcommands added later inherit the formatter.
+  WrapHelp(app_);
 }
 
 Result<ParseOutcome> CommandLine::Parse(const std::vector<std::string>& args) {
+  if (!flags_checked_) {
+    // Now that the program has added all its flags.
+    RefuseFlagsAsValues(app_);
+    flags_checked_ = true;
+  }
   // CLI11 takes the arguments last first.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -113,6 +83,7 @@ Result<ParseOutcome> CommandLine::Parse(const std::vector<std::string>& args) {
 }
 
 std::string CommandLine::UnknownArgument(const std::string& argument) const {
+  if (argument == "-" || argument == "--") return "unexpected argument '" + argument + "'";
   if (argument.size() > 1 && argument[0] == '-') {
     const std::string name = argument.substr(0, argument.find('='));
     std::vector<std::string> names;

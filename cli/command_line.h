@@ -11,7 +11,9 @@
 //     flag and the value, then where to look ("see 'shadowctl --help'"),
 //     and exit code 2 (kExitUsage in every program).
 //   - An unknown flag suggests the nearest known one ("unknown flag
-//     '--brokr'; did you mean '--broker'?").
+//     '--brokr'; did you mean '--broker'?"); a flag where a value belongs is
+//     refused ("--store: needs a value (got the flag '--export')",
+//     flag_as_value.h); --help wraps at 80 columns (help_format.h).
 //
 // The connection flags (--broker, --ca, ...) are in connection_flags.h.
 // CLI11 reports errors with exceptions; they never leave Parse().
@@ -76,6 +78,7 @@ class CommandLine {
 
   CLI::App app_;
   std::string version_;
+  bool flags_checked_ = false;
 };
 
 }  // namespace shadowsync::cli

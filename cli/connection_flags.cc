@@ -135,7 +135,12 @@ Result<MqttOptions> ToMqttOptions(const ConnectionFlags& flags, const std::strin
 std::string InFlagTerms(const std::string& message, const std::vector<std::string>& values) {
   std::vector<bool> protect(message.size(), false);
   for (const std::string& value : values) {
-    if (value.empty()) continue;
+    // Only a value with a field name inside needs protecting; protecting
+    // every value would let a short one ("--client-id c") hide the fields.
+    const bool holds_a_field = std::any_of(
+        std::begin(kFieldNames), std::end(kFieldNames),
+        [&value](const FieldName& f) { return value.find(f.field) != std::string::npos; });
+    if (value.empty() || !holds_a_field) continue;
     for (std::size_t at = message.find(value); at != std::string::npos;
          at = message.find(value, at + 1)) {
       std::fill(protect.begin() + static_cast<std::ptrdiff_t>(at),

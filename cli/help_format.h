@@ -6,7 +6,7 @@
 // program's description and footer wrap at word boundaries, and lines that
 // already fit (indented tables in a footer) stay as written.
 //
-// Opt-in per program, so that no other program's --help changes under it.
+// Every CommandLine (command_line.h) uses it.
 //
 // Thread safety: WrapText is pure; WrapHelp changes one App (command_line.h).
 

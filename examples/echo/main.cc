@@ -17,7 +17,6 @@
 
 #include "cli/command_line.h"
 #include "cli/connection_flags.h"
-#include "cli/help_format.h"
 #include "shadowsync/client.h"
 #include "shadowsync/diff.h"
 #include "shadowsync/paho_transport.h"
@@ -44,7 +43,6 @@ int main(int argc, char** argv) {
   // you mean" first.
   command_line.app().get_option("--thing")->description("thing name (required)");
   command_line.app().footer("Exit codes: 0 stopped, 2 usage, 3 connection.");
-  cli::WrapHelp(command_line.app());
   if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return *exit;
   }

@@ -26,7 +26,6 @@
 
 #include "cli/command_line.h"
 #include "cli/connection_flags.h"
-#include "cli/help_format.h"
 #include "shadowsync/client.h"
 #include "shadowsync/paho_transport.h"
 
@@ -284,7 +283,6 @@ int main(int argc, char** argv) {
   cli::CommandLine command_line("lamp", kDescription, SHADOWSYNC_VERSION);
   LampFlags flags;
   AddLampFlags(command_line.app(), &flags);
-  cli::WrapHelp(command_line.app());
   if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return *exit;
   }
@@ -294,7 +292,10 @@ int main(int argc, char** argv) {
   }
   shadowsync::ClientOptions options;
   options.shadow.thing = *flags.connection.thing;
-  options.shadow.shadow = flags.connection.shadow.value_or("");
+  // --shadow "" (or none) is the classic shadow.
+  if (flags.connection.shadow && !flags.connection.shadow->empty()) {
+    options.shadow.shadow = *flags.connection.shadow;
+  }
   options.journal_path = flags.journal;
   std::optional<std::chrono::seconds> run_for;
   if (flags.run_seconds) run_for = std::chrono::seconds(*flags.run_seconds);

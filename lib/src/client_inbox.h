@@ -13,9 +13,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <utility>
 
+#include "shadowsync/mutex.h"
 #include "shadowsync/status.h"
 #include "shadowsync/transport.h"
 
@@ -38,7 +38,7 @@ class ClientInbox {
  public:
   void Push(InboxEvent event) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       events_.push_back(std::move(event));
     }
     ready_.notify_one();
@@ -46,21 +46,23 @@ class ClientInbox {
 
   /// Moves every queued event into `out` (appended, in arrival order).
   void Drain(std::deque<InboxEvent>& out) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (InboxEvent& event : events_) out.push_back(std::move(event));
     events_.clear();
   }
 
   /// Blocks until an event is queued or `deadline` passes.
   void WaitUntil(std::chrono::steady_clock::time_point deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait_until(lock, deadline, [this] { return !events_.empty(); });
+    MutexLock lock(mu_);
+    while (events_.empty()) {
+      if (!lock.WaitUntil(ready_, deadline)) return;
+    }
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<InboxEvent> events_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::condition_variable_any ready_;
+  std::deque<InboxEvent> events_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 }  // namespace shadowsync::internal

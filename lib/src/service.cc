@@ -44,7 +44,7 @@ std::vector<ServiceMessage> ShadowService::Handle(const ServiceRequest& request)
   if (!topic.ok() || !topic->is_request()) return {};
 
   const Timestamp now = ToTimestamp(request.time);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (OverRateLimit(topic->id.thing, now)) {  // L8
     return {Rejected(*topic, shadow_errors::TooManyRequests(),
                      ExtractClientToken(request.payload, options_.limits))};

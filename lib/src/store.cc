@@ -5,14 +5,14 @@
 namespace shadowsync {
 
 Result<StoredShadow> MemoryStore::Load(const ShadowId& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end()) return StoredShadow{};
   return it->second;  // a copy: the caller may change it freely
 }
 
 Status MemoryStore::Save(const ShadowId& id, ShadowDocument document) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   StoredShadow& entry = entries_[id];
   entry.document = std::move(document);
   entry.tombstone.reset();
@@ -20,7 +20,7 @@ Status MemoryStore::Save(const ShadowId& id, ShadowDocument document) {
 }
 
 Status MemoryStore::Delete(const ShadowId& id, Tombstone tombstone) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   StoredShadow& entry = entries_[id];
   entry.document.reset();
   entry.tombstone = tombstone;
@@ -28,7 +28,7 @@ Status MemoryStore::Delete(const ShadowId& id, Tombstone tombstone) {
 }
 
 Result<std::vector<ShadowId>> MemoryStore::List() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<ShadowId> ids;
   ids.reserve(entries_.size());
   for (const auto& [id, entry] : entries_) ids.push_back(id);

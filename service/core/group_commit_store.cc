@@ -11,7 +11,7 @@ GroupCommitStore::GroupCommitStore(SqliteStore& durable)
     : durable_(durable), cache_(std::make_unique<MemoryStore>()) {}
 
 Result<StoredShadow> GroupCommitStore::Load(const ShadowId& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (loaded_.count(id) != 0) return cache_->Load(id);
   Result<StoredShadow> stored = durable_.Load(id);
   if (!stored.ok()) return stored;
@@ -29,7 +29,7 @@ Result<StoredShadow> GroupCommitStore::Load(const ShadowId& id) {
 }
 
 Status GroupCommitStore::Save(const ShadowId& id, ShadowDocument document) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Status s = cache_->Save(id, std::move(document));
   if (!s.ok()) return s;
   loaded_.insert(id);
@@ -38,7 +38,7 @@ Status GroupCommitStore::Save(const ShadowId& id, ShadowDocument document) {
 }
 
 Status GroupCommitStore::Delete(const ShadowId& id, Tombstone tombstone) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Status s = cache_->Delete(id, tombstone);
   if (!s.ok()) return s;
   loaded_.insert(id);
@@ -47,7 +47,7 @@ Status GroupCommitStore::Delete(const ShadowId& id, Tombstone tombstone) {
 }
 
 Result<std::vector<ShadowId>> GroupCommitStore::List() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Result<std::vector<ShadowId>> ids = durable_.List();
   if (!ids.ok()) return ids;
   std::vector<ShadowId> all = std::move(ids).value();
@@ -58,12 +58,12 @@ Result<std::vector<ShadowId>> GroupCommitStore::List() {
 }
 
 std::size_t GroupCommitStore::pending() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return pending_.size();
 }
 
 Status GroupCommitStore::Commit() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (pending_.empty()) return Status::Ok();
   std::vector<std::pair<ShadowId, StoredShadow>> entries;
   entries.reserve(pending_.size());

@@ -28,10 +28,10 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <vector>
 
+#include "shadowsync/mutex.h"
 #include "shadowsync/status.h"
 #include "shadowsync/store.h"
 #include "sqlite_store.h"
@@ -59,10 +59,10 @@ class GroupCommitStore : public Store {
 
  private:
   SqliteStore& durable_;
-  mutable std::mutex mu_;
-  std::unique_ptr<MemoryStore> cache_;  // GUARDED_BY(mu_)
-  std::set<ShadowId> loaded_;           // GUARDED_BY(mu_): ids whose cache entry is valid
-  std::set<ShadowId> pending_;          // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::unique_ptr<MemoryStore> cache_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::set<ShadowId> loaded_ SHADOWSYNC_GUARDED_BY(mu_);  // ids whose cache entry is valid
+  std::set<ShadowId> pending_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 }  // namespace shadowsync::host

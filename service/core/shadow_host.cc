@@ -71,7 +71,7 @@ std::optional<ShadowTopic> ShadowHost::ParseRequest(std::string_view topic, bool
 
 bool ShadowHost::BeginInflight(const std::string& key) {
   if (options_.max_inflight <= 0) return true;
-  std::lock_guard<std::mutex> lock(inflight_mu_);
+  MutexLock lock(inflight_mu_);
   int& count = inflight_[key];
   if (count >= options_.max_inflight) return false;
   ++count;
@@ -80,7 +80,7 @@ bool ShadowHost::BeginInflight(const std::string& key) {
 
 void ShadowHost::EndInflight(const std::string& key) {
   if (options_.max_inflight <= 0) return;
-  std::lock_guard<std::mutex> lock(inflight_mu_);
+  MutexLock lock(inflight_mu_);
   auto it = inflight_.find(key);
   if (it == inflight_.end()) return;
   if (--it->second <= 0) inflight_.erase(it);

@@ -23,7 +23,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +31,7 @@
 
 #include "host_log.h"
 #include "response_order.h"
+#include "shadowsync/mutex.h"
 #include "shadowsync/service.h"
 #include "shadowsync/store.h"
 #include "shadowsync/topic.h"
@@ -121,8 +121,8 @@ class ShadowHost {
   ShadowService service_;
   std::uint64_t order_seed_ = 0;
 
-  std::mutex inflight_mu_;
-  std::unordered_map<std::string, int> inflight_;  // GUARDED_BY(inflight_mu_)
+  Mutex inflight_mu_;
+  std::unordered_map<std::string, int> inflight_ SHADOWSYNC_GUARDED_BY(inflight_mu_);
 
   std::atomic<std::uint64_t> handled_{0};
   std::atomic<std::uint64_t> throttled_inflight_{0};

@@ -143,7 +143,7 @@ struct SqliteStore::Statements {
 SqliteStore::SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
 
 SqliteStore::~SqliteStore() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   statements_.reset();  // finalize before closing, or close would fail
   sqlite3_close_v2(db_);
 }
@@ -172,7 +172,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   }
   // From here the store owns `db`; its destructor closes it on every error.
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, db));
-  std::lock_guard<std::mutex> lock(store->mu_);
+  MutexLock lock(store->mu_);
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
 
@@ -212,53 +212,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   // Create or check the schema under a write lock, so that two processes
   // opening a new store at once cannot both create it.
   if (Status s = store->Exec("BEGIN IMMEDIATE", "cannot lock the store"); !s.ok()) return s;
-  Status schema = [&]() -> Status {
-    sqlite3_stmt* statement = nullptr;
-    int step =
-        sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
-                           -1, &statement, nullptr);
-    std::vector<std::string> tables;
-    while (step == SQLITE_OK || step == SQLITE_ROW) {
-      step = sqlite3_step(statement);
-      if (step == SQLITE_ROW) tables.push_back(ColumnText(statement, 0));
-    }
-    sqlite3_finalize(statement);
-    if (step != SQLITE_DONE) return store->Error("cannot read the schema", step);
-
-    const bool has_schema_table =
-        std::find(tables.begin(), tables.end(), "shadowsync_schema") != tables.end();
-    if (!has_schema_table) {
-      if (!tables.empty()) {
-        return FailedPreconditionError(path + ": not a shadowsync store: it has the table \"" +
-                                       tables.front() + "\" but no shadowsync_schema table");
-      }
-      if (Status s = store->Exec(kCreateSchema, "cannot create the schema"); !s.ok()) return s;
-      const std::string insert =
-          "INSERT INTO shadowsync_schema (version) VALUES (" + std::to_string(kSchemaVersion) + ")";
-      return store->Exec(insert.c_str(), "cannot create the schema");
-    }
-    step = sqlite3_prepare_v2(db, "SELECT version FROM shadowsync_schema", -1, &statement, nullptr);
-    std::vector<sqlite3_int64> versions;
-    while (step == SQLITE_OK || step == SQLITE_ROW) {
-      step = sqlite3_step(statement);
-      if (step == SQLITE_ROW) versions.push_back(sqlite3_column_int64(statement, 0));
-    }
-    sqlite3_finalize(statement);
-    if (step != SQLITE_DONE) return store->Error("cannot read the schema version", step);
-    if (versions.size() != 1) {
-      return FailedPreconditionError(path + ": corrupt store: shadowsync_schema has " +
-                                     std::to_string(versions.size()) + " rows, expected 1");
-    }
-    if (versions[0] != kSchemaVersion) {
-      return FailedPreconditionError(
-          path + ": store schema version " + std::to_string(versions[0]) +
-          " is not supported (this build reads version " + std::to_string(kSchemaVersion) + ")");
-    }
-    if (std::find(tables.begin(), tables.end(), "shadows") == tables.end()) {
-      return FailedPreconditionError(path + ": corrupt store: the shadows table is missing");
-    }
-    return Status::Ok();
-  }();
+  Status schema = store->CheckOrCreateSchema();
   if (!schema.ok()) {
     (void)store->Exec("ROLLBACK", "rollback");
     return schema;
@@ -267,6 +221,62 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
 
   if (Status s = store->Prepare(); !s.ok()) return s;
   return store;
+}
+
+// Creates the schema in a new file, or checks an existing one (inside the
+// caller's transaction).
+Status SqliteStore::CheckOrCreateSchema() {
+  sqlite3_stmt* statement = nullptr;
+  int step =
+      sqlite3_prepare_v2(db_, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+                         -1, &statement, nullptr);
+  std::vector<std::string> tables;
+  while (step == SQLITE_OK || step == SQLITE_ROW) {
+    step = sqlite3_step(statement);
+    if (step == SQLITE_ROW) tables.push_back(ColumnText(statement, 0));
+  }
+  sqlite3_finalize(statement);
+  if (step != SQLITE_DONE) return Error("cannot read the schema", step);
+
+  const bool has_schema_table =
+      std::find(tables.begin(), tables.end(), "shadowsync_schema") != tables.end();
+  if (!has_schema_table) {
+    if (!tables.empty()) {
+      return FailedPreconditionError(path_ + ": not a shadowsync store: it has the table \"" +
+                                     tables.front() + "\" but no shadowsync_schema table");
+    }
+    if (Status s = Exec(kCreateSchema, "cannot create the schema"); !s.ok()) return s;
+    const std::string insert =
+        "INSERT INTO shadowsync_schema (version) VALUES (" + std::to_string(kSchemaVersion) + ")";
+    return Exec(insert.c_str(), "cannot create the schema");
+  }
+  step = sqlite3_prepare_v2(db_, "SELECT version FROM shadowsync_schema", -1, &statement, nullptr);
+  std::vector<sqlite3_int64> versions;
+  while (step == SQLITE_OK || step == SQLITE_ROW) {
+    step = sqlite3_step(statement);
+    if (step == SQLITE_ROW) versions.push_back(sqlite3_column_int64(statement, 0));
+  }
+  sqlite3_finalize(statement);
+  if (step != SQLITE_DONE) return Error("cannot read the schema version", step);
+  if (versions.size() != 1) {
+    return FailedPreconditionError(path_ + ": corrupt store: shadowsync_schema has " +
+                                   std::to_string(versions.size()) + " rows, expected 1");
+  }
+  if (versions[0] != kSchemaVersion) {
+    return FailedPreconditionError(path_ + ": store schema version " + std::to_string(versions[0]) +
+                                   " is not supported (this build reads version " +
+                                   std::to_string(kSchemaVersion) + ")");
+  }
+  if (std::find(tables.begin(), tables.end(), "shadows") == tables.end()) {
+    return FailedPreconditionError(path_ + ": corrupt store: the shadows table is missing");
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::Step(sqlite3_stmt* statement, const char* what) {
+  StatementScope scope(statement);
+  const int rc = sqlite3_step(statement);
+  return rc == SQLITE_DONE ? Status::Ok() : Error(what, rc);
 }
 
 Status SqliteStore::Prepare() {
@@ -285,7 +295,7 @@ Status SqliteStore::Prepare() {
 }
 
 Result<StoredShadow> SqliteStore::Load(const ShadowId& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   sqlite3_stmt* statement = statements_->load;
   StatementScope scope(statement);
   int rc = BindId(statement, id);
@@ -348,12 +358,12 @@ Status SqliteStore::Save(const ShadowId& id, ShadowDocument document) {
   // ShadowService has usually serialised this version already (for the
   // documents message); CachedJson reuses that text.
   const std::string& json = document.CachedJson();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return SaveLocked(id, json, document.version());
 }
 
 Status SqliteStore::Delete(const ShadowId& id, Tombstone tombstone) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return DeleteLocked(id, tombstone);
 }
 
@@ -372,23 +382,18 @@ Status SqliteStore::WriteAll(const std::vector<std::pair<ShadowId, StoredShadow>
     }
   }
 
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto run = [this](sqlite3_stmt* statement, const char* what) {
-    StatementScope scope(statement);
-    const int rc = sqlite3_step(statement);
-    return rc == SQLITE_DONE ? Status::Ok() : Error(what, rc);
-  };
-  if (Status s = run(statements_->begin, "cannot begin a transaction"); !s.ok()) return s;
+  MutexLock lock(mu_);
+  if (Status s = Step(statements_->begin, "cannot begin a transaction"); !s.ok()) return s;
   Status status;
   for (std::size_t i = 0; i < entries.size() && status.ok(); ++i) {
     const auto& [id, entry] = entries[i];
     status = texts[i] ? SaveLocked(id, *texts[i], entry.document->version())
                       : DeleteLocked(id, *entry.tombstone);
   }
-  if (status.ok()) status = run(statements_->commit, "cannot commit");
+  if (status.ok()) status = Step(statements_->commit, "cannot commit");
   // A failed COMMIT may leave the transaction open (e.g. SQLITE_BUSY).
   if (!status.ok() && sqlite3_get_autocommit(db_) == 0) {
-    (void)run(statements_->rollback, "cannot roll back");
+    (void)Step(statements_->rollback, "cannot roll back");
   }
   return status;
 }
@@ -396,7 +401,7 @@ Status SqliteStore::WriteAll(const std::vector<std::pair<ShadowId, StoredShadow>
 Result<std::vector<ShadowId>> SqliteStore::List() {
   std::vector<ShadowId> ids;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     sqlite3_stmt* statement = statements_->list;
     StatementScope scope(statement);
     int rc;

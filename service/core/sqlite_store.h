@@ -28,11 +28,11 @@
 #define SHADOWSYNC_SERVICE_CORE_SQLITE_STORE_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "shadowsync/mutex.h"
 #include "shadowsync/status.h"
 #include "shadowsync/store.h"
 
@@ -94,17 +94,20 @@ class SqliteStore : public Store {
 
   SqliteStore(std::string path, sqlite3* db);
 
-  // Each needs mu_ held.
-  Status Prepare();
-  Status SaveLocked(const ShadowId& id, const std::string& json, std::uint64_t version);
-  Status DeleteLocked(const ShadowId& id, const Tombstone& tombstone);
-  Status Exec(const char* sql, const std::string& what);
-  Status Error(const std::string& what, int rc) const;
+  Status CheckOrCreateSchema() SHADOWSYNC_REQUIRES(mu_);
+  Status Prepare() SHADOWSYNC_REQUIRES(mu_);
+  /// Runs a statement that returns no rows; `what` names it in the error.
+  Status Step(sqlite3_stmt* statement, const char* what) SHADOWSYNC_REQUIRES(mu_);
+  Status SaveLocked(const ShadowId& id, const std::string& json, std::uint64_t version)
+      SHADOWSYNC_REQUIRES(mu_);
+  Status DeleteLocked(const ShadowId& id, const Tombstone& tombstone) SHADOWSYNC_REQUIRES(mu_);
+  Status Exec(const char* sql, const std::string& what) SHADOWSYNC_REQUIRES(mu_);
+  Status Error(const std::string& what, int rc) const SHADOWSYNC_REQUIRES(mu_);
 
   const std::string path_;
-  std::mutex mu_;
-  sqlite3* db_;                             // GUARDED_BY(mu_), owned
-  std::unique_ptr<Statements> statements_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  sqlite3* db_ SHADOWSYNC_GUARDED_BY(mu_);  // owned
+  std::unique_ptr<Statements> statements_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 }  // namespace shadowsync::host

@@ -53,24 +53,24 @@ Emulator::Emulator(Transport& transport, Store& store, const Logger& logger,
   std::shared_ptr<Gate> gate = gate_;
   transport_.SetHandlers(
       [gate](const MqttMessage& message) {
-        std::lock_guard<std::mutex> lock(gate->mu);
+        MutexLock lock(gate->mu);
         if (gate->target) gate->target->OnMessage(message);
       },
       [gate](ConnectionEvent event, const Status& cause) {
-        std::lock_guard<std::mutex> lock(gate->mu);
+        MutexLock lock(gate->mu);
         if (gate->target) gate->target->OnConnection(event, cause);
       });
 }
 
 Emulator::~Emulator() {
   Stop();
-  std::lock_guard<std::mutex> lock(gate_->mu);
+  MutexLock lock(gate_->mu);
   gate_->target = nullptr;
 }
 
 Status Emulator::Start() {
   {
-    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    MutexLock lock(lifecycle_mu_);
     if (stopped_) return FailedPreconditionError("the emulator is stopped");
     if (!started_) {
       started_ = true;
@@ -100,7 +100,7 @@ Status Emulator::Start() {
 
 void Emulator::Stop() {
   {
-    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    MutexLock lock(lifecycle_mu_);
     if (stopped_) return;
     stopped_ = true;
   }
@@ -108,28 +108,30 @@ void Emulator::Stop() {
   accepting_ = false;
   // A handler call that saw accepting_ still true finishes (enqueues, or
   // handles inline) while holding the gate; after this, no new work comes.
-  { std::lock_guard<std::mutex> lock(gate_->mu); }
+  { MutexLock lock(gate_->mu); }
 
   bool threads_running = false;
   {
-    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    MutexLock lock(lifecycle_mu_);
     threads_running = started_;
   }
   if (threads_running) {
     for (auto& worker : workers_) {
-      std::lock_guard<std::mutex> lock(worker->mu);
+      MutexLock lock(worker->mu);
       worker->stop = true;
       worker->cv.notify_one();
     }
     // Workers finish their queues; if a publish retry keeps one busy past
     // the deadline, retries are abandoned (the responses are logged lost).
     std::thread abandon_timer;
-    std::mutex timer_mu;
-    std::condition_variable timer_cv;
-    bool joined = false;
+    Mutex timer_mu;
+    std::condition_variable_any timer_cv;
+    bool joined = false;  // with timer_mu held
     abandon_timer = std::thread([&] {
-      std::unique_lock<std::mutex> lock(timer_mu);
-      if (!timer_cv.wait_until(lock, deadline, [&] { return joined; })) {
+      MutexLock lock(timer_mu);
+      while (!joined && lock.WaitUntil(timer_cv, deadline)) {
+      }
+      if (!joined) {
         abandon_retries_ = true;
         logger_.Warn(
             "stop: queued requests still pending at the deadline; giving up on "
@@ -140,7 +142,7 @@ void Emulator::Stop() {
       if (worker->thread.joinable()) worker->thread.join();
     }
     {
-      std::lock_guard<std::mutex> lock(timer_mu);
+      MutexLock lock(timer_mu);
       joined = true;
     }
     timer_cv.notify_one();
@@ -150,7 +152,7 @@ void Emulator::Stop() {
     for (auto& worker : workers_) {
       std::deque<Job> queue;
       {
-        std::lock_guard<std::mutex> lock(worker->mu);
+        MutexLock lock(worker->mu);
         queue.swap(worker->queue);
       }
       for (Job& job : queue) {
@@ -209,7 +211,7 @@ void Emulator::OnMessage(const MqttMessage& message) {
   }
   Worker& worker = *workers_[WorkerIndex(job.parsed.id)];
   {
-    std::lock_guard<std::mutex> lock(worker.mu);
+    MutexLock lock(worker.mu);
     worker.queue.push_back(std::move(job));
   }
   worker.cv.notify_one();
@@ -236,8 +238,8 @@ void Emulator::RunWorker(Worker& worker) {
   while (true) {
     Job job;
     {
-      std::unique_lock<std::mutex> lock(worker.mu);
-      worker.cv.wait(lock, [&] { return worker.stop || !worker.queue.empty(); });
+      MutexLock lock(worker.mu);
+      while (!worker.stop && worker.queue.empty()) lock.Wait(worker.cv);
       if (worker.queue.empty()) return;  // stop, and everything handled
       job = std::move(worker.queue.front());
       worker.queue.pop_front();

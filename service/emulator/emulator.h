@@ -62,7 +62,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +72,7 @@
 #include "host_log.h"
 #include "response_order.h"
 #include "shadow_host.h"
+#include "shadowsync/mutex.h"
 #include "shadowsync/service.h"
 #include "shadowsync/status.h"
 #include "shadowsync/store.h"
@@ -172,17 +172,17 @@ class Emulator {
     std::chrono::steady_clock::time_point arrived;
   };
   struct Worker {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Job> queue;  // GUARDED_BY(mu)
-    bool stop = false;      // GUARDED_BY(mu)
+    Mutex mu;
+    std::condition_variable_any cv;
+    std::deque<Job> queue SHADOWSYNC_GUARDED_BY(mu);
+    bool stop SHADOWSYNC_GUARDED_BY(mu) = false;
     std::thread thread;
   };
   // The handlers hold this, not the Emulator, so that a transport that
   // outlives the Emulator calls nothing that is gone.
   struct Gate {
-    std::mutex mu;
-    Emulator* target = nullptr;  // GUARDED_BY(mu)
+    Mutex mu;
+    Emulator* target SHADOWSYNC_GUARDED_BY(mu) = nullptr;
   };
 
   void OnMessage(const MqttMessage& message);
@@ -202,9 +202,9 @@ class Emulator {
   std::shared_ptr<Gate> gate_;
 
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::mutex lifecycle_mu_;
-  bool started_ = false;  // GUARDED_BY(lifecycle_mu_)
-  bool stopped_ = false;  // GUARDED_BY(lifecycle_mu_)
+  Mutex lifecycle_mu_;
+  bool started_ SHADOWSYNC_GUARDED_BY(lifecycle_mu_) = false;
+  bool stopped_ SHADOWSYNC_GUARDED_BY(lifecycle_mu_) = false;
   std::atomic<bool> accepting_{true};
   // Set when Stop()'s drain deadline passes: publish retries give up.
   std::atomic<bool> abandon_retries_{false};

@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -30,6 +29,7 @@
 #include "cli/connection_flags.h"
 #include "emulator.h"
 #include "options.h"
+#include "shadowsync/mutex.h"
 #include "shadowsync/paho_transport.h"
 #include "shadowsync/store.h"
 #include "sqlite_store.h"
@@ -42,23 +42,26 @@ namespace {
 class SignalEvents {
  public:
   void Push(int signal) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     signals_.push_back(signal);
     cv_.notify_one();
   }
   // The next signal, or 0 when `wait` passes first.
   int Next(std::chrono::milliseconds wait) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!cv_.wait_for(lock, wait, [&] { return !signals_.empty(); })) return 0;
+    MutexLock lock(mu_);
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (signals_.empty() && lock.WaitUntil(cv_, until)) {
+    }
+    if (signals_.empty()) return 0;
     const int signal = signals_.front();
     signals_.pop_front();
     return signal;
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<int> signals_;
+  Mutex mu_;
+  std::condition_variable_any cv_;
+  std::deque<int> signals_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 class Daemon {

@@ -11,8 +11,6 @@
 
 #include "cli/command_line.h"
 #include "cli/connection_flags.h"
-#include "cli/flag_as_value.h"
-#include "cli/help_format.h"
 #include "host_option_values.h"
 
 #ifndef SHADOWSYNC_VERSION
@@ -194,8 +192,6 @@ Flags::Flags(CommandLine* line) : line_(line) {
              line_->log_level = *level;
              return Status::Ok();
            });
-  cli::RefuseFlagsAsValues(app);
-  cli::WrapHelp(app);
 }
 
 CLI::Option* Flags::AddValue(const std::string& name, const std::string& type,

@@ -31,7 +31,6 @@
 
 #include "bench.h"
 #include "cli/command_line.h"
-#include "cli/help_format.h"
 #include "documents.h"
 
 #ifndef SHADOWSYNC_VERSION
@@ -169,7 +168,6 @@ std::optional<int> ParseFlags(int argc, char** argv) {
   }
   cli::CommandLine command_line("shadowsync-bench", kDescription, SHADOWSYNC_VERSION);
   command_line.app().footer(kBenchmarkFlags);
-  cli::WrapHelp(command_line.app());
   if (std::optional<int> exit = command_line.ParseOrExit(static_cast<int>(own_args.size()),
                                                          own_args.data(), std::cout, std::cerr)) {
     return exit;

@@ -90,7 +90,6 @@
 #include "bench_flags.h"
 #include "bench_latency.h"
 #include "cli/command_line.h"
-#include "cli/help_format.h"
 #include "shadowsync/client.h"
 #include "shadowsync/json.h"
 #include "shadowsync/paho_transport.h"
@@ -179,7 +178,6 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
                "keep the broker's and the emulator's directories and say where");
   AddPluginFlags(app, &flags->plugin);
   AddEmulatorFlags(app, &flags->emulator);
-  cli::WrapHelp(app);
   if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return exit;
   }

@@ -124,7 +124,6 @@
 #include "bench_flags.h"
 #include "bench_latency.h"
 #include "cli/command_line.h"
-#include "cli/help_format.h"
 #include "shadowsync/document.h"
 #include "shadowsync/json.h"
 #include "shadowsync/paho_transport.h"
@@ -215,7 +214,6 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
                "print where the broker and emulator logs are, and keep them");
   AddEmulatorFlags(app, &flags->emulator);
   AddPluginFlags(app, &flags->plugin);
-  cli::WrapHelp(app);
   if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return exit;
   }

@@ -63,6 +63,18 @@ TEST(ConnectionFlagsTest, AlpnAloneMeansAwsAndTakesLists) {
   EXPECT_THAT(last.flags.alpn_protocols, ElementsAre(kAwsAlpn));
 }
 
+TEST(ConnectionFlagsTest, AnEmptyAlpnProtocolIsRefusedByToMqttOptions) {
+  auto certificates = testing_support::SharedCertificates({"test-client"});
+  ASSERT_NE(certificates, nullptr);
+  Program p;
+  ASSERT_TRUE(
+      p.Parse({"--broker", "ssl://localhost:8883", "--ca", certificates->ca_cert, "--alpn", ""})
+          .ok());
+  Result<MqttOptions> options = ToMqttOptions(p.flags, "", "prog-1");
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("--alpn"));
+}
+
 TEST(ConnectionFlagsTest, EmptyValuesAreRefused) {
   Program p;
   Status s = p.Parse({"--ca="});
@@ -146,6 +158,9 @@ TEST(InFlagTermsTest, RenamesFieldsButNotTheUsersValues) {
   EXPECT_EQ(InFlagTerms("key_file: /tmp/key_file: No such file", {"/tmp/key_file"}),
             "--key: /tmp/key_file: No such file");
   EXPECT_EQ(InFlagTerms("my_key_file_x stays"), "my_key_file_x stays");
+  // A short value elsewhere in the message does not stop the renaming.
+  EXPECT_EQ(InFlagTerms("ca_file: /nonexist: No such file", {"c", "/nonexist"}),
+            "--ca: /nonexist: No such file");
 }
 
 TEST(UniqueClientIdTest, StartsWithTheProgramAndDiffers) {

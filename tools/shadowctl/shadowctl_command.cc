@@ -586,7 +586,7 @@ Result<Request> BuildRequest(const Options& options, const std::string& client_t
 // --- StopSignal ---
 
 void StopSignal::Raise(int signal) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   int expected = 0;
   signal_.compare_exchange_strong(expected, signal);
   // Called under mu_ so that the waker's owner cannot go away meanwhile; the
@@ -597,7 +597,7 @@ void StopSignal::Raise(int signal) {
 int StopSignal::raised() const { return signal_.load(); }
 
 void StopSignal::SetWaker(std::function<void()> waker) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   waker_ = std::move(waker);
 }
 
@@ -617,7 +617,7 @@ ShadowCtl::ShadowCtl(const Options& options, Request request, Transport& transpo
 ShadowCtl::~ShadowCtl() { stop_.SetWaker(nullptr); }
 
 void ShadowCtl::Wake() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   cv_.notify_all();
 }
 
@@ -625,12 +625,12 @@ int ShadowCtl::Run() {
   // The handlers run on the transport's thread: they only enqueue.
   transport_.SetHandlers(
       [this](const MqttMessage& message) {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         events_.push_back(Event{message, std::nullopt, Status::Ok()});
         cv_.notify_all();
       },
       [this](ConnectionEvent event, const Status& cause) {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         events_.push_back(Event{std::nullopt, event, cause});
         cv_.notify_all();
       });
@@ -669,7 +669,7 @@ int ShadowCtl::Subscribe(const std::string& topic) {
 
 bool ShadowCtl::NextEvent(const std::optional<std::chrono::steady_clock::time_point>& deadline,
                           Event* event) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
     if (stop_.raised() != 0) {
       // What arrived before the stop is still handed out (watch prints it),
@@ -688,9 +688,9 @@ bool ShadowCtl::NextEvent(const std::optional<std::chrono::steady_clock::time_po
     }
     if (deadline) {
       if (std::chrono::steady_clock::now() >= *deadline) return false;
-      cv_.wait_until(lock, *deadline);
+      lock.WaitUntil(cv_, *deadline);
     } else {
-      cv_.wait(lock);
+      lock.Wait(cv_);
     }
   }
 }

@@ -15,12 +15,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "shadowsync/mutex.h"
 #include "shadowsync/paho_transport.h"
 #include "shadowsync/status.h"
 #include "shadowsync/topic.h"
@@ -126,9 +126,9 @@ class StopSignal {
   friend class ShadowCtl;
   void SetWaker(std::function<void()> waker);
 
-  std::mutex mu_;
-  std::atomic<int> signal_{0};   // read without mu_ by the waiting thread
-  std::function<void()> waker_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::atomic<int> signal_{0};  // read without mu_ by the waiting thread
+  std::function<void()> waker_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 /// Runs one parsed command over a connected-on-demand Transport: connects,
@@ -176,12 +176,12 @@ class ShadowCtl {
   std::ostream& err_;
   StopSignal& stop_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Event> events_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::condition_variable_any cv_;
+  std::deque<Event> events_ SHADOWSYNC_GUARDED_BY(mu_);
   // After a stop: how many of the events queued before it are still to be
-  // handed out. GUARDED_BY(mu_)
-  std::optional<std::size_t> drain_after_stop_;
+  // handed out.
+  std::optional<std::size_t> drain_after_stop_ SHADOWSYNC_GUARDED_BY(mu_);
   bool connection_lost_ = false;
 };
 

@@ -15,12 +15,12 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "shadowsync/mutex.h"
 #include "shadowsync/store.h"
 #include "shadowsync/topic.h"
 #include "shadowsync/update_request.h"
@@ -92,13 +92,13 @@ class ShadowService {
                                         Timestamp now);
   std::vector<ServiceMessage> HandleDelete(const ShadowTopic& topic, std::string_view payload,
                                            Timestamp now);
-  bool OverRateLimit(const std::string& thing, Timestamp now);
+  bool OverRateLimit(const std::string& thing, Timestamp now) SHADOWSYNC_REQUIRES(mu_);
 
   Store& store_;
   const ServiceOptions options_;
-  std::mutex mu_;
+  Mutex mu_;
   // L8 bookkeeping: thing -> (second, requests in that second).
-  std::map<std::string, std::pair<Timestamp, int>> rate_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::pair<Timestamp, int>> rate_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 }  // namespace shadowsync

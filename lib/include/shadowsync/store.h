@@ -11,11 +11,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "shadowsync/document.h"
+#include "shadowsync/mutex.h"
 #include "shadowsync/status.h"
 #include "shadowsync/topic.h"
 
@@ -63,8 +63,8 @@ class MemoryStore : public Store {
   Result<std::vector<ShadowId>> List() override;
 
  private:
-  std::mutex mu_;
-  std::map<ShadowId, StoredShadow> entries_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<ShadowId, StoredShadow> entries_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 }  // namespace shadowsync

@@ -85,6 +85,7 @@
 #include "mqtt/connect_diagnosis.h"
 #include "mqtt/tcp_nodelay.h"
 #include "mqtt/tls_files.h"
+#include "shadowsync/mutex.h"
 
 namespace shadowsync {
 namespace {
@@ -247,7 +248,7 @@ class PahoTransport final : public Transport {
   Status Disconnect() override;
 
   bool IsConnected() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return state_ == State::kConnected;
   }
 
@@ -332,40 +333,40 @@ class PahoTransport final : public Transport {
   std::atomic<std::uint64_t> disconnect_requests_{0};
 
   // Serialises Connect() and Disconnect().
-  std::mutex lifecycle_mu_;
+  Mutex lifecycle_mu_;
   // Serialises SUBSCRIBE exchanges: a user's Subscribe() and the renewal
   // after a reconnect, so that a filter granted during a reconnect is
   // renewed too.
-  std::mutex sub_mu_;
+  Mutex sub_mu_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // Two condition variables, so that the hot path (a Publish() and its
   // PUBACK) does not wake the supervisor, and wakes nobody when nobody
   // waits: supervisor_cv_ for stop_, lost_pending_ and resend_requested_;
   // cv_ for client_users_, outgoing_ and flush_generation_ (Flush() and
   // TearDown() wait on it, counted in cv_waiters_).
-  std::condition_variable supervisor_cv_;
-  std::condition_variable cv_;
-  int cv_waiters_ = 0;                          // GUARDED_BY(mu_)
-  State state_ = State::kIdle;                  // GUARDED_BY(mu_)
-  std::unique_ptr<mqtt::async_client> client_;  // GUARDED_BY(mu_)
-  int client_users_ = 0;                        // GUARDED_BY(mu_)
-  std::thread supervisor_;                      // GUARDED_BY(mu_)
-  bool stop_ = false;                           // GUARDED_BY(mu_)
-  bool lost_pending_ = false;                   // GUARDED_BY(mu_)
-  bool resend_requested_ = false;               // GUARDED_BY(mu_)
-  std::uint64_t lost_count_ = 0;                // GUARDED_BY(mu_)
-  Status lost_cause_;                           // GUARDED_BY(mu_)
-  Status last_reconnect_error_;                 // GUARDED_BY(mu_)
-  std::uint64_t epoch_ = 0;                     // GUARDED_BY(mu_)
-  std::uint64_t next_seq_ = 0;                  // GUARDED_BY(mu_)
-  std::map<std::uint64_t, Outgoing> outgoing_;  // GUARDED_BY(mu_)
+  std::condition_variable_any supervisor_cv_;
+  std::condition_variable_any cv_;
+  int cv_waiters_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  State state_ SHADOWSYNC_GUARDED_BY(mu_) = State::kIdle;
+  std::unique_ptr<mqtt::async_client> client_ SHADOWSYNC_GUARDED_BY(mu_);
+  int client_users_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  std::thread supervisor_ SHADOWSYNC_GUARDED_BY(mu_);
+  bool stop_ SHADOWSYNC_GUARDED_BY(mu_) = false;
+  bool lost_pending_ SHADOWSYNC_GUARDED_BY(mu_) = false;
+  bool resend_requested_ SHADOWSYNC_GUARDED_BY(mu_) = false;
+  std::uint64_t lost_count_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  Status lost_cause_ SHADOWSYNC_GUARDED_BY(mu_);
+  Status last_reconnect_error_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::uint64_t epoch_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  std::uint64_t next_seq_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  std::map<std::uint64_t, Outgoing> outgoing_ SHADOWSYNC_GUARDED_BY(mu_);
   // Messages a handler published while (re)connecting, since the transport
   // last became connected; bounded by max_buffered_messages.
-  int held_ = 0;  // GUARDED_BY(mu_)
+  int held_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
   // Bumped when Disconnect() begins: every waiting Flush() then fails.
-  std::uint64_t flush_generation_ = 0;       // GUARDED_BY(mu_)
-  std::vector<Subscription> subscriptions_;  // GUARDED_BY(mu_)
+  std::uint64_t flush_generation_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  std::vector<Subscription> subscriptions_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 // ---------------------------------------------------------------------------
@@ -393,7 +394,7 @@ void PahoTransport::OnMessage(const mqtt::const_message_ptr& message) noexcept {
 void PahoTransport::OnConnectionLost(const std::string& cause) noexcept {
   DepthScope paho(t_paho_callback_depth);
   try {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++lost_count_;
     if (state_ != State::kConnected) return;  // a reconnect in progress notices lost_count_
     state_ = State::kReconnecting;
@@ -408,7 +409,7 @@ void PahoTransport::OnConnectionLost(const std::string& cause) noexcept {
 void PahoTransport::OnDelivered(std::uint64_t seq, bool ok) noexcept {
   DepthScope paho(t_paho_callback_depth);
   try {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const auto it = outgoing_.find(seq);
     if (it == outgoing_.end()) return;
     if (ok || it->second.message->get_qos() == 0 || state_ == State::kDisconnecting ||
@@ -559,10 +560,10 @@ Status PahoTransport::ConnectOnce(mqtt::async_client& client, std::uint64_t life
 }
 
 Status PahoTransport::RenewSubscriptions(mqtt::async_client& client, std::uint64_t life) {
-  std::lock_guard<std::mutex> sub_lock(sub_mu_);
+  MutexLock sub_lock(sub_mu_);
   std::vector<Subscription> subscriptions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     subscriptions = subscriptions_;
   }
   for (std::size_t first = 0; first < subscriptions.size(); first += kFiltersPerSubscribe) {
@@ -622,7 +623,7 @@ Status PahoTransport::RenewSubscriptions(mqtt::async_client& client, std::uint64
 bool PahoTransport::ResendFailed(mqtt::async_client& client) {
   std::vector<std::pair<std::uint64_t, mqtt::const_message_ptr>> todo;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (state_ != State::kConnected) return true;
     for (auto& [seq, out] : outgoing_) {
       if (out.in_flight) continue;
@@ -641,7 +642,7 @@ bool PahoTransport::ResendFailed(mqtt::async_client& client) {
       rc = e.get_return_code();
     } catch (const std::exception&) {
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (std::size_t j = i; j < todo.size(); ++j) {
       const auto it = outgoing_.find(todo[j].first);
       if (it != outgoing_.end()) it->second.in_flight = false;
@@ -666,7 +667,7 @@ bool PahoTransport::ResendFailed(mqtt::async_client& client) {
 Status PahoTransport::GoLive(mqtt::async_client& client, std::uint64_t lost_before,
                              bool* complete) {
   *complete = true;
-  const auto check = [&]() -> Status {  // with mu_ held
+  const auto check = [&]() SHADOWSYNC_REQUIRES(mu_) -> Status {
     if (stop_) return Unavailable("connect abandoned: Disconnect() was called");
     if (lost_count_ != lost_before) {
       return Unavailable("connection lost again while renewing subscriptions");
@@ -676,7 +677,7 @@ Status PahoTransport::GoLive(mqtt::async_client& client, std::uint64_t lost_befo
   for (;;) {
     std::vector<std::pair<std::uint64_t, mqtt::const_message_ptr>> todo;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (Status s = check(); !s.ok()) return s;
       for (auto& [seq, out] : outgoing_) {
         if (out.in_flight) continue;
@@ -702,7 +703,7 @@ Status PahoTransport::GoLive(mqtt::async_client& client, std::uint64_t lost_befo
       } catch (const std::exception& e) {
         what = e.what();
       }
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       for (std::size_t j = i; j < todo.size(); ++j) {
         const auto it = outgoing_.find(todo[j].first);
         if (it != outgoing_.end()) it->second.in_flight = false;
@@ -736,18 +737,18 @@ void PahoTransport::TearDown(mqtt::async_client* client, bool graceful) {
   if (client != nullptr && graceful) DisconnectQuietly(*client, kDisconnectGrace);
   std::unique_ptr<mqtt::async_client> doomed;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     state_ = State::kDisconnecting;
     // Publish()/Subscribe() borrow the client only for a non-blocking Paho
     // call, so this wait is short.
     ++cv_waiters_;
-    cv_.wait(lock, [this] { return client_users_ == 0; });
+    while (client_users_ != 0) lock.Wait(cv_);
     --cv_waiters_;
     doomed = std::move(client_);
   }
   doomed.reset();  // MQTTAsync_destroy: no callback of this client runs after it
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     outgoing_.clear();
     held_ = 0;
     ++flush_generation_;
@@ -766,33 +767,37 @@ void PahoTransport::SupervisorLoop(mqtt::async_client* client, std::uint64_t lif
   Backoff backoff(options_.reconnect_min, options_.reconnect_max, seed_);
   // Set when a re-send stopped at a full buffer: try again shortly.
   bool resend_pending = false;
-  const auto woken = [this] { return stop_ || lost_pending_ || resend_requested_; };
-  std::unique_lock<std::mutex> lock(mu_);
+  const auto woken = [this]() SHADOWSYNC_REQUIRES(mu_) {
+    return stop_ || lost_pending_ || resend_requested_;
+  };
+  MutexLock lock(mu_);
   for (;;) {
     if (resend_pending) {
-      supervisor_cv_.wait_for(lock, std::chrono::milliseconds(100), woken);
+      const Clock::time_point until = Clock::now() + std::chrono::milliseconds(100);
+      while (!woken() && lock.WaitUntil(supervisor_cv_, until)) {
+      }
     } else {
-      supervisor_cv_.wait(lock, woken);
+      while (!woken()) lock.Wait(supervisor_cv_);
     }
     if (stop_) return;
     if (lost_pending_) {
       lost_pending_ = false;
       resend_requested_ = false;
       const Status cause = lost_cause_;
-      lock.unlock();
+      lock.Unlock();
       NotifyConnection(ConnectionEvent::kConnectionLost, cause);
       backoff.Reset();
       bool resend_complete = true;
       const bool reconnected = Reconnect(*client, life, backoff, &resend_complete);
-      lock.lock();
+      lock.Lock();
       if (!reconnected) return;
       resend_pending = !resend_complete;
       continue;
     }
     resend_requested_ = false;
-    lock.unlock();
+    lock.Unlock();
     resend_pending = !ResendFailed(*client);
-    lock.lock();
+    lock.Lock();
   }
 }
 
@@ -802,8 +807,11 @@ bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life, Ba
     const std::chrono::milliseconds wait = backoff.Next();
     std::uint64_t lost_before = 0;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (supervisor_cv_.wait_for(lock, wait, [this] { return stop_; })) return false;
+      MutexLock lock(mu_);
+      const Clock::time_point until = Clock::now() + wait;
+      while (!stop_ && lock.WaitUntil(supervisor_cv_, until)) {
+      }
+      if (stop_) return false;
       lost_before = lost_count_;
     }
     // No diagnosis probe here: it could not be interrupted by Disconnect(),
@@ -812,7 +820,7 @@ bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life, Ba
     const bool paho_connected = status.ok();
     if (status.ok()) status = RenewSubscriptions(client, life);
     if (status.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (stop_) return false;
       ++epoch_;
     }
@@ -822,7 +830,7 @@ bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life, Ba
     if (status.ok()) status = GoLive(client, lost_before, resend_complete);
     if (status.ok()) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         last_reconnect_error_ = Status::Ok();
       }
       NotifyConnection(ConnectionEvent::kReconnected, Status::Ok());
@@ -830,7 +838,7 @@ bool PahoTransport::Reconnect(mqtt::async_client& client, std::uint64_t life, Ba
     }
     if (Aborted(life)) return false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       last_reconnect_error_ = status;
     }
     if (paho_connected) DisconnectQuietly(client, std::chrono::milliseconds(0));
@@ -844,11 +852,11 @@ Status PahoTransport::Connect() {
   if (t_paho_callback_depth > 0 || t_handler_depth > 0) {
     return FailedPreconditionError("Connect() must not be called from a transport handler");
   }
-  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  MutexLock lifecycle(lifecycle_mu_);
   const std::uint64_t life = disconnect_requests_.load();
   std::uint64_t lost_before = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (state_ == State::kConnected) return Status::Ok();
     if (state_ == State::kReconnecting) {
       return Unavailable("reconnecting after: " + lost_cause_.message() +
@@ -878,7 +886,7 @@ Status PahoTransport::Connect() {
   }
   mqtt::async_client* client = owned.get();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     client_ = std::move(owned);
     state_ = State::kConnecting;
   }
@@ -892,7 +900,7 @@ Status PahoTransport::Connect() {
     return status;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++epoch_;
   }
   // With a persistent session the broker may already have delivered what it
@@ -902,7 +910,7 @@ Status PahoTransport::Connect() {
     // Lost between CONNACK and now (or Paho refused the held messages):
     // let the supervisor reconnect.
     DisconnectQuietly(*client, std::chrono::milliseconds(0));
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     state_ = State::kReconnecting;
     lost_cause_ = Unavailable("connection to " + options_.server_uri + " lost");
     lost_pending_ = true;
@@ -910,7 +918,7 @@ Status PahoTransport::Connect() {
   // Before the supervisor starts, so that kConnected always comes first.
   NotifyConnection(ConnectionEvent::kConnected, Status::Ok());
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stop_ = false;
     if (!complete) resend_requested_ = true;  // Paho's buffer was full: the rest shortly
     supervisor_ = std::thread(&PahoTransport::SupervisorLoop, this, client, life);
@@ -923,11 +931,11 @@ Status PahoTransport::Disconnect() {
     return FailedPreconditionError("Disconnect() must not be called from a transport handler");
   }
   disconnect_requests_.fetch_add(1);  // aborts waits in Connect(), Subscribe(), the supervisor
-  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  MutexLock lifecycle(lifecycle_mu_);
   std::thread supervisor;
   mqtt::async_client* client = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (state_ == State::kIdle) return Status::Ok();
     stop_ = true;
     state_ = State::kDisconnecting;
@@ -950,11 +958,11 @@ Status PahoTransport::Subscribe(std::string_view filter, int qos) {
   }
   if (Status s = CheckTopic(filter, /*filter=*/true); !s.ok()) return s;
   if (Status s = CheckQos(qos); !s.ok()) return s;
-  std::lock_guard<std::mutex> sub_lock(sub_mu_);
+  MutexLock sub_lock(sub_mu_);
   const std::uint64_t life = disconnect_requests_.load();
   mqtt::async_client* client = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (state_ != State::kConnected) {
       return Unavailable("cannot subscribe to \"" + std::string(filter) + "\": not connected to " +
                          options_.server_uri);
@@ -973,7 +981,7 @@ Status PahoTransport::Subscribe(std::string_view filter, int qos) {
   }
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     --client_users_;
     wake = cv_waiters_ > 0;
   }
@@ -999,7 +1007,7 @@ Status PahoTransport::Subscribe(std::string_view filter, int qos) {
       return Unavailable("subscribe to \"" + std::string(filter) +
                          "\" abandoned: Disconnect() was called");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                                [&](const Subscription& s) { return s.filter == filter; });
   if (it != subscriptions_.end()) {
@@ -1018,7 +1026,7 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
   std::uint64_t seq = 0;
   mqtt::async_client* client = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (state_ != State::kConnected) {
       // This transport's message handler, while (re)connecting: the message
       // it handles came over the new connection (e.g. queued by the broker
@@ -1074,7 +1082,7 @@ Status PahoTransport::Publish(std::string_view topic, std::string_view payload, 
   }
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     --client_users_;
     const auto it = outgoing_.find(seq);
     if (hold && it != outgoing_.end() && state_ != State::kDisconnecting &&
@@ -1105,14 +1113,16 @@ Status PahoTransport::Flush(std::chrono::milliseconds timeout) {
         "arrive on this thread");
   }
   const Clock::time_point deadline = Clock::now() + timeout;
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const std::uint64_t last = next_seq_;
   const std::uint64_t generation = flush_generation_;
-  const auto done = [&] {
+  const auto done = [&]() SHADOWSYNC_REQUIRES(mu_) {
     return generation != flush_generation_ || outgoing_.empty() || outgoing_.begin()->first > last;
   };
   ++cv_waiters_;
-  const bool flushed = cv_.wait_until(lock, deadline, done);
+  while (!done() && lock.WaitUntil(cv_, deadline)) {
+  }
+  const bool flushed = done();
   --cv_waiters_;
   if (!flushed) {
     std::size_t pending = 0;

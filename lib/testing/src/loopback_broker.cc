@@ -27,7 +27,7 @@ namespace testkit {
 ManualClock::ManualClock(TimePoint start) : now_(start) {}
 
 ManualClock::TimePoint ManualClock::Now() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return now_;
 }
 
@@ -36,12 +36,12 @@ Timestamp ManualClock::NowSeconds() const {
 }
 
 void ManualClock::Advance(std::chrono::seconds by) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   now_ += by;
 }
 
 void ManualClock::Set(TimePoint time) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   now_ = time;
 }
 
@@ -171,13 +171,13 @@ class BrokerCore {
 
   std::shared_ptr<ClientRecord> Register(std::string client_id) {
     auto record = std::make_shared<ClientRecord>(std::move(client_id));
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     clients_.push_back(record);
     return record;
   }
 
   void Unregister(const std::shared_ptr<ClientRecord>& record) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     record->alive = false;
     record->state = ClientRecord::State::kIdle;
     clients_.erase(std::remove(clients_.begin(), clients_.end(), record), clients_.end());
@@ -186,7 +186,7 @@ class BrokerCore {
 
   void SetHandlers(ClientRecord& record, MessageHandler on_message,
                    ConnectionHandler on_connection) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     record.on_message = std::move(on_message);
     record.on_connection = std::move(on_connection);
   }
@@ -196,7 +196,7 @@ class BrokerCore {
       return FailedPreconditionError("Connect() must not be called from a transport handler");
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (shut_down_) return Unavailable("the LoopbackBroker no longer exists");
       if (record->state == ClientRecord::State::kConnected) return Status::Ok();
       if (record->network_down) {
@@ -215,7 +215,7 @@ class BrokerCore {
     if (t_message_handler_depth > 0 || t_connection_handler_depth > 0) {
       return FailedPreconditionError("Disconnect() must not be called from a transport handler");
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (record->state == ClientRecord::State::kIdle) return Status::Ok();
     record->state = ClientRecord::State::kIdle;
     ParkPendingDeliveries(record);
@@ -223,7 +223,7 @@ class BrokerCore {
   }
 
   bool IsConnected(const ClientRecord& record) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return !shut_down_ && record.state == ClientRecord::State::kConnected;
   }
 
@@ -235,7 +235,7 @@ class BrokerCore {
     }
     if (Status s = CheckFilter(filter); !s.ok()) return s;
     if (Status s = CheckQos(qos); !s.ok()) return s;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shut_down_ || record.state != ClientRecord::State::kConnected) {
       return Unavailable("cannot subscribe to \"" + std::string(filter) + "\": client \"" +
                          record.id + "\" is not connected");
@@ -254,7 +254,7 @@ class BrokerCore {
     if (Status s = CheckTopicName(topic); !s.ok()) return s;
     if (Status s = CheckQos(qos); !s.ok()) return s;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (shut_down_ || record.state != ClientRecord::State::kConnected) {
         return Unavailable("cannot publish to \"" + std::string(topic) + "\": client \"" +
                            record.id + "\" is not connected");
@@ -272,11 +272,13 @@ class BrokerCore {
           "Flush() called from a message handler (PahoTransport would deadlock waiting for "
           "acknowledgements)");
     }
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     // A connection handler run by this very thread's Drain(): the rest of
     // the queue is delivered when it returns; waiting would never end.
     if (draining_ && drainer_ == std::this_thread::get_id()) return Status::Ok();
-    if (!idle_cv_.wait_for(lock, timeout, [&] { return !draining_ && queue_.empty(); })) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (draining_ || !queue_.empty()) {
+      if (lock.WaitUntil(idle_cv_, deadline) || (!draining_ && queue_.empty())) continue;
       return Status(StatusCode::kTimeout, std::to_string(queue_.size()) +
                                               " deliveries still pending after " +
                                               std::to_string(timeout.count()) + " ms");
@@ -287,7 +289,7 @@ class BrokerCore {
   // ---- Broker side ----
 
   void Shutdown() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     shut_down_ = true;
     for (const auto& client : clients_) client->state = ClientRecord::State::kIdle;
     queue_.clear();
@@ -296,7 +298,7 @@ class BrokerCore {
 
   Status DisconnectClient(std::string_view client_id) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       bool found = false;
       for (const auto& client : clients_) {
         if (client->id != client_id) continue;
@@ -319,7 +321,7 @@ class BrokerCore {
 
   Status ReconnectClient(std::string_view client_id) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       bool found = false;
       for (const auto& client : clients_) {
         if (client->id != client_id) continue;
@@ -339,25 +341,25 @@ class BrokerCore {
 
   void AddDrop(std::string_view filter, int n) {
     if (n <= 0) return;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     drop_rules_.push_back(CountRule{std::string(filter), n});
   }
 
   void AddDuplicate(std::string_view filter, int n) {
     if (n <= 0) return;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     duplicate_rules_.push_back(CountRule{std::string(filter), n});
   }
 
   void AddHold(std::string_view filter) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     hold_filters_.emplace_back(filter);
   }
 
   std::size_t Release(bool reversed) {
     std::size_t count = 0;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       std::vector<Publication> held = std::move(held_);
       held_.clear();
       hold_filters_.clear();
@@ -372,12 +374,12 @@ class BrokerCore {
   }
 
   std::size_t HeldCount() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return held_.size();
   }
 
   void ClearFaults() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     drop_rules_.clear();
     duplicate_rules_.clear();
     hold_filters_.clear();
@@ -390,7 +392,7 @@ class BrokerCore {
     if (!topic.ok()) return topic.status();
     std::vector<ServiceMessage> responses;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (shut_down_) return Unavailable("the LoopbackBroker no longer exists");
       Ingest(
           Publication{LoopbackBroker::kCloudPublisher, std::move(*topic), std::string(payload), 1},
@@ -417,23 +419,23 @@ class BrokerCore {
   }
 
   std::vector<DeliveredMessage> Delivered() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return delivered_;
   }
 
   std::vector<PublishedMessage> Published() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return published_;
   }
 
   void ClearLog() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     delivered_.clear();
     published_.clear();
   }
 
   std::vector<std::string> SubscriptionsOf(std::string_view client_id) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::vector<std::string> filters;
     for (const auto& client : clients_) {
       if (client->id != client_id) continue;
@@ -443,7 +445,7 @@ class BrokerCore {
   }
 
   bool IsClientConnected(std::string_view client_id) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shut_down_) return false;
     return std::any_of(clients_.begin(), clients_.end(), [&](const auto& client) {
       return client->id == client_id && client->state == ClientRecord::State::kConnected;
@@ -499,9 +501,10 @@ class BrokerCore {
   }
 
   // Entry point of every publication: log, fault rules, routing.
-  // REQUIRES(mu_). `responses`, when not null, receives the service's
+  // `responses`, when not null, receives the service's
   // answer to the first routing of the publication.
-  void Ingest(Publication publication, bool apply_faults, std::vector<ServiceMessage>* responses) {
+  void Ingest(Publication publication, bool apply_faults, std::vector<ServiceMessage>* responses)
+      SHADOWSYNC_REQUIRES(mu_) {
     published_.push_back(PublishedMessage{publication.publisher, publication.topic,
                                           publication.payload, publication.qos});
     int copies = 1;
@@ -520,8 +523,9 @@ class BrokerCore {
   }
 
   // Fans a publication out to subscribers, then lets the service handle it
-  // when it is a request. REQUIRES(mu_).
-  void Route(const Publication& publication, std::vector<ServiceMessage>* responses) {
+  // when it is a request.
+  void Route(const Publication& publication, std::vector<ServiceMessage>* responses)
+      SHADOWSYNC_REQUIRES(mu_) {
     for (const auto& client : clients_) {
       int granted = -1;
       for (const auto& [filter, qos] : client->subscriptions) {
@@ -547,8 +551,8 @@ class BrokerCore {
   }
 
   // A message for a client that is not connected: kept by a persistent
-  // session at QoS 1, else lost. REQUIRES(mu_).
-  void Park(ClientRecord& client, MqttMessage message) {
+  // session at QoS 1, else lost.
+  void Park(ClientRecord& client, MqttMessage message) SHADOWSYNC_REQUIRES(mu_) {
     if (options_.persistent_session && message.qos >= 1) {
       client.session_queue.push_back(std::move(message));
     }
@@ -556,8 +560,8 @@ class BrokerCore {
 
   // The connection of `client` just ended: messages routed to it but not
   // yet delivered are in flight, and lost or kept like later ones.
-  // REQUIRES(mu_).
-  void ParkPendingDeliveries(const std::shared_ptr<ClientRecord>& client) {
+  //
+  void ParkPendingDeliveries(const std::shared_ptr<ClientRecord>& client) SHADOWSYNC_REQUIRES(mu_) {
     for (auto it = queue_.begin(); it != queue_.end();) {
       if (it->client == client && !it->is_event) {
         Park(*client, std::move(it->message));
@@ -568,8 +572,8 @@ class BrokerCore {
     }
   }
 
-  // REQUIRES(mu_).
-  void FlushSessionQueue(const std::shared_ptr<ClientRecord>& client) {
+  //
+  void FlushSessionQueue(const std::shared_ptr<ClientRecord>& client) SHADOWSYNC_REQUIRES(mu_) {
     for (MqttMessage& message : client->session_queue) {
       queue_.push_back(Delivery::Message(client, std::move(message)));
     }
@@ -580,7 +584,7 @@ class BrokerCore {
   // Only the outermost caller drains; a re-entrant or concurrent caller
   // returns at once and its deliveries are made by the one draining.
   void Drain() {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (draining_) return;
     draining_ = true;
     drainer_ = std::this_thread::get_id();
@@ -592,7 +596,7 @@ class BrokerCore {
       if (delivery.is_event) {
         ConnectionHandler handler = client.on_connection;
         if (!handler) continue;
-        lock.unlock();
+        lock.Unlock();
         {
           DepthGuard guard(t_connection_handler_depth);
           // Like PahoTransport, an exception from a handler is dropped.
@@ -601,7 +605,7 @@ class BrokerCore {
           } catch (...) {
           }
         }
-        lock.lock();
+        lock.Lock();
         continue;
       }
       if (client.state != ClientRecord::State::kConnected) {
@@ -612,7 +616,7 @@ class BrokerCore {
                                             delivery.message.payload, delivery.message.qos});
       MessageHandler handler = client.on_message;
       if (!handler) continue;
-      lock.unlock();
+      lock.Unlock();
       {
         DepthGuard guard(t_message_handler_depth);
         try {
@@ -620,11 +624,11 @@ class BrokerCore {
         } catch (...) {
         }
       }
-      lock.lock();
+      lock.Lock();
     }
     draining_ = false;
     drainer_ = std::thread::id();
-    lock.unlock();
+    lock.Unlock();
     idle_cv_.notify_all();
   }
 
@@ -633,19 +637,19 @@ class BrokerCore {
   MemoryStore store_;
   ShadowService service_;
 
-  mutable std::mutex mu_;
-  std::condition_variable idle_cv_;
-  bool shut_down_ = false;                              // GUARDED_BY(mu_)
-  std::vector<std::shared_ptr<ClientRecord>> clients_;  // GUARDED_BY(mu_)
-  std::deque<Delivery> queue_;                          // GUARDED_BY(mu_)
-  bool draining_ = false;                               // GUARDED_BY(mu_)
-  std::thread::id drainer_;                             // GUARDED_BY(mu_)
-  std::vector<CountRule> drop_rules_;                   // GUARDED_BY(mu_)
-  std::vector<CountRule> duplicate_rules_;              // GUARDED_BY(mu_)
-  std::vector<std::string> hold_filters_;               // GUARDED_BY(mu_)
-  std::vector<Publication> held_;                       // GUARDED_BY(mu_)
-  std::vector<DeliveredMessage> delivered_;             // GUARDED_BY(mu_)
-  std::vector<PublishedMessage> published_;             // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::condition_variable_any idle_cv_;
+  bool shut_down_ SHADOWSYNC_GUARDED_BY(mu_) = false;
+  std::vector<std::shared_ptr<ClientRecord>> clients_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::deque<Delivery> queue_ SHADOWSYNC_GUARDED_BY(mu_);
+  bool draining_ SHADOWSYNC_GUARDED_BY(mu_) = false;
+  std::thread::id drainer_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<CountRule> drop_rules_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<CountRule> duplicate_rules_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<std::string> hold_filters_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<Publication> held_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<DeliveredMessage> delivered_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<PublishedMessage> published_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 }  // namespace internal

@@ -36,13 +36,13 @@ MockTransport::MockTransport() {
 MockTransport::~MockTransport() = default;
 
 void MockTransport::CaptureHandlers(MessageHandler on_message, ConnectionHandler on_connection) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   on_message_ = std::move(on_message);
   on_connection_ = std::move(on_connection);
 }
 
 Status MockTransport::RecordPublish(std::string_view topic, std::string_view payload, int qos) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   published_.push_back(MqttMessage{std::string(topic), std::string(payload), qos, false});
   return Status::Ok();
 }
@@ -75,7 +75,7 @@ void MockTransport::DeliverRaw(const MqttMessage& message, const char* file, int
 void MockTransport::Run(const MqttMessage& message, const char* file, int line) {
   MessageHandler handler;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     handler = on_message_;
   }
   if (!handler) {
@@ -91,7 +91,7 @@ void MockTransport::Run(const MqttMessage& message, const char* file, int line) 
 void MockTransport::Emit(ConnectionEvent event, Status cause, const char* file, int line) {
   ConnectionHandler handler;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     handler = on_connection_;
   }
   if (!handler) {
@@ -104,17 +104,17 @@ void MockTransport::Emit(ConnectionEvent event, Status cause, const char* file, 
 }
 
 bool MockTransport::has_handlers() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return static_cast<bool>(on_message_);
 }
 
 std::vector<MqttMessage> MockTransport::Published() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return published_;
 }
 
 void MockTransport::ClearPublished() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   published_.clear();
 }
 

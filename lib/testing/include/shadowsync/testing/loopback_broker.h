@@ -24,12 +24,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "shadowsync/document.h"
+#include "shadowsync/mutex.h"
 #include "shadowsync/service.h"
 #include "shadowsync/status.h"
 #include "shadowsync/topic.h"
@@ -67,8 +67,8 @@ class ManualClock {
   void Set(TimePoint time);
 
  private:
-  mutable std::mutex mu_;
-  TimePoint now_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  TimePoint now_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 /// Configuration of a LoopbackBroker.

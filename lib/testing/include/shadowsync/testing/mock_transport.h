@@ -26,11 +26,11 @@
 #include <gmock/gmock.h>
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "shadowsync/mutex.h"
 #include "shadowsync/status.h"
 #include "shadowsync/transport.h"
 
@@ -106,10 +106,10 @@ class MockTransport : public Transport {
   void Run(const MqttMessage& message, const char* file, int line);
   Status RecordPublish(std::string_view topic, std::string_view payload, int qos);
 
-  mutable std::mutex mu_;
-  MessageHandler on_message_;           // GUARDED_BY(mu_)
-  ConnectionHandler on_connection_;     // GUARDED_BY(mu_)
-  std::vector<MqttMessage> published_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  MessageHandler on_message_ SHADOWSYNC_GUARDED_BY(mu_);
+  ConnectionHandler on_connection_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<MqttMessage> published_ SHADOWSYNC_GUARDED_BY(mu_);
 };
 
 }  // namespace testkit
