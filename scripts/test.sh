@@ -11,11 +11,16 @@
 #      CMake consumer against libshadowsync-dev;
 #   2. Clang 14 with ASan + UBSan (-fno-sanitize-recover=all) and libFuzzer
 #      instrumentation: build in build-clang-asan/ and run its ctest;
-#   3. each fuzzer for SHADOWSYNC_FUZZ_SECONDS seconds (default 30).
+#   3. the topic and update fuzzers for SHADOWSYNC_FUZZ_SECONDS seconds
+#      (default 30), every other fuzzer (one per parser: policy, registry,
+#      agent configuration, store file, SigV4, AWS config file) for
+#      SHADOWSYNC_PARSER_FUZZ_SECONDS (default 10, at most
+#      SHADOWSYNC_FUZZ_SECONDS). docs/fuzzing.md: longer runs.
 # Steps 2 and 3 are skipped, loudly, when Clang is not installed.
 # Exits non-zero if any step fails; ends with a timing summary.
 #
-# Environment: SHADOWSYNC_FUZZ_SECONDS (0 skips fuzzing), SHADOWSYNC_JOBS
+# Environment: SHADOWSYNC_FUZZ_SECONDS (0 skips fuzzing),
+# SHADOWSYNC_PARSER_FUZZ_SECONDS, SHADOWSYNC_JOBS
 # (build parallelism, default 2), SHADOWSYNC_GCC_BUILD_DIR and
 # SHADOWSYNC_CLANG_BUILD_DIR (default build/ and build-clang-asan/),
 # SHADOWSYNC_PACKAGE_BUILD_DIR (default build-package/).
@@ -28,6 +33,7 @@ cd "$root" || exit 1
 
 jobs=${SHADOWSYNC_JOBS:-2}
 fuzz_seconds=${SHADOWSYNC_FUZZ_SECONDS:-30}
+parser_fuzz_seconds=${SHADOWSYNC_PARSER_FUZZ_SECONDS:-10}
 gcc_dir=${SHADOWSYNC_GCC_BUILD_DIR:-build}
 clang_dir=${SHADOWSYNC_CLANG_BUILD_DIR:-build-clang-asan}
 package_dir=${SHADOWSYNC_PACKAGE_BUILD_DIR:-build-package}
@@ -78,7 +84,18 @@ finish() {
   exit 0
 }
 
-# run_fuzzer NAME: runs build-clang-asan/tests/fuzz/NAME for $fuzz_seconds.
+# fuzz_seconds_for NAME: how long CI runs fuzzer NAME. The two engine
+# fuzzers get $fuzz_seconds; the parser fuzzers $parser_fuzz_seconds (never
+# more than $fuzz_seconds), which keeps the six of them to a minute.
+fuzz_seconds_for() {
+  case $1 in
+    topic_fuzzer | update_fuzzer) echo "$fuzz_seconds" ;;
+    *) echo $((parser_fuzz_seconds < fuzz_seconds ? parser_fuzz_seconds : fuzz_seconds)) ;;
+  esac
+}
+
+# run_fuzzer NAME: runs build-clang-asan/tests/fuzz/NAME for
+# $(fuzz_seconds_for NAME) seconds.
 # New inputs go to a work corpus in the build tree (the first directory);
 # the checked-in seeds in tests/fuzz/corpus/NAME/ (or corpus/topic/ for
 # topic_fuzzer) are only read, as is a tests/fuzz/NAME.dict dictionary.
@@ -89,7 +106,7 @@ run_fuzzer() {
   local work="$clang_dir/fuzz/$name"
   local short=${name%_fuzzer}  # topic_fuzzer -> topic
   mkdir -p "$work/corpus"
-  local args=(-max_total_time="$fuzz_seconds" -timeout=25 -print_final_stats=1
+  local args=(-max_total_time="$(fuzz_seconds_for "$name")" -timeout=25 -print_final_stats=1
               -artifact_prefix="$work/")
   local dict
   for dict in "tests/fuzz/$name.dict" "tests/fuzz/$short.dict"; do
@@ -205,7 +222,13 @@ else
     skip "fuzzers" "no tests/fuzz/*_fuzzer.cc"
   fi
   for name in "${fuzzers[@]}"; do
-    step "fuzz: $name (${fuzz_seconds}s)" run_fuzzer "$name"
+    seconds=$(fuzz_seconds_for "$name")
+    # -max_total_time=0 would mean "forever".
+    if [[ $seconds -le 0 ]]; then
+      skip "fuzz: $name" "0 seconds"
+      continue
+    fi
+    step "fuzz: $name (${seconds}s)" run_fuzzer "$name"
   done
 fi
 

@@ -108,8 +108,9 @@ struct SigV4Presigned {
 };
 
 /// Signs with an Authorization header. kInvalidArgument when the request
-/// sets a header the signer owns, misses the host, or the credentials or
-/// scope have empty parts.
+/// sets a header the signer owns or a header whose name is not an HTTP
+/// token (RFC 9110: empty, or with ':', ';', a blank...), misses the host,
+/// or the credentials or scope have empty parts.
 Result<SigV4HeaderSignature> SignSigV4Headers(const SigV4Request& request,
                                               const AwsCredentials& credentials,
                                               const SigV4Scope& scope);

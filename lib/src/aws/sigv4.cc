@@ -5,6 +5,7 @@
 #include "shadowsync/sigv4.h"
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,22 @@ namespace shadowsync {
 namespace {
 
 constexpr std::chrono::seconds kMaxPresignExpiry{7 * 24 * 3600};
+
+// An HTTP field name is a token (RFC 9110 section 5.1): one or more of
+// ALPHA DIGIT ! # $ % & ' * + - . ^ _ ` | ~. Anything else (empty, ':',
+// ';', a blank, a control character) cannot go on the wire as written, and
+// ';' or ':' would break the canonical request's SignedHeaders and header
+// lines: the signature would match nothing a verifier can rebuild.
+bool IsHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
 
 Status CheckInputs(const SigV4Request& request, const AwsCredentials& credentials,
                    const SigV4Scope& scope) {
@@ -26,6 +43,12 @@ Status CheckInputs(const SigV4Request& request, const AwsCredentials& credential
     return InvalidArgumentError("SigV4: the region and the service must be set");
   }
   for (const HttpField& h : request.headers) {
+    if (!IsHeaderName(h.name)) {
+      return InvalidArgumentError(
+          "SigV4: a header name must be an HTTP token (letters, digits, "
+          "!#$%&'*+-.^_`|~), not \"" +
+          aws::LowerAscii(h.name.substr(0, 64)) + "\"");
+    }
     const std::string name = aws::LowerAscii(h.name);
     if (name == "host" || name == "x-amz-date" || name == "x-amz-security-token" ||
         name == "authorization") {

@@ -280,6 +280,17 @@ Result<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view text
   utc.tm_min = fields[4];
   utc.tm_sec = fields[5];
   std::time_t seconds = timegm(&utc);
+  // system_clock counts nanoseconds in 64 bits here: years 1678 to 2261.
+  // from_time_t beyond that overflows (found by sigv4_fuzzer, "6015...").
+  using std::chrono::duration_cast;
+  using Clock = std::chrono::system_clock;
+  const auto max_seconds =
+      duration_cast<std::chrono::seconds>(Clock::time_point::max().time_since_epoch()).count();
+  const auto min_seconds =
+      duration_cast<std::chrono::seconds>(Clock::time_point::min().time_since_epoch()).count();
+  if (seconds >= max_seconds || seconds <= min_seconds) {
+    return InvalidArgumentError("X-Amz-Date '" + std::string(text) + "' is out of range");
+  }
   // timegm normalizes 31 February into March; such a date is not valid.
   if (FormatAmzDate(std::chrono::system_clock::from_time_t(seconds)) != text) return bad();
   return std::chrono::system_clock::from_time_t(seconds);
