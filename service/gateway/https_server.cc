@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -34,6 +35,8 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// What a session reads and discards after a 413 before it closes.
+constexpr std::size_t kMaxDrainBytes = 8 * 1024 * 1024;
 
 // What every session of the server shares; immutable once running.
 struct Shared {
@@ -120,6 +123,7 @@ class Session : public std::enable_shared_from_this<Session> {
       method_ = std::string(parser_->get().method_string());
       target_ = std::string(parser_->get().target());
       close_after_ = true;
+      drain_after_ = true;
       return Write(ErrorResponse(413, "The payload exceeds the maximum size allowed"));
     }
     if (ec == beast::error::timeout || ec == net::error::operation_aborted ||
@@ -194,8 +198,26 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(bool close, beast::error_code ec, std::size_t /*bytes*/) {
     response_.reset();
     if (ec) return;
+    if (close && drain_after_) return DoDrain();
     if (close) return DoClose();
     DoRead();
+  }
+
+  // After a 413 the client may still be sending its body; closing with
+  // unread data makes the kernel send a reset that can destroy the response
+  // before the client reads it. So read and discard (one fixed buffer, a
+  // bounded amount, with a timeout) until the client closes.
+  void DoDrain() {
+    beast::get_lowest_layer(stream_).expires_after(shared_->config.handshake_timeout);
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
+  }
+
+  void OnDrain(beast::error_code ec, std::size_t bytes) {
+    drained_ += bytes;
+    if (ec) return;
+    if (drained_ > kMaxDrainBytes) return DoClose();
+    DoDrain();
   }
 
   void DoClose() {
@@ -225,6 +247,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string target_;
   unsigned version_ = 11;
   bool close_after_ = false;
+  bool drain_after_ = false;
+  std::array<char, 16 * 1024> drain_buffer_;
+  std::size_t drained_ = 0;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "rest_gateway.h"
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <random>
 #include <utility>
@@ -43,6 +45,16 @@ RestResponse FromAnswer(const ShadowAnswer& answer, const std::optional<std::str
     return response;
   }
   RestResponse response;
+  if (!answer.accepted && !doc->HasMember("timestamp")) {
+    // The REST error body always has a timestamp (platform notes §2); the
+    // service leaves it out of some /rejected documents.
+    doc->AddMember(
+        "timestamp",
+        JsonValue(static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count())),
+        doc->GetAllocator());
+  }
   response.body = WithClientToken(*doc, user_token);
   if (answer.accepted) return response;
   const auto code = doc->FindMember("code");
