@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -468,6 +469,44 @@ TEST_F(GatewayTest, BotocoreSignedRequestIsAccepted) {
   // Tampered: one more byte in the body.
   call.body += " ";
   ExpectError(CallHttps(call), 403, "InvalidSignatureException", "does not match");
+}
+
+TEST_F(GatewayTest, AwsCliGetThingShadowWorksAgainstTheSigV4Listener) {
+  const char* path = std::getenv("PATH");
+  Result<std::string> aws = FindExecutable("aws", path ? path : "");
+  if (!aws.ok()) GTEST_SKIP() << "no aws CLI on PATH";
+  ASSERT_TRUE(StartGateway());
+  ASSERT_EQ(Mtls("POST", "/things/gw-cli/shadow", R"({"state":{"reported":{"temp":21}}})").status,
+            200);
+  const std::string out = dir_->File("shadow.json");
+  ChildProcessOptions options;
+  options.argv = {*aws,
+                  "iot-data",
+                  "get-thing-shadow",
+                  "--endpoint-url",
+                  "https://127.0.0.1:" + std::to_string(gateway_->sigv4_port()),
+                  "--thing-name",
+                  "gw-cli",
+                  out};
+  options.env = {{"AWS_ACCESS_KEY_ID", kAccessKeyId},
+                 {"AWS_SECRET_ACCESS_KEY", kSecretKey},
+                 {"AWS_DEFAULT_REGION", kRegion},
+                 {"AWS_CA_BUNDLE", certs_->ca_cert},
+                 {"AWS_CONFIG_FILE", dir_->File("no-config")},
+                 {"AWS_SHARED_CREDENTIALS_FILE", dir_->File("no-credentials")}};
+  Result<ProcessOutput> ran = RunProcess(options, std::chrono::seconds(60));
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  ASSERT_TRUE(ran->status.success()) << ran->output << "\n" << Log();
+  Result<std::string> shadow = ReadFileToString(out);
+  ASSERT_TRUE(shadow.ok());
+  EXPECT_EQ(At(*shadow, "/state/reported/temp"), "21") << *shadow;
+
+  // A not-found comes back as the SDK's ResourceNotFoundException.
+  options.argv[6] = "gw-cli-missing";
+  ran = RunProcess(options, std::chrono::seconds(60));
+  ASSERT_TRUE(ran.ok());
+  EXPECT_FALSE(ran->status.success());
+  EXPECT_NE(ran->output.find("ResourceNotFoundException"), std::string::npos) << ran->output;
 }
 
 TEST_F(GatewayTest, RegistryDeniesWhatTheCertificatesPoliciesDoNotAllow) {
