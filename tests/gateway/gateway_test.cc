@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "https_client.h"
@@ -310,6 +311,29 @@ TEST_F(GatewayTest, BadRequestsAre400WithTheServiceMessage) {
               "NotImplementedException", "no MQTT operation");
   // The gateway keeps serving.
   EXPECT_EQ(Mtls("GET", "/things/gw-bad/shadow").status, 404);
+}
+
+TEST_F(GatewayTest, ConcurrentRequestsEachGetTheirOwnAnswer) {
+  ASSERT_TRUE(StartGateway());
+  constexpr int kClients = 12;
+  std::vector<HttpsResult> results(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([this, i, &results] {
+      // Half of them on the SigV4 listener, all on one shadow each.
+      const std::string body = R"({"state":{"reported":{"n":)" + std::to_string(i) +
+                               R"(}},"clientToken":"c)" + std::to_string(i) + "\"}";
+      const std::string path = "/things/gw-par-" + std::to_string(i) + "/shadow";
+      results[i] = i % 2 ? SigV4("POST", path, {}, body) : Mtls("POST", path, body);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int i = 0; i < kClients; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_EQ(results[i].status, 200) << results[i].error << results[i].body;
+    EXPECT_EQ(At(results[i].body, "/state/reported/n"), std::to_string(i));
+    EXPECT_EQ(At(results[i].body, "/clientToken"), "\"c" + std::to_string(i) + "\"");
+  }
 }
 
 TEST_F(GatewayTest, NamedShadowIsSeparateFromTheClassicOne) {
