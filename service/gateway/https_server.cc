@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -16,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -56,6 +58,18 @@ std::string HexOf(const unsigned char* bytes, unsigned length) {
   return hex;
 }
 
+// The request target for the log: a query with SigV4 parameters (a
+// presigned request carries X-Amz-Security-Token, a secret) is left out.
+std::string LogTarget(const std::string& target) {
+  const std::size_t question = target.find('?');
+  if (question == std::string::npos) return target;
+  std::string lower = target.substr(question);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.find("x-amz-") == std::string::npos) return target;
+  return target.substr(0, question) + "?<SigV4 query not logged>";
+}
+
 // The verified peer certificate's CN and SHA-256 fingerprint.
 PeerCertificate ReadPeerCertificate(SSL* ssl_handle) {
   PeerCertificate peer;
@@ -73,6 +87,8 @@ PeerCertificate ReadPeerCertificate(SSL* ssl_handle) {
 }
 
 // One connection: TLS handshake, then requests one at a time (keep-alive).
+// Thread safety: not thread-safe; every handler runs on the session's
+// strand, and a Responder from another thread posts to it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ssl::context& context, const ListenerConfig& listener,
@@ -121,7 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream) return DoClose();
     if (ec == http::error::body_limit) {
       method_ = std::string(parser_->get().method_string());
-      target_ = std::string(parser_->get().target());
+      target_ = LogTarget(std::string(parser_->get().target()));
       close_after_ = true;
       drain_after_ = true;
       return Write(ErrorResponse(413, "The payload exceeds the maximum size allowed"));
@@ -152,7 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(message.body());
     request.peer = peer_;
     method_ = request.method;
-    target_ = target;
+    target_ = LogTarget(target);
     version_ = message.version();
     close_after_ = !message.keep_alive();
 
@@ -267,6 +283,8 @@ Status CheckReadable(const ListenerConfig& listener, const char* what, const std
 }
 
 // One listening socket and its TLS context.
+// Thread safety: not thread-safe; Open() before the I/O threads run, then
+// everything on the acceptor's strand.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& io, ListenerConfig config, std::shared_ptr<const Shared> shared)

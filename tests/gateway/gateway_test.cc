@@ -428,6 +428,12 @@ TEST_F(GatewayTest, SigV4SignedRequestsWorkAndBadOnesAre403WithAReason) {
   ExpectError(CallHttps(unsigned_call), 403, "MissingAuthenticationTokenException",
               "Missing Authentication Token");
 
+  // A presigned-style query: its session token never reaches the log.
+  unsigned_call.url += "?X-Amz-Signature=00&X-Amz-Security-Token=token-that-is-secret";
+  EXPECT_EQ(CallHttps(unsigned_call).status, 403);
+  EXPECT_EQ(Log().find("token-that-is-secret"), std::string::npos) << Log();
+  EXPECT_NE(Log().find("?<SigV4 query not logged> 403"), std::string::npos) << Log();
+
   // A body changed after signing.
   const std::string host = "127.0.0.1:" + std::to_string(gateway_->sigv4_port());
   SigV4Request request;
