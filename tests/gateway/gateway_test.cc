@@ -150,6 +150,7 @@ class GatewayTest : public ShadowServiceTest {
     gateway_ = std::make_unique<Gateway>(std::move(options), [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_ += line + "\n";
+      log_cv_.notify_all();
     });
     Status started = gateway_->Start();
     if (!started.ok()) return ::testing::AssertionFailure() << started.ToString();
@@ -160,6 +161,12 @@ class GatewayTest : public ShadowServiceTest {
   std::string Log() {
     std::lock_guard<std::mutex> lock(log_mu_);
     return log_;
+  }
+
+  // Waits until the gateway has logged `text` (at most `timeout`).
+  bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(log_mu_);
+    return log_cv_.wait_for(lock, timeout, [&] { return log_.find(text) != std::string::npos; });
   }
 
   // A request on the mutual-TLS listener with client certificate `client`.
@@ -208,6 +215,7 @@ class GatewayTest : public ShadowServiceTest {
   std::string credentials_file_;
   std::unique_ptr<Gateway> gateway_;
   std::mutex log_mu_;
+  std::condition_variable log_cv_;
   std::string log_;
 };
 
@@ -594,6 +602,27 @@ TEST_F(GatewayTest, NoAnswerFromTheServiceIs504) {
   ASSERT_TRUE(StartGateway(options));
   ExpectError(Mtls("GET", "/things/gw-none/shadow"), 504, "GatewayTimeoutException",
               "no answer from the shadow service on $aws/things/gw-none/shadow/get");
+}
+
+TEST_F(GatewayTest, BrokerOutageIs5xxAndTheGatewayRecoversAfterIt) {
+  GatewayOptions options = Options();
+  options.request_timeout = std::chrono::milliseconds(1500);
+  options.mqtt.reconnect_max = std::chrono::milliseconds(1000);
+  ASSERT_TRUE(StartGateway(options));
+  ASSERT_EQ(Mtls("POST", "/things/gw-out/shadow", R"({"state":{"reported":{"up":1}}})").status,
+            200);
+  ASSERT_TRUE(broker_.Stop().ok());
+  // 503 once the transport knows it is offline, 504 if the request left
+  // before it noticed; never a hang.
+  HttpsResult down = Mtls("GET", "/things/gw-out/shadow");
+  EXPECT_TRUE(down.status == 503 || down.status == 504) << down.status << " " << down.body;
+  EXPECT_NE(down.Header("x-amzn-errortype"), "");
+
+  ASSERT_TRUE(broker_.Restart().ok());
+  ASSERT_TRUE(WaitForLog(": reconnected", std::chrono::seconds(30))) << Log();
+  HttpsResult up = Mtls("GET", "/things/gw-out/shadow");
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(At(up.body, "/state/reported/up"), "1");
 }
 
 TEST_F(GatewayTest, StartErrorsNameTheFlag) {
