@@ -57,6 +57,7 @@ Status Gateway::Start() {
   ServerConfig server;
   server.max_body_bytes = options_.max_body_bytes;
   server.threads = options_.threads;
+  server.read_timeout = options_.read_timeout;
   if (options_.mtls_port) {
     server.listeners.push_back({"mtls", options_.bind_address, *options_.mtls_port,
                                 ListenerAuth::kMutualTls, options_.server_cert_file,

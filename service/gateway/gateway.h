@@ -36,6 +36,9 @@ struct GatewayOptions {
   std::string region = "us-east-1";        ///< --region
   std::chrono::milliseconds request_timeout{5000};  ///< --timeout
   std::size_t max_body_bytes = 128 * 1024;
+  /// A client must send a whole request (headers and body) within this, or
+  /// the connection is closed (slow clients cost bounded time).
+  std::chrono::milliseconds read_timeout{30000};
   int threads = 1;
 };
 

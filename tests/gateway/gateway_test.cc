@@ -10,7 +10,14 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/pointer.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -404,6 +411,37 @@ TEST_F(GatewayTest, MutualTlsRefusesAClientWithoutACertificate) {
   EXPECT_NE(CallHttps(wrong_ca).error, "");
   // And the listener still serves a good client.
   EXPECT_EQ(Mtls("GET", "/things/gw-lamp/shadow").status, 404);
+}
+
+TEST_F(GatewayTest, ASlowClientIsDisconnectedAfterTheReadTimeout) {
+  namespace net = boost::asio;
+  GatewayOptions options = Options();
+  options.read_timeout = std::chrono::milliseconds(500);
+  ASSERT_TRUE(StartGateway(options));
+  net::io_context io;
+  net::ssl::context context(net::ssl::context::tls_client);
+  context.load_verify_file(certs_->ca_cert);
+  context.use_certificate_file(certs_->default_client().ec.cert, net::ssl::context::pem);
+  context.use_private_key_file(certs_->default_client().ec.key, net::ssl::context::pem);
+  net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+  stream.next_layer().connect(
+      {net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(gateway_->mtls_port())});
+  // A blocking read that the server never ends fails the test after 10 s.
+  timeval limit{10, 0};
+  setsockopt(stream.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  stream.handshake(net::ssl::stream_base::client);
+  const std::string partial = "GET /things/gw-slow/shadow HTTP/1.1\r\nHost: x\r\n";
+  net::write(stream, net::buffer(partial));
+  const auto start = std::chrono::steady_clock::now();
+  char buffer[256];
+  boost::system::error_code ec;
+  const std::size_t n = stream.read_some(net::buffer(buffer), ec);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(ec) << "the server answered an incomplete request: " << std::string(buffer, n);
+  EXPECT_NE(ec, net::error::would_block) << "not disconnected within 10 s";
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  // And it keeps serving.
+  EXPECT_EQ(Mtls("GET", "/things/gw-slow/shadow").status, 404);
 }
 
 TEST_F(GatewayTest, SigV4SignedRequestsWorkAndBadOnesAre403WithAReason) {
