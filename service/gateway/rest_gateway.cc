@@ -124,8 +124,9 @@ void RestGateway::HandleShadow(const RestRoute& route, const RestRequest& reques
                                   ? Operation::kUpdate
                                   : Operation::kDelete;
   Result<std::string> topic = BuildTopic(route.shadow, operation);
-  if (!topic.ok())
+  if (!topic.ok()) {
     return respond(WithPrincipal(ErrorResponse(400, topic.status().message()), principal));
+  }
 
   const std::string token = requester_.NewToken();
   std::optional<std::string> user_token;
@@ -155,8 +156,9 @@ void RestGateway::HandleShadow(const RestRoute& route, const RestRequest& reques
 
   Status sent = requester_.Request(
       *topic, token, payload, [respond, user_token, principal](Result<ShadowAnswer> answer) {
-        if (!answer.ok())
+        if (!answer.ok()) {
           return respond(WithPrincipal(FromRequestError(answer.status()), principal));
+        }
         respond(WithPrincipal(FromAnswer(*answer, user_token), principal));
       });
   if (!sent.ok()) respond(WithPrincipal(FromRequestError(sent), principal));
