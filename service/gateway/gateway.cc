@@ -74,6 +74,30 @@ Status Gateway::Start() {
   if (!transport.ok()) return fail("broker", transport.status());
   parts->transport = std::move(transport).value();
   parts->requester = std::make_unique<ShadowRequester>(*parts->transport, options_.request_timeout);
+  parts->auth = std::make_unique<RestAuth>(std::move(auth));
+  parts->handlers =
+      std::make_unique<RestGateway>(*parts->auth, *parts->requester, *parts->transport);
+  RestGateway* handlers = parts->handlers.get();
+  parts->server = std::make_unique<HttpsServer>(
+      std::move(server),
+      [handlers](RestRequest request, Responder respond) {
+        handlers->Handle(std::move(request), std::move(respond));
+      },
+      log_);
+  // The listeners are opened first, so that a bad file or address is
+  // reported before the broker is tried; they serve only once the answer
+  // subscriptions are in place (connections wait in the backlog).
+  Status listening = parts->server->Open();
+  if (!listening.ok()) {
+    // The listener's message names the file or the address; say which flag.
+    const std::string& message = listening.message();
+    std::string flag = "--bind";
+    if (message.find("key file") != std::string::npos) flag = "--tls-key";
+    if (message.find("certificate file") != std::string::npos) flag = "--tls-cert";
+    if (message.find("client CA file") != std::string::npos) flag = "--client-ca";
+    return fail(flag, listening);
+  }
+
   ShadowRequester* requester = parts->requester.get();
   LogSink log = log_;
   const std::string broker = options_.mqtt.server_uri;
@@ -103,28 +127,11 @@ Status Gateway::Start() {
     }
   }
   parts->requester->Start();
-
-  parts->auth = std::make_unique<RestAuth>(std::move(auth));
-  parts->handlers =
-      std::make_unique<RestGateway>(*parts->auth, *parts->requester, *parts->transport);
-  RestGateway* handlers = parts->handlers.get();
-  parts->server = std::make_unique<HttpsServer>(
-      std::move(server),
-      [handlers](RestRequest request, Responder respond) {
-        handlers->Handle(std::move(request), std::move(respond));
-      },
-      log_);
-  Status listening = parts->server->Start();
-  if (!listening.ok()) {
+  Status serving = parts->server->Start();
+  if (!serving.ok()) {
     parts->requester->Stop();
     (void)parts->transport->Disconnect();
-    // The listener's message names the file or the address; say which flag.
-    const std::string& message = listening.message();
-    std::string flag = "--bind";
-    if (message.find("key file") != std::string::npos) flag = "--tls-key";
-    if (message.find("certificate file") != std::string::npos) flag = "--tls-cert";
-    if (message.find("client CA file") != std::string::npos) flag = "--client-ca";
-    return fail(flag, listening);
+    return serving;
   }
   std::size_t index = 0;
   if (options_.mtls_port) mtls_port_ = parts->server->port(index++);

@@ -413,8 +413,10 @@ HttpsServer::~HttpsServer() {
   impl_->io.reset();
 }
 
-Status HttpsServer::Start() {
-  if (impl_->started) return Status(StatusCode::kFailedPrecondition, "already started");
+Status HttpsServer::Open() {
+  if (impl_->started || !impl_->listeners.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "already open");
+  }
   impl_->io = std::make_unique<net::io_context>(impl_->shared->config.threads);
   for (const ListenerConfig& config : impl_->shared->config.listeners) {
     auto listener = std::make_shared<Listener>(*impl_->io, config, impl_->shared);
@@ -424,6 +426,15 @@ Status HttpsServer::Start() {
       return opened;
     }
     impl_->listeners.push_back(std::move(listener));
+  }
+  return Status();
+}
+
+Status HttpsServer::Start() {
+  if (impl_->started) return Status(StatusCode::kFailedPrecondition, "already started");
+  if (impl_->listeners.empty()) {
+    Status opened = Open();
+    if (!opened.ok()) return opened;
   }
   for (auto& listener : impl_->listeners) listener->Accept();
   impl_->started = true;

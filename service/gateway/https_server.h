@@ -64,9 +64,13 @@ class HttpsServer {
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;
 
-  /// Loads the TLS files, binds every listener and starts the I/O threads.
-  /// kInvalidArgument naming the listener and the file for unusable TLS
-  /// material; kUnavailable naming the address for a bind failure.
+  /// Loads the TLS files and binds every listener, without serving yet
+  /// (connections wait in the backlog until Start()). kInvalidArgument
+  /// naming the listener and the file for unusable TLS material;
+  /// kUnavailable naming the address for a bind failure.
+  Status Open();
+  /// Open()s unless already open, then serves: accepts and starts the I/O
+  /// threads.
   Status Start();
   /// Closes the listeners and every connection, and joins the threads.
   /// Responses still pending are dropped. Idempotent.
