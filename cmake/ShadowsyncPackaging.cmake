@@ -10,7 +10,8 @@
 #   shadowsync_agent        shadowsync-agent    the agent, its systemd unit,
 #                                               /etc/shadowsync/agent.json
 #   shadowsync_tools        shadowsync-tools    shadowctl, shadowsync-emulator,
-#                                               the mosquitto plugin
+#                                               shadowsync-gateway, the
+#                                               mosquitto plugin
 #
 # There is no runtime package (libshadowsync0): the library is static (no
 # BUILD_SHARED_LIBS, no export macros, default visibility), so the programs
@@ -104,17 +105,20 @@ then run systemctl enable --now shadowsync-agent."
   DOCS ${PROJECT_SOURCE_DIR}/docs/agent.md)
 
 shadowsync_deb_package(shadowsync_tools shadowsync-tools net
-  "Local AWS IoT Core: mosquitto plugin, shadow emulator and shadowctl"
+  "Local AWS IoT Core: mosquitto plugin, emulator, REST gateway, shadowctl"
   "shadowsync_mosquitto.so makes a mosquitto 2.0 broker answer as AWS IoT Core
 does: the Device Shadow service, AWS IoT policies and lifecycle events, so
 that devices and tests need no AWS account. shadowsync-emulator runs the same
-shadow service as an MQTT client of any broker. shadowctl gets, updates,
-deletes and watches a shadow from a shell, and checks AWS IoT policies.
+shadow service as an MQTT client of any broker. shadowsync-gateway serves the
+Device Shadow REST API over HTTPS (client certificates or SigV4) in front of
+it. shadowctl gets, updates, deletes and watches a shadow from a shell, and
+checks AWS IoT policies.
 
 An example mosquitto configuration is in
 /usr/share/doc/shadowsync-tools/examples/shadowsync.conf."
   DOCS ${PROJECT_SOURCE_DIR}/docs/broker-plugin.md ${PROJECT_SOURCE_DIR}/docs/emulator.md
-       ${PROJECT_SOURCE_DIR}/docs/shadowctl.md ${PROJECT_SOURCE_DIR}/docs/policies.md)
+       ${PROJECT_SOURCE_DIR}/docs/shadowctl.md ${PROJECT_SOURCE_DIR}/docs/policies.md
+       ${PROJECT_SOURCE_DIR}/docs/gateway.md)
 
 # Static libraries: CMake's strip leaves archives alone. When cpack strips
 # (CMAKE_INSTALL_DO_STRIP), strip them as dh_strip does: no debug sections,

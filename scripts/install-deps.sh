@@ -36,6 +36,8 @@ PACKAGES=(
   dpkg-dev            # dpkg-shlibdeps and dpkg-buildflags: scripts/package.sh (CPack .deb)
   file                # CPack's DEB generator finds the ELF files for dpkg-shlibdeps with it
   lintian             # Debian's package checker: tests/package/check_debs.sh
+  libboost-dev        # Boost.Beast/Asio (header-only): shadowsync-gateway's HTTPS server
+  libcurl4-openssl-dev # libcurl: tests/gateway's HTTPS client (client certificates, SigV4 headers)
   python3-botocore    # tests/aws: an independent SigV4 signer that ours must agree with byte for byte
 )
 

@@ -145,6 +145,7 @@ echo "==> shadowsync-tools from its unpacked package"
 tools_root=$(unpack "$tools_deb")
 run_version "$tools_root" shadowctl
 run_version "$tools_root" shadowsync-emulator
+run_version "$tools_root" shadowsync-gateway
 plugin=("$tools_root"/usr/lib/*/shadowsync/shadowsync_mosquitto.so)
 [[ ${#plugin[@]} -eq 1 ]] || fail "no usr/lib/<arch>/shadowsync/shadowsync_mosquitto.so"
 plugin=${plugin[0]}

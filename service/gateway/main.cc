@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// shadowsync-gateway: the AWS IoT Device Shadow REST API on this machine,
+// in front of a broker that runs the shadowsync service (docs/gateway.md).
+// Thin on purpose: flags, then Gateway (gateway.h) until SIGINT or SIGTERM.
+// Signals are blocked before any thread starts (Paho and the server start
+// threads) and taken with sigwait() on the main thread.
+//
+// Exit codes: 0 stopped by a signal, 1 could not start (the message names
+// the flag or the broker), 2 usage.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "cli/command_line.h"
+#include "cli/connection_flags.h"
+#include "cli/flag_as_value.h"
+#include "cli/help_format.h"
+#include "gateway.h"
+
+#ifndef SHADOWSYNC_VERSION
+#define SHADOWSYNC_VERSION "unknown"
+#endif
+
+namespace {
+
+// One line on stderr with a UTC time stamp; several threads log.
+void LogLine(const std::string& line) {
+  static std::mutex mu;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  std::lock_guard<std::mutex> lock(mu);
+  std::cerr << stamp << " shadowsync-gateway: " << line << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace shadowsync;
+  cli::CommandLine command_line(
+      "shadowsync-gateway",
+      "The AWS IoT Device Shadow REST API (GetThingShadow, UpdateThingShadow, DeleteThingShadow, "
+      "Publish) over HTTPS on this machine: mutual TLS like AWS's port 8443 and SigV4 like its "
+      "port 443. Each request goes to the shadow service as an MQTT request through --broker, so "
+      "devices see the same deltas and documents as from AWS. SIGINT or SIGTERM stops it.\n",
+      SHADOWSYNC_VERSION);
+  CLI::App& app = command_line.app();
+  cli::ConnectionFlags connection;
+  cli::ConnectionFlagsSpec spec;
+  spec.broker_help = "Required: the broker that runs the shadowsync service.";
+  spec.client_id_default = "shadowsync-gateway-<pid>-<random>";
+  cli::AddConnectionFlags(app, &connection, spec);
+
+  gateway::GatewayOptions options;
+  int mtls_port = 8443;
+  int sigv4_port = 8444;
+  bool no_mtls = false;
+  int timeout_ms = 5000;
+  app.add_option("--bind", options.bind_address, "address of the listeners")
+      ->type_name("ADDR")
+      ->capture_default_str()
+      ->group("Listeners");
+  app.add_option("--mtls-port", mtls_port, "mutual-TLS listener (AWS: 8443)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535))
+      ->group("Listeners");
+  app.add_flag("--no-mtls", no_mtls, "no mutual-TLS listener")->group("Listeners");
+  app.add_option("--sigv4-port", sigv4_port,
+                 "SigV4 listener, on with --sigv4-credentials (AWS: 443)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535))
+      ->group("Listeners");
+  app.add_option("--tls-cert", options.server_cert_file,
+                 "the gateway's server certificate chain, PEM (required)")
+      ->type_name("FILE")
+      ->group("Listeners");
+  app.add_option("--tls-key", options.server_key_file, "its private key, PEM (required)")
+      ->type_name("FILE")
+      ->group("Listeners");
+  app.add_option("--client-ca", options.client_ca_file,
+                 "CA that client certificates must chain to (required for mutual TLS)")
+      ->type_name("FILE")
+      ->group("Listeners");
+  app.add_option("--registry", options.registry_file,
+                 "registry file (docs/policies.md): authorize certificates by its policies; "
+                 "default: allow every verified client")
+      ->type_name("FILE")
+      ->group("Authorization");
+  app.add_option("--sigv4-credentials", options.credentials_file,
+                 "access keys accepted by the SigV4 listener, in the AWS shared-credentials "
+                 "format; turns the SigV4 listener on")
+      ->type_name("FILE")
+      ->group("Authorization");
+  app.add_option("--region", options.region, "the SigV4 scope's region")
+      ->type_name("REGION")
+      ->capture_default_str()
+      ->group("Authorization");
+  app.add_option("--timeout", timeout_ms, "milliseconds to wait for the service's answer")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  app.footer("Exit codes: 0 stopped by a signal, 1 could not start, 2 usage.");
+  cli::RefuseFlagsAsValues(app);
+  cli::WrapHelp(app);
+  if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
+  }
+
+  auto usage = [](const std::string& message) {
+    std::cerr << "error: " << message << "\nsee 'shadowsync-gateway --help'\n";
+    return cli::kExitUsage;
+  };
+  Result<MqttOptions> mqtt =
+      cli::ToMqttOptions(connection, "", cli::UniqueClientId("shadowsync-gateway"));
+  if (!mqtt.ok()) return usage(mqtt.status().message());
+  if (options.server_cert_file.empty()) return usage("--tls-cert is required");
+  if (options.server_key_file.empty()) return usage("--tls-key is required");
+  if (!no_mtls && options.client_ca_file.empty()) {
+    return usage("--client-ca is required for the mutual-TLS listener (or give --no-mtls)");
+  }
+  if (no_mtls && options.credentials_file.empty()) {
+    return usage("no listener: --no-mtls without --sigv4-credentials");
+  }
+  options.mqtt = *mqtt;
+  options.mtls_port = no_mtls ? std::nullopt : std::optional<int>(mtls_port);
+  options.sigv4_port =
+      options.credentials_file.empty() ? std::nullopt : std::optional<int>(sigv4_port);
+  options.request_timeout = std::chrono::milliseconds(timeout_ms);
+
+  sigset_t stop_signals;  // blocked before Paho and the server start threads
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  LogLine(std::string("shadowsync-gateway ") + SHADOWSYNC_VERSION + " starting: broker " +
+          options.mqtt.server_uri + ", client id " + options.mqtt.client_id);
+  gateway::Gateway gateway(options, LogLine);
+  Status started = gateway.Start();
+  if (!started.ok()) {
+    LogLine("cannot start: " + cli::InFlagTerms(started.message()));
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  LogLine(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+  gateway.Stop();
+  return 0;
+}
