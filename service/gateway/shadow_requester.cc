@@ -45,7 +45,7 @@ std::vector<std::string> ShadowRequester::AnswerFilters() {
 }
 
 void ShadowRequester::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (started_) return;
   started_ = true;
   stopping_ = false;
@@ -55,14 +55,14 @@ void ShadowRequester::Start() {
 void ShadowRequester::Stop() {
   std::map<std::string, Pending> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     dropped.swap(pending_);
   }
   cv_.notify_all();
   if (timer_.joinable()) timer_.join();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     started_ = false;
   }
   for (auto& [token, pending] : dropped) {
@@ -71,14 +71,14 @@ void ShadowRequester::Stop() {
 }
 
 std::string ShadowRequester::NewToken() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return prefix_ + "-" + std::to_string(++next_);
 }
 
 Status ShadowRequester::Request(const std::string& request_topic, const std::string& token,
                                 const std::string& payload, AnswerCallback callback) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return Status(StatusCode::kUnavailable, "the gateway is stopping");
     // Registered before the publish: the answer may come before Publish()
     // returns.
@@ -88,7 +88,7 @@ Status ShadowRequester::Request(const std::string& request_topic, const std::str
   cv_.notify_all();
   Status published = transport_.Publish(request_topic, payload, 1);
   if (!published.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     pending_.erase(token);
   }
   return published;
@@ -107,7 +107,7 @@ void ShadowRequester::OnMessage(const MqttMessage& message) {
 
   AnswerCallback callback;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = pending_.find(key);
     if (it == pending_.end()) return;  // timed out already, or a replay
     const std::string expected = it->second.request_topic + (accepted ? "/accepted" : "/rejected");
@@ -119,16 +119,16 @@ void ShadowRequester::OnMessage(const MqttMessage& message) {
 }
 
 std::size_t ShadowRequester::pending() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return pending_.size();
 }
 
 void ShadowRequester::TimerLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
     auto next = std::chrono::steady_clock::now() + std::chrono::hours(1);
     for (const auto& [token, pending] : pending_) next = std::min(next, pending.deadline);
-    cv_.wait_until(lock, next);
+    lock.WaitUntil(cv_, next);
     if (stopping_) break;
     const auto now = std::chrono::steady_clock::now();
     std::vector<std::pair<std::string, AnswerCallback>> expired;
@@ -140,13 +140,13 @@ void ShadowRequester::TimerLoop() {
         ++it;
       }
     }
-    lock.unlock();
+    lock.Unlock();
     for (auto& [topic, callback] : expired) {
       Call(callback, Status(StatusCode::kTimeout, "no answer from the shadow service on " + topic +
                                                       "/accepted or /rejected within " +
                                                       std::to_string(timeout_.count()) + " ms"));
     }
-    lock.lock();
+    lock.Lock();
   }
 }
 

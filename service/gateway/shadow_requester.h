@@ -27,11 +27,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "shadowsync/mutex.h"
 #include "shadowsync/status.h"
 #include "shadowsync/transport.h"
 
@@ -97,12 +97,12 @@ class ShadowRequester {
   Transport& transport_;
   const std::chrono::milliseconds timeout_;
   const std::string prefix_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, Pending> pending_;  // GUARDED_BY(mu_), by token
-  std::uint64_t next_ = 0;                  // GUARDED_BY(mu_)
-  bool stopping_ = false;                   // GUARDED_BY(mu_)
-  bool started_ = false;                    // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::condition_variable_any cv_;
+  std::map<std::string, Pending> pending_ SHADOWSYNC_GUARDED_BY(mu_);  // by token
+  std::uint64_t next_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  bool stopping_ SHADOWSYNC_GUARDED_BY(mu_) = false;
+  bool started_ SHADOWSYNC_GUARDED_BY(mu_) = false;
   std::thread timer_;
 };
 
