@@ -410,5 +410,26 @@ TEST_F(RuleEngineTest, ABadRuleFileFailsTheLoadNamingTheFileAndThePosition) {
   EXPECT_FALSE(LoadRulesDir(dir_->File("missing")).ok());
 }
 
+TEST_F(RuleEngineTest, TheExampleRulesLoadAndKeepTheGreenhouseHistory) {
+  Result<std::vector<TopicRule>> rules = LoadRulesDir(SHADOWSYNC_SOURCE_DIR "/examples/rules");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  ASSERT_EQ(rules->size(), 2u);
+  auto engine = Make(std::move(rules).value(), /*tables=*/true);
+  engine->OnMessage({"$aws/things/gh-1/shadow/update/accepted",
+                     R"({"state":{"reported":{"greenhouse":{"temperature_c":24.5}}},"version":3})",
+                     {},
+                     {}});
+  engine->OnMessage({"esp32/pub", R"({"temperature":21.5})", "esp32", "esp32"});
+  engine->tables()->Flush();
+  EXPECT_THAT(Query(db_path(),
+                    "SELECT thing || ' ' || ts || ' ' || "
+                    "json_extract(item, '$.reading.t') FROM greenhouse_temperature"),
+              ElementsAre("gh-1 1700000000000 24.5"));
+  EXPECT_THAT(Query(db_path(), "SELECT json_extract(item, '$.temperature') FROM esp32_readings"),
+              ElementsAre("21.5"));
+  ASSERT_THAT(Topics(), ElementsAre("greenhouse/gh-1/temperature"));
+  EXPECT_EQ(published_[0].payload, R"({"t":24.5,"thing":"gh-1","ts":1700000000000})");
+}
+
 }  // namespace
 }  // namespace shadowsync::host
