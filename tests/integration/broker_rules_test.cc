@@ -9,6 +9,8 @@
 //   - the shadow service's own update/accepted triggers a rule;
 //   - a dynamoDBv2 rule fills a SQLite table (read with sqlite3 while the
 //     broker runs, polled with a deadline), and a clean stop loses none;
+//   - a row the database refuses reaches the rule's error action (AWS's
+//     error message), published from the broker thread;
 //   - a republish loop is cut and logged once;
 //   - a bad rule file keeps mosquitto from starting, naming the file.
 
@@ -24,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "shadowsync/json.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
 #include "support/shadow_service_fixture.h"
@@ -216,6 +219,39 @@ TEST_F(BrokerRulesTest, ADynamoDbV2RuleFillsTheSqliteTableAndACleanStopLosesNoRo
             std::vector<std::string>{"5 15"})
       << broker_.LogTail();
   EXPECT_EQ(Count("rule readings: matched=6 actions_failed=0 dropped=0"), 1) << broker_.LogTail();
+}
+
+TEST_F(BrokerRulesTest, ARowTheDatabaseRefusesReachesTheErrorActionFromTheBrokerThread) {
+  // Two rules share a table with different key columns: the first row
+  // creates it keyed by "thing", so the database refuses the second rule's
+  // rows (no column "device"). The worker finds that; the plugin publishes
+  // the error message at the next tick.
+  WriteRule("a_by_thing", R"({"sql": "SELECT * FROM 'first'",
+      "actions": [{"dynamoDB": {"tableName": "shared", "hashKeyField": "thing",
+                                "hashKeyValue": "${topic()}"}}]})");
+  WriteRule("b_by_device", R"({"sql": "SELECT * FROM 'second/+'",
+      "actions": [{"dynamoDB": {"tableName": "shared", "hashKeyField": "device",
+                                "hashKeyValue": "${clientid()}"}}],
+      "errorAction": {"republish": {"topic": "rules/errors/${topic(2)}", "qos": 1}}})");
+  ASSERT_TRUE(Start());
+  auto sub = Subscribe({"rules/errors/#"}, 1);
+  CliEndpoint device = PlainEndpoint(broker_);
+  device.client_id = "sensor-9";
+  Publish(device, "first", R"({"v":1})");
+  ASSERT_EQ(PollTable("SELECT thing FROM shared", {"first"}), std::vector<std::string>{"first"});
+  Publish(device, "second/x", R"({"v":2})");
+  std::vector<ReceivedMessage> got = Wait(*sub);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "rules/errors/x");
+  Result<JsonDocument> error = ParseJson(got[0].payload);
+  ASSERT_TRUE(error.ok()) << got[0].payload;
+  EXPECT_EQ((*error)["ruleName"], "b_by_device");
+  EXPECT_EQ((*error)["topic"], "second/x");
+  EXPECT_EQ((*error)["clientId"], "sensor-9");
+  EXPECT_EQ((*error)["base64OriginalPayload"], "eyJ2IjoyfQ==");
+  EXPECT_EQ((*error)["failures"][0]["failedAction"], "DynamoAction");
+  EXPECT_EQ((*error)["failures"][0]["failedResource"], "shared");
+  EXPECT_TRUE(broker_.IsRunning());
 }
 
 TEST_F(BrokerRulesTest, ARepublishLoopIsCutAndLoggedOnce) {
