@@ -186,8 +186,7 @@ void RuleEngine::RunActions(std::size_t index, const SqlMessage& message, const 
     row->depth = depth;
     if (!tables_->Enqueue(std::move(row).value())) {
       ++state.counters.dropped;
-      failed("table queue full (" + std::to_string(TableWriter::kDefaultCapacity) +
-             " rows): row dropped");
+      failed("table queue full (" + std::to_string(tables_->capacity()) + " rows): row dropped");
     }
   }
   if (!failures.empty()) Fail(index, message, depth, failures, outputs);

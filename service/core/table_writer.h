@@ -57,6 +57,7 @@ class TableWriter {
 
   std::uint64_t written() const;
   std::uint64_t failed() const;
+  std::size_t capacity() const { return capacity_; }
   std::string Describe() const { return sink_->Describe(); }
 
  private:

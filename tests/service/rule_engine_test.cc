@@ -367,6 +367,32 @@ TEST(TableWriterTest, AFullQueueRefusesRowsWithoutWaitingAndStopDrainsTheRest) {
   EXPECT_FALSE(writer.Enqueue(TableWrite{})) << "refused after Stop";
 }
 
+TEST_F(RuleEngineTest, AFullTableQueueDropsTheRowAndRunsTheErrorActionAtOnce) {
+  auto sink = std::make_unique<GateSink>();
+  GateSink* gate = sink.get();
+  RuleEngine engine(
+      Rules(Rule("busy", R"({"sql": "SELECT n FROM 'n'",
+      "actions": [{"dynamoDBv2": {"putItem": {"tableName": "numbers"}}}],
+      "errorAction": {"republish": {"topic": "errors/busy"}}})")),
+      std::make_unique<TableWriter>(std::move(sink), /*capacity=*/2, /*max_batch=*/1),
+      [this](const std::string& topic, const std::string& payload, int qos) {
+        published_.push_back({topic, payload, qos});
+      },
+      logger_, [] { return kNow; });
+  // The worker holds at most one row at the gate and the queue two: of 10
+  // rows, at least 7 are dropped, each reported on this thread at once.
+  for (int i = 0; i < 10; ++i) engine.OnMessage({"n", "{\"n\":1}", "dev", ""});
+  gate->Open();  // before any ASSERT can return: Stop() waits for the worker
+  EXPECT_GE(engine.counters(0).dropped, 7u);
+  EXPECT_EQ(published_.size(), engine.counters(0).dropped);
+  ASSERT_FALSE(published_.empty());
+  EXPECT_EQ(published_[0].topic, "errors/busy");
+  EXPECT_THAT(Json(published_[0].payload)["failures"][0]["errorMessage"].GetString(),
+              HasSubstr("table queue full (2 rows): row dropped"));
+  engine.Stop();
+  EXPECT_EQ(engine.tables()->written(), 10u - engine.counters(0).dropped);
+}
+
 // --- Loading a rules directory ----------------------------------------------
 
 TEST_F(RuleEngineTest, LoadsEveryJsonFileOfADirectoryInNameOrder) {
