@@ -439,13 +439,14 @@ TEST_F(RuleEngineTest, ABadRuleFileFailsTheLoadNamingTheFileAndThePosition) {
 TEST_F(RuleEngineTest, TheExampleRulesLoadAndKeepTheGreenhouseHistory) {
   Result<std::vector<TopicRule>> rules = LoadRulesDir(SHADOWSYNC_SOURCE_DIR "/examples/rules");
   ASSERT_TRUE(rules.ok()) << rules.status().ToString();
-  ASSERT_EQ(rules->size(), 2u);
+  ASSERT_EQ(rules->size(), 3u);
   auto engine = Make(std::move(rules).value(), /*tables=*/true);
   engine->OnMessage({"$aws/things/gh-1/shadow/update/accepted",
                      R"({"state":{"reported":{"greenhouse":{"temperature_c":24.5}}},"version":3})",
                      {},
                      {}});
   engine->OnMessage({"esp32/pub", R"({"temperature":21.5})", "esp32", "esp32"});
+  engine->OnMessage({"dt/greenhouse/2/telemetry", R"({"temperature":30})", "sensor-2", ""});
   engine->tables()->Flush();
   EXPECT_THAT(Query(db_path(),
                     "SELECT thing || ' ' || ts || ' ' || "
@@ -453,6 +454,11 @@ TEST_F(RuleEngineTest, TheExampleRulesLoadAndKeepTheGreenhouseHistory) {
               ElementsAre("gh-1 1700000000000 24.5"));
   EXPECT_THAT(Query(db_path(), "SELECT json_extract(item, '$.temperature') FROM esp32_readings"),
               ElementsAre("21.5"));
+  EXPECT_THAT(Query(db_path(),
+                    "SELECT json_extract(item, '$.temperature') || ' ' || "
+                    "json_extract(item, '$.house') || ' ' || "
+                    "json_extract(item, '$.device') FROM greenhouse"),
+              ElementsAre("30 2 sensor-2"));
   ASSERT_THAT(Topics(), ElementsAre("greenhouse/gh-1/temperature"));
   EXPECT_EQ(published_[0].payload, R"({"t":24.5,"thing":"gh-1","ts":1700000000000})");
 }
