@@ -4,10 +4,13 @@
 
 #include <utility>
 
+#include "rule_loader.h"
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
 #include "shadowsync/update_request.h"
+#include "sqlite_table_sink.h"
 #include "store_file.h"
+#include "table_writer.h"
 
 namespace shadowsync::mosquitto_plugin {
 namespace {
@@ -71,6 +74,8 @@ Status InBrokerService::Open() {
     if (!registry.ok()) return WithOption("plugin_opt_registry", registry.status());
     registry_ = std::make_unique<Registry>(std::move(registry).value());
   }
+  Status rules = OpenRules();
+  if (!rules.ok()) return rules;
   host_ = std::make_unique<host::ShadowHost>(*store, logger_, options_.host);
   logger_.Info(
       std::string("shadow service ready: store=") +
@@ -81,6 +86,50 @@ Status InBrokerService::Open() {
       std::to_string(options_.host.service.max_requests_per_second_per_thing) + " registry=" +
       (registry_ ? options_.registry_path : std::string("none (everyone may do everything)")));
   return Status::Ok();
+}
+
+Status InBrokerService::OpenRules() {
+  if (options_.rules_dir.empty()) {
+    if (!options_.rules_table_store.empty()) {
+      return InvalidArgumentError(
+          "plugin_opt_rules_table_store: needs plugin_opt_rules_dir (no rules to write tables)");
+    }
+    return Status::Ok();
+  }
+  Result<std::vector<TopicRule>> rules = host::LoadRulesDir(options_.rules_dir);
+  if (!rules.ok()) return WithOption("plugin_opt_rules_dir", rules.status());
+  std::size_t disabled = 0;
+  for (const TopicRule& rule : *rules) {
+    if (rule.disabled) ++disabled;
+    if (!rule.disabled && host::RuleWritesTables(rule) && options_.rules_table_store.empty()) {
+      return InvalidArgumentError("plugin_opt_rules_dir: rule " + rule.name +
+                                  " writes a table (dynamoDBv2 or dynamoDB): set "
+                                  "plugin_opt_rules_table_store to a SQLite file");
+    }
+  }
+  std::unique_ptr<host::TableWriter> tables;
+  if (!options_.rules_table_store.empty()) {
+    Result<std::unique_ptr<host::SqliteTableSink>> sink =
+        host::SqliteTableSink::Open(options_.rules_table_store);
+    if (!sink.ok()) return WithOption("plugin_opt_rules_table_store", sink.status());
+    tables = std::make_unique<host::TableWriter>(std::move(sink).value());
+  }
+  for (const TopicRule& rule : *rules) logger_.Info(host::DescribeRule(rule));
+  logger_.Info("rules: " + std::to_string(rules->size()) + " loaded from " + options_.rules_dir +
+               " (" + std::to_string(disabled) +
+               " disabled); tables: " + (tables ? tables->Describe() : std::string("none")));
+  rules_ = std::make_unique<host::RuleEngine>(
+      std::move(rules).value(), std::move(tables),
+      [this](const std::string& topic, const std::string& payload, int qos) {
+        broker_.Publish(topic, payload, qos);
+      },
+      logger_);
+  return Status::Ok();
+}
+
+void InBrokerService::Emit(const std::string& topic, const std::string& payload) {
+  broker_.Publish(topic, payload, 1);
+  if (rules_) rules_->OnMessage(host::RuleInput{topic, payload, {}, {}});
 }
 
 std::string InBrokerService::DescribePrincipal(const Connection& connection) const {
@@ -142,7 +191,7 @@ void InBrokerService::PublishLifecycle(bool connected, const Connection& connect
   const std::int64_t now = NowMs();
   const std::string payload = connected ? ConnectedPayload(connection.session, now)
                                         : DisconnectedPayload(connection.session, now, reason);
-  broker_.Publish(LifecycleTopic(connected, connection.info.client_id), payload, 1);
+  Emit(LifecycleTopic(connected, connection.info.client_id), payload);
 }
 
 Verdict InBrokerService::OnAccess(const void* handle, Access access, std::string_view topic,
@@ -175,6 +224,16 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
                                 std::string_view topic, std::string_view payload) {
   if (stopped_) return;
   const auto arrived = std::chrono::steady_clock::now();
+  if (rules_) {
+    std::string_view principal;
+    if (auto it = connections_.find(handle); it != connections_.end()) {
+      const ConnectionInfo& info = it->second.info;
+      principal = !info.certificate_common_name.empty()
+                      ? std::string_view(info.certificate_common_name)
+                      : std::string_view(info.username);
+    }
+    rules_->OnMessage(host::RuleInput{topic, payload, client_id, principal});
+  }
   // MOSQ_EVT_MESSAGE fires for live PUBLISHes only, never for retained
   // replays or will messages: every one is a request, retained or not (T9,
   // 12a.12).
@@ -199,12 +258,12 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
 
 void InBrokerService::Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
                              std::chrono::steady_clock::time_point arrived) {
-  for (const ServiceMessage& message : responses)
-    broker_.Publish(message.topic, message.payload, 1);
+  for (const ServiceMessage& message : responses) Emit(message.topic, message.payload);
   host_->LogRequest(request, responses, arrived);
 }
 
 void InBrokerService::OnTick() {
+  if (rules_) rules_->OnTick();
   if (held_.empty() || !group_) return;
   const Status committed = group_->Commit();
   if (!committed.ok()) {
@@ -237,6 +296,7 @@ void InBrokerService::Stop() {
   if (stopped_ || !host_) return;
   OnTick();  // what is pending reaches the disk; its answers are queued
   stopped_ = true;
+  if (rules_) rules_->Stop();  // the table worker writes what it accepted
   if (!options_.export_file.empty()) {
     Store& store = group_ ? static_cast<Store&>(*group_) : static_cast<Store&>(*memory_);
     Status exported = host::ExportStoreFile(store, options_.export_file);

@@ -8,8 +8,16 @@
 //   MOSQ_EVT_DISCONNECT  -> OnDisconnect  lifecycle "disconnected"
 //   MOSQ_EVT_ACL_CHECK   -> OnAccess      iot:Publish, iot:RetainPublish,
 //                                         iot:Subscribe, iot:Receive
-//   MOSQ_EVT_MESSAGE     -> OnMessage     shadow requests (ShadowHost)
-//   MOSQ_EVT_TICK        -> OnTick        group commit, held answers out
+//   MOSQ_EVT_MESSAGE     -> OnMessage     shadow requests (ShadowHost), rules
+//   MOSQ_EVT_TICK        -> OnTick        group commit, held answers out,
+//                                         rules' table failures reported
+//
+// Rules (plugin_opt_rules_dir, host::RuleEngine). Every client PUBLISH
+// and every message the service itself publishes (answers, lifecycle
+// events: the broker raises no event for the plugin's own publishes) is
+// fed to the rules, with the client id and principal (certificate CN, else
+// username) of the connection that sent it; the service's own messages
+// have clientid() "n/a". Table writes run on the rule engine's worker.
 //
 // Answers. Without a store, a request's answers are queued with the broker
 // at once (mosquitto sends them at the top of its next loop pass, after the
@@ -47,6 +55,7 @@
 #include "host_log.h"
 #include "lifecycle_events.h"
 #include "plugin_options.h"
+#include "rule_engine.h"
 #include "shadow_host.h"
 #include "shadowsync/policy.h"
 #include "shadowsync/registry.h"
@@ -108,6 +117,8 @@ class InBrokerService {
   void Stop();
 
   host::HostStats stats() const { return host_->stats(); }
+  /// The rules engine, or null without plugin_opt_rules_dir (tests).
+  host::RuleEngine* rules() { return rules_.get(); }
 
  private:
   struct Connection {
@@ -124,6 +135,9 @@ class InBrokerService {
 
   InBrokerService(PluginOptions options, Broker& broker, const host::Logger& logger);
   Status Open();
+  Status OpenRules();
+  // Publishes one of the service's own messages and feeds it to the rules.
+  void Emit(const std::string& topic, const std::string& payload);
   void Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
               std::chrono::steady_clock::time_point arrived);
   void PublishLifecycle(bool connected, const Connection& connection,
@@ -139,6 +153,7 @@ class InBrokerService {
   std::unique_ptr<MemoryStore> memory_;
   std::unique_ptr<host::ShadowHost> host_;
   std::unique_ptr<Registry> registry_;
+  std::unique_ptr<host::RuleEngine> rules_;
 
   std::vector<Held> held_;
   std::map<const void*, Connection> connections_;

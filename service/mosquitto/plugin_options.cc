@@ -33,10 +33,9 @@ Result<PluginOptions> ParsePluginOptions(
     const std::vector<std::pair<std::string, std::string>>& options) {
   PluginOptions out;
   std::map<std::string, std::string*> paths = {
-      {"store", &out.store_path},
-      {"seed_file", &out.seed_file},
-      {"export_file", &out.export_file},
-      {"registry", &out.registry_path},
+      {"store", &out.store_path},        {"seed_file", &out.seed_file},
+      {"export_file", &out.export_file}, {"registry", &out.registry_path},
+      {"rules_dir", &out.rules_dir},     {"rules_table_store", &out.rules_table_store},
   };
   for (const auto& [name, value] : options) {
     const std::string option = OptionName(name);
@@ -55,7 +54,7 @@ Result<PluginOptions> ParsePluginOptions(
           option +
           ": unknown option (known: order, order_seed, store, seed_file, export_file, "
           "max_document_bytes, max_depth, max_inflight, max_requests_per_second, "
-          "registry, log_level)");
+          "registry, rules_dir, rules_table_store, log_level)");
     }
   }
   if (out.host.order_seed && out.host.order != host::PublishOrder::kRandom) {

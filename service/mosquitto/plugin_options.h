@@ -14,6 +14,8 @@
 //   max_inflight             L7 per client connection (10; 0 off)
 //   max_requests_per_second  L8 per thing (20; 0 off)
 //   registry                 things, certificates and AWS IoT policies
+//   rules_dir                AWS IoT topic rules, one *.json file each
+//   rules_table_store        SQLite path: the tables of dynamoDB(v2) actions
 //   log_level                error | warn | info (default) | debug
 //
 // A bad value or an unknown name is an error that names the option; the
@@ -40,6 +42,8 @@ struct PluginOptions {
   std::string seed_file;
   std::string export_file;
   std::string registry_path;
+  std::string rules_dir;
+  std::string rules_table_store;
   host::LogLevel log_level = host::LogLevel::kInfo;
 };
 

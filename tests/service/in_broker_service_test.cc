@@ -10,6 +10,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <memory>
 #include <string>
@@ -257,6 +258,69 @@ TEST_F(InBrokerServiceTest, StopWritesTheExportFileAndTheSummary) {
   // After Stop, requests are not handled: accepted and documents only.
   service->OnMessage(&handle_a_, "dev", "$aws/things/lamp/shadow/get", "{}");
   EXPECT_EQ(broker_.published.size(), 2u);
+}
+
+// --- Rules (issue 13) ---------------------------------------------------
+
+TEST_F(InBrokerServiceTest, ClientPublishesAndTheServicesOwnAnswersRunThroughTheRules) {
+  const std::string rules = dir_->File("rules");
+  ASSERT_EQ(::mkdir(rules.c_str(), 0700), 0);
+  ASSERT_TRUE(testing_support::WriteStringToFile(rules + "/accepted.json", R"({
+      "sql": "SELECT state.reported.t AS t, topic(3) AS thing, clientid() AS c FROM '$aws/things/+/shadow/update/accepted'",
+      "actions": [{"republish": {"topic": "gh/${topic(3)}", "qos": 1}}]})")
+                  .ok());
+  ASSERT_TRUE(testing_support::WriteStringToFile(rules + "/who.json", R"({
+      "sql": "SELECT clientid() AS c, principal() AS p FROM 'dt/#'",
+      "actions": [{"republish": {"topic": "who", "qos": 1}}]})")
+                  .ok());
+  PluginOptions options;
+  options.rules_dir = rules;
+  auto service = Make(options);
+  ASSERT_NE(service, nullptr);
+  EXPECT_THAT(log_lines_, ::testing::Contains(HasSubstr(
+                              "rule accepted: FROM '$aws/things/+/shadow/update/accepted' -> "
+                              "republish(gh/${topic(3)}, qos 1)")));
+  service->OnConnect(Connection(&handle_a_, "dev-a", "thing-a"));
+  broker_.published.clear();
+  service->OnMessage(&handle_a_, "dev-a", "$aws/things/lamp/shadow/update",
+                     R"({"state":{"reported":{"t":21}}})");
+  // The rule's republish follows the accepted answer that caused it.
+  EXPECT_THAT(broker_.Topics(), ElementsAre("$aws/things/lamp/shadow/update/accepted", "gh/lamp",
+                                            "$aws/things/lamp/shadow/update/documents"));
+  EXPECT_EQ(broker_.published[1].second, R"({"t":21,"thing":"lamp","c":"n/a"})");
+  broker_.published.clear();
+  service->OnMessage(&handle_a_, "dev-a", "dt/lamp/1", "{}");
+  ASSERT_THAT(broker_.Topics(), ElementsAre("who"));
+  EXPECT_EQ(broker_.published[0].second, R"({"c":"dev-a","p":"thing-a"})");
+}
+
+TEST_F(InBrokerServiceTest, RuleOptionsThatCannotWorkFailCreate) {
+  const std::string rules = dir_->File("rules");
+  ASSERT_EQ(::mkdir(rules.c_str(), 0700), 0);
+  ASSERT_TRUE(testing_support::WriteStringToFile(rules + "/readings.json", R"({
+      "sql": "SELECT * FROM 'a'", "actions": [{"dynamoDBv2": {"putItem": {"tableName": "readings"}}}]})")
+                  .ok());
+  PluginOptions options;
+  options.rules_dir = rules;
+  Result<std::unique_ptr<InBrokerService>> made =
+      InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_rules_dir: rule readings writes a "
+                                                 "table (dynamoDBv2 or dynamoDB): set "
+                                                 "plugin_opt_rules_table_store"));
+  options.rules_table_store = dir_->File("no-such-dir/tables.db");
+  made = InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_rules_table_store: "));
+  options.rules_dir = dir_->File("missing");
+  made = InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_rules_dir: "));
+  options = {};
+  options.rules_table_store = dir_->File("tables.db");
+  made = InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_rules_table_store: needs"));
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ TEST(PluginOptionsTest, EveryNamedOptionIsRead) {
       {"max_inflight", "0"},
       {"max_requests_per_second", "100"},
       {"registry", "registry.json"},
+      {"rules_dir", "/etc/shadowsync/rules"},
+      {"rules_table_store", "/var/lib/shadowsync/tables.db"},
       {"log_level", "debug"},
   });
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
@@ -51,6 +53,8 @@ TEST(PluginOptionsTest, EveryNamedOptionIsRead) {
   EXPECT_EQ(parsed->host.max_inflight, 0);
   EXPECT_EQ(parsed->host.service.max_requests_per_second_per_thing, 100);
   EXPECT_EQ(parsed->registry_path, "registry.json");
+  EXPECT_EQ(parsed->rules_dir, "/etc/shadowsync/rules");
+  EXPECT_EQ(parsed->rules_table_store, "/var/lib/shadowsync/tables.db");
   EXPECT_EQ(parsed->log_level, host::LogLevel::kDebug);
 }
 

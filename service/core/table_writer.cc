@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+
+#include "table_writer.h"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+namespace shadowsync::host {
+
+TableWriter::TableWriter(std::unique_ptr<TableSink> sink, std::size_t capacity,
+                         std::size_t max_batch)
+    : sink_(std::move(sink)),
+      capacity_(std::max<std::size_t>(capacity, 1)),
+      max_batch_(std::max<std::size_t>(max_batch, 1)) {
+  worker_ = std::thread([this] { Run(); });
+}
+
+TableWriter::~TableWriter() { Stop(); }
+
+bool TableWriter::Enqueue(TableWrite write) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || queue_.size() >= capacity_) return false;
+    queue_.push_back(std::move(write));
+    ++enqueued_;
+  }
+  work_.notify_one();
+  return true;
+}
+
+std::vector<TableFailure> TableWriter::TakeFailures() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<TableFailure> out;
+  out.swap(failures_);
+  return out;
+}
+
+void TableWriter::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::uint64_t target = enqueued_;
+  written_.wait(lock, [&] { return done_ >= target; });
+}
+
+void TableWriter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_one();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::uint64_t TableWriter::written() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return written_count_;
+}
+
+std::uint64_t TableWriter::failed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failed_count_;
+}
+
+void TableWriter::Run() {
+  std::vector<TableWrite> batch;
+  std::vector<TableFailure> failures;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is written
+      const std::size_t n = std::min(queue_.size(), max_batch_);
+      batch.clear();
+      batch.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    // The database is touched without the lock: Enqueue never waits for it.
+    failures.clear();
+    const std::size_t rows = batch.size();
+    try {
+      sink_->WriteBatch(batch, failures);
+    } catch (const std::exception& e) {
+      // No exception leaves the worker (it would end the broker). The whole
+      // batch is reported failed: its transaction did not finish.
+      failures.clear();
+      for (TableWrite& w : batch) failures.push_back({std::move(w), e.what()});
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ += rows;
+      failed_count_ += failures.size();
+      written_count_ += rows - failures.size();
+      for (TableFailure& f : failures) failures_.push_back(std::move(f));
+    }
+    written_.notify_all();
+  }
+}
+
+}  // namespace shadowsync::host
