@@ -13,6 +13,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential     # GCC 12 / g++ and make: the main compiler of the project
   cmake               # build system (>= 3.25; bookworm has 3.25.1)
+  ccache              # scripts/test.sh: compiled objects kept between runs on one machine
   pkg-config          # dependency discovery for packages without CMake configs
   git                 # the tests and tools expect a git checkout
   libcli11-dev        # CLI11: the command line of every program (cli/); header-only, build only

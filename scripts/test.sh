@@ -23,7 +23,8 @@
 # SHADOWSYNC_PARSER_FUZZ_SECONDS, SHADOWSYNC_JOBS
 # (build parallelism, default 2), SHADOWSYNC_GCC_BUILD_DIR and
 # SHADOWSYNC_CLANG_BUILD_DIR (default build/ and build-clang-asan/),
-# SHADOWSYNC_PACKAGE_BUILD_DIR (default build-package/).
+# SHADOWSYNC_PACKAGE_BUILD_DIR (default build-package/),
+# SHADOWSYNC_NO_CCACHE=1 (build without ccache even when it is installed).
 set -uo pipefail
 # EPOCHREALTIME and awk must agree on the decimal point.
 export LC_NUMERIC=C
@@ -142,6 +143,16 @@ run_fuzzer() {
 }
 
 step "install dependencies" scripts/install-deps.sh || finish
+
+# ccache (Debian) keeps compiled objects between runs on the same machine
+# (in ~/.cache/ccache): a second run rebuilds only what changed. The base
+# and no-hash-dir settings let the cache ignore where the checkout lives.
+if command -v ccache >/dev/null 2>&1 && [[ ${SHADOWSYNC_NO_CCACHE:-0} != 1 ]]; then
+  export CMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+  export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+  export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+fi
 
 # 1. GCC ----------------------------------------------------------------------
 if step "gcc: configure" cmake -S . -B "$gcc_dir" \

@@ -276,8 +276,13 @@ void Agent::OnDelta(const Delta& delta) {
   RemoteConfigResult result =
       ApplyRemoteConfig(config_, agent->value, static_cast<std::int64_t>(delta.version));
   ApplyPatch(ack_, result.ack, ack_.GetAllocator());
-  log_.Info("remote configuration v" + std::to_string(delta.version) + ": " +
-            ToCompactJson(agent->value) + " -> " + ToCompactJson(result.ack));
+  // A refused key is something the operator must fix: a warning, not info.
+  log_.Write(result.rejected > 0 ? LogLevel::kWarning : LogLevel::kInfo,
+             "remote configuration v" + std::to_string(delta.version) + ": " +
+                 ToCompactJson(agent->value) + " -> " + ToCompactJson(result.ack) +
+                 (result.rejected > 0 ? " (" + std::to_string(result.rejected) + " key" +
+                                            (result.rejected == 1 ? "" : "s") + " rejected)"
+                                      : ""));
   if (result.sensors_changed) {
     std::vector<std::unique_ptr<Sensor>> sensors;
     if (Status built = BuildSensors(result.config, &sensors); built.ok()) {
@@ -316,9 +321,13 @@ Status Agent::Reload(AgentConfig config) {
 Status Agent::Stop(std::chrono::milliseconds timeout) {
   if (!client_) return Status::Ok();
   if (!started_) {
-    return client_->HasPendingReport()
-               ? Status(StatusCode::kTimeout, "stopped offline with reports not yet sent")
-               : Status::Ok();
+    if (!client_->HasPendingReport()) return Status::Ok();
+    const std::string& journal = config_.journal_path;
+    return Status(StatusCode::kTimeout,
+                  "stopped offline with reports not yet sent" +
+                      (journal.empty() ? std::string(" (no journal_path: they are lost)")
+                                       : "; they are kept in the journal " + journal +
+                                             " and sent at the next start"));
   }
   return client_->Stop(timeout);
 }

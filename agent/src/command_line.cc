@@ -14,7 +14,8 @@ namespace {
 constexpr char kDescription[] =
     "Samples sensors and keeps an AWS IoT Device Shadow's reported state up to date (only "
     "changes travel; nothing is lost offline); takes its own settings back from desired.agent. "
-    "Documentation: docs/agent.md.\n\n"
+    "Documentation: docs/agent.md (the package installs it as\n"
+    "/usr/share/doc/shadowsync-agent/agent.md).\n\n"
     "  shadowsync-agent --config FILE [options]\n"
     "  shadowsync-agent --check-config --config FILE\n"
     "  shadowsync-agent --demo [--demo-seconds N]\n"

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <utility>
 
+#include "shadowsync/paho_transport.h"
 #include "src/schema_check.h"
 
 namespace shadowsync::agent {
@@ -726,26 +727,6 @@ Status ApplyCommandLineOverrides(const ConnectionOverrides& o, AgentConfig* conf
   }
   if (c.client_id.empty()) c.client_id = c.thing_name;
   config->connection = std::move(c);
-  return Status::Ok();
-}
-
-Status CheckPrivateKeyFile(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return NotFoundError(path + ": cannot use the private key: " + std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return FailedPreconditionError(path + ": the private key is not a regular file");
-  }
-  const unsigned mode = static_cast<unsigned>(st.st_mode) & 07777u;
-  if ((mode & 0044u) != 0) {
-    char octal[8];
-    std::snprintf(octal, sizeof(octal), "%04o", mode);
-    return FailedPreconditionError(path + " has mode " + octal +
-                                   ": the private key must not be readable by group or "
-                                   "others; fix: chmod 600 " +
-                                   path);
-  }
   return Status::Ok();
 }
 

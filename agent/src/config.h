@@ -189,13 +189,6 @@ struct ConnectionOverrides {
 /// the same kind.
 Status ApplyCommandLineOverrides(const ConnectionOverrides& overrides, AgentConfig* config);
 
-/// Checks that `path` is a regular file that group and others cannot read
-/// (no bits of 0044 set). kNotFound if it cannot be stat()ed,
-/// kFailedPrecondition with "<path> has mode 0644: the private key must not
-/// be readable by group or others; fix: chmod 600 <path>" otherwise.
-/// Certificates may be world-readable: do not call this for them.
-Status CheckPrivateKeyFile(const std::string& path);
-
 /// The checks that need the file system and the final (overridden)
 /// settings, run by the agent before it connects: an endpoint and a thing
 /// name are set; with TLS, a client certificate and key (file or inline)

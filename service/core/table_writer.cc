@@ -20,7 +20,7 @@ TableWriter::~TableWriter() { Stop(); }
 
 bool TableWriter::Enqueue(TableWrite write) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ || queue_.size() >= capacity_) return false;
     queue_.push_back(std::move(write));
     ++enqueued_;
@@ -30,21 +30,21 @@ bool TableWriter::Enqueue(TableWrite write) {
 }
 
 std::vector<TableFailure> TableWriter::TakeFailures() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<TableFailure> out;
   out.swap(failures_);
   return out;
 }
 
 void TableWriter::Flush() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const std::uint64_t target = enqueued_;
-  written_.wait(lock, [&] { return done_ >= target; });
+  while (done_ < target) lock.Wait(written_);
 }
 
 void TableWriter::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   work_.notify_one();
@@ -52,12 +52,12 @@ void TableWriter::Stop() {
 }
 
 std::uint64_t TableWriter::written() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return written_count_;
 }
 
 std::uint64_t TableWriter::failed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return failed_count_;
 }
 
@@ -66,8 +66,8 @@ void TableWriter::Run() {
   std::vector<TableFailure> failures;
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) lock.Wait(work_);
       if (queue_.empty()) return;  // stopping, and everything is written
       const std::size_t n = std::min(queue_.size(), max_batch_);
       batch.clear();
@@ -89,7 +89,7 @@ void TableWriter::Run() {
       for (TableWrite& w : batch) failures.push_back({std::move(w), e.what()});
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       done_ += rows;
       failed_count_ += failures.size();
       written_count_ += rows - failures.size();

@@ -20,10 +20,10 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "shadowsync/mutex.h"
 #include "table_sink.h"
 
 namespace shadowsync::host {
@@ -67,16 +67,16 @@ class TableWriter {
   const std::size_t capacity_;
   const std::size_t max_batch_;
 
-  mutable std::mutex mu_;
-  std::condition_variable work_;        // the worker waits for rows or stop
-  std::condition_variable written_;     // Flush waits for progress
-  std::deque<TableWrite> queue_;        // GUARDED_BY(mu_)
-  std::vector<TableFailure> failures_;  // GUARDED_BY(mu_)
-  std::uint64_t enqueued_ = 0;          // GUARDED_BY(mu_): rows ever queued
-  std::uint64_t done_ = 0;              // GUARDED_BY(mu_): rows written or failed
-  std::uint64_t written_count_ = 0;     // GUARDED_BY(mu_)
-  std::uint64_t failed_count_ = 0;      // GUARDED_BY(mu_)
-  bool stopping_ = false;               // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::condition_variable_any work_;     // the worker waits for rows or stop
+  std::condition_variable_any written_;  // Flush waits for progress
+  std::deque<TableWrite> queue_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::vector<TableFailure> failures_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::uint64_t enqueued_ SHADOWSYNC_GUARDED_BY(mu_) = 0;  // rows ever queued
+  std::uint64_t done_ SHADOWSYNC_GUARDED_BY(mu_) = 0;      // rows written or failed
+  std::uint64_t written_count_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  std::uint64_t failed_count_ SHADOWSYNC_GUARDED_BY(mu_) = 0;
+  bool stopping_ SHADOWSYNC_GUARDED_BY(mu_) = false;
   std::thread worker_;
 };
 

@@ -316,6 +316,9 @@ TEST_F(AgentLoopTest, ARejectedValueIsAcknowledgedWithAReason) {
   EXPECT_EQ(Compact(At(ack, {"status"})), R"("rejected")");
   EXPECT_THAT(Compact(At(ack, {"reason"})), HasSubstr("/desired/agent/interval_seconds"));
   EXPECT_THAT(Compact(At(ack, {"reason"})), HasSubstr("0.1 to 86400"));
+  // The operator has something to fix: a warning, not info (newcomer F18).
+  EXPECT_THAT(Logged(), HasSubstr("warning: remote configuration v"));
+  EXPECT_THAT(Logged(), HasSubstr("(1 key rejected)"));
 }
 
 TEST_F(AgentLoopTest, DisablingASensorRemotelyRemovesItFromTheShadow) {

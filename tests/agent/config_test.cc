@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sensors/config_reader.h"
+#include "shadowsync/paho_transport.h"
 #include "support/datalogger_settings.h"
 #include "support/json_expect.h"
 #include "support/temp_dir.h"

@@ -64,7 +64,8 @@ constexpr char kFooter[] =
     "  130  interrupted by SIGINT or SIGTERM while waiting for an answer\n"
     "       (a second signal exits at once with 128 + its number)\n"
     "\n"
-    "Documentation: docs/shadowctl.md.\n";
+    "Documentation: docs/shadowctl.md (the package installs it as\n"
+    "/usr/share/doc/shadowsync-tools/shadowctl.md).\n";
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;

@@ -150,6 +150,14 @@ struct MqttOptions {
 /// (...)".
 Status ValidateMqttOptions(const MqttOptions& options);
 
+/// The one rule for a private key file: a regular file that group and others
+/// cannot read. kNotFound when it cannot be stat()ed; kFailedPrecondition
+/// otherwise, e.g. "/x/y.key has mode 0644: the private key must not be
+/// readable by group or others; fix: chmod 600 /x/y.key".
+/// ValidateMqttOptions() applies it to key_file; shadowsync-agent to its key
+/// before it starts.
+Status CheckPrivateKeyFile(const std::string& path);
+
 /// Creates the Paho transport (not connected). kInvalidArgument for invalid
 /// options (ValidateMqttOptions()).
 ///

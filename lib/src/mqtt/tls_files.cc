@@ -19,6 +19,8 @@
 #include <memory>
 #include <string>
 
+#include "shadowsync/paho_transport.h"
+
 namespace shadowsync {
 namespace mqtt_internal {
 namespace {
@@ -108,18 +110,11 @@ Status CheckCaFile(const std::string& path) {
 
 Status CheckPrivateKeyMode(const std::string& key_path) {
   struct stat st {};
-  if (stat(key_path.c_str(), &st) != 0)
+  if (stat(key_path.c_str(), &st) != 0) {
     return FileError("key_file", key_path, std::strerror(errno));
-  const unsigned mode = static_cast<unsigned>(st.st_mode) & 07777u;
-  if ((mode & 0044u) != 0) {
-    char octal[8];
-    std::snprintf(octal, sizeof(octal), "%04o", mode);
-    return FailedPreconditionError("key_file " + key_path + " has mode " + octal +
-                                   ": the private key must not be readable by group or others; "
-                                   "fix: chmod 600 " +
-                                   key_path);
   }
-  return Status::Ok();
+  Status checked = CheckPrivateKeyFile(key_path);  // the one rule (paho_transport.h)
+  return checked.ok() ? checked : Status(checked.code(), "key_file " + checked.message());
 }
 
 namespace {
@@ -186,4 +181,28 @@ Status CheckClientCertificate(const std::string& cert_path, const std::string& k
 }
 
 }  // namespace mqtt_internal
+}  // namespace shadowsync
+
+namespace shadowsync {
+
+Status CheckPrivateKeyFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return NotFoundError(path + ": cannot use the private key: " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return FailedPreconditionError(path + ": the private key is not a regular file");
+  }
+  const unsigned mode = static_cast<unsigned>(st.st_mode) & 07777u;
+  if ((mode & 0044u) != 0) {
+    char octal[8];
+    std::snprintf(octal, sizeof(octal), "%04o", mode);
+    return FailedPreconditionError(path + " has mode " + octal +
+                                   ": the private key must not be readable by group or "
+                                   "others; fix: chmod 600 " +
+                                   path);
+  }
+  return Status::Ok();
+}
+
 }  // namespace shadowsync

@@ -28,6 +28,7 @@ Status CheckReadableFile(std::string_view field, const std::string& path);
 /// Readable and holds at least one PEM certificate.
 Status CheckCaFile(const std::string& path);
 
+/// CheckPrivateKeyFile() (paho_transport.h) in the terms of MqttOptions:
 /// kFailedPrecondition "key_file <path> has mode 0644: ...; fix: chmod 600
 /// <path>" when the key file is readable by group or others (the rule of
 /// shadowsync-agent, ssh and AWS's guides), OK otherwise.
