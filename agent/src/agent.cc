@@ -277,12 +277,12 @@ void Agent::OnDelta(const Delta& delta) {
       ApplyRemoteConfig(config_, agent->value, static_cast<std::int64_t>(delta.version));
   ApplyPatch(ack_, result.ack, ack_.GetAllocator());
   // A refused key is something the operator must fix: a warning, not info.
-  log_.Write(result.rejected > 0 ? LogLevel::kWarning : LogLevel::kInfo,
-             "remote configuration v" + std::to_string(delta.version) + ": " +
-                 ToCompactJson(agent->value) + " -> " + ToCompactJson(result.ack) +
-                 (result.rejected > 0 ? " (" + std::to_string(result.rejected) + " key" +
-                                            (result.rejected == 1 ? "" : "s") + " rejected)"
-                                      : ""));
+  log_.Log(result.rejected > 0 ? LogLevel::kWarning : LogLevel::kInfo,
+           "remote configuration v" + std::to_string(delta.version) + ": " +
+               ToCompactJson(agent->value) + " -> " + ToCompactJson(result.ack) +
+               (result.rejected > 0 ? " (" + std::to_string(result.rejected) + " key" +
+                                          (result.rejected == 1 ? "" : "s") + " rejected)"
+                                    : ""));
   if (result.sensors_changed) {
     std::vector<std::unique_ptr<Sensor>> sensors;
     if (Status built = BuildSensors(result.config, &sensors); built.ok()) {

@@ -553,27 +553,6 @@ Status Prefixed(const std::string& source, const Status& status) {
 
 }  // namespace
 
-const char* LogLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "info";
-}
-
-std::optional<LogLevel> ParseLogLevel(std::string_view name) {
-  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError}) {
-    if (name == LogLevelName(level)) return level;
-  }
-  return std::nullopt;
-}
-
 Threshold LookupThreshold(const ThresholdMap& thresholds, std::string_view sensor,
                           std::string_view param) {
   std::string key(sensor);

@@ -24,19 +24,17 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/log.h"
 #include "shadowsync/json.h"
 #include "shadowsync/status.h"
 
 namespace shadowsync::agent {
 
-/// Severity threshold of the agent's stderr log.
-enum class LogLevel { kDebug, kInfo, kWarning, kError };
-
-/// "debug", "info", "warning" or "error": the configuration spelling.
-const char* LogLevelName(LogLevel level);
-
-/// The inverse of LogLevelName; nullopt for any other text.
-std::optional<LogLevel> ParseLogLevel(std::string_view name);
+/// Severity threshold of the agent's stderr log: the shared log's levels
+/// (cli/log.h), spelt "debug", "info", "warning" or "error" in the file.
+using cli::LogLevel;
+using cli::LogLevelName;
+using cli::ParseLogLevel;
 
 /// Where and how the agent connects. After ParseConfig, `host`, `port`,
 /// `tls`, `thing_name` and `client_id` are resolved from whichever of

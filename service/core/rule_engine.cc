@@ -147,7 +147,7 @@ void RuleEngine::RunActions(std::size_t index, const SqlMessage& message, const 
         ++state.counters.republish_cut;
         if (!state.cut_logged) {
           state.cut_logged = true;
-          logger_.Warn("rule " + rule.name + ": republish loop cut at depth " +
+          logger_.Warning("rule " + rule.name + ": republish loop cut at depth " +
                        std::to_string(kMaxRepublishDepth) + " (topic " + Printable(*topic, 200) +
                        "); logged once per rule");
         }
@@ -208,11 +208,11 @@ void RuleEngine::Fail(std::size_t index, const SqlMessage& message, int depth,
       outputs.push_back({std::move(topic).value(), std::move(payload), depth + 1});
       return;
     }
-    logger_.Warn("rule " + rule.name +
+    logger_.Warning("rule " + rule.name +
                  ": errorAction republish failed: " + topic.status().message());
   }
   for (const RuleActionFailure& f : failures) {
-    logger_.Warn("rule " + rule.name + ": " + f.action + " " + Printable(f.resource, 200) +
+    logger_.Warning("rule " + rule.name + ": " + f.action + " " + Printable(f.resource, 200) +
                  " failed on topic " + Printable(message.topic, 200) + ": " + f.message +
                  (rule.error_action && republish == nullptr
                       ? " (the errorAction is not a republish: only republish error actions run)"

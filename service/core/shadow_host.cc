@@ -119,7 +119,7 @@ void ShadowHost::LogRequest(const ShadowTopic& request,
   const bool accepted = answer->suffix == Suffix::kAccepted;
   const int code = answer->code;
   const LogLevel level = code >= 500   ? LogLevel::kError
-                         : code == 429 ? LogLevel::kWarn
+                         : code == 429 ? LogLevel::kWarning
                                        : LogLevel::kInfo;
   if (!logger_.Enabled(level)) return;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -83,7 +83,7 @@ Status Emulator::Start() {
   for (const std::string& filter : RequestFilters()) {
     Status status = transport_.Subscribe(filter, 1);
     if (!status.ok()) {
-      logger_.Warn("subscribe to " + filter + " failed: " + status.ToString());
+      logger_.Warning("subscribe to " + filter + " failed: " + status.ToString());
       return status;
     }
     logger_.Debug("subscribed to " + filter + " at QoS 1");
@@ -133,7 +133,7 @@ void Emulator::Stop() {
       }
       if (!joined) {
         abandon_retries_ = true;
-        logger_.Warn(
+        logger_.Warning(
             "stop: queued requests still pending at the deadline; giving up on "
             "publish retries");
       }
@@ -166,7 +166,7 @@ void Emulator::Stop() {
       deadline - std::chrono::steady_clock::now());
   if (left < std::chrono::milliseconds(200)) left = std::chrono::milliseconds(200);
   Status flushed = transport_.Flush(left);
-  if (!flushed.ok()) logger_.Warn("stop: responses not all delivered: " + flushed.ToString());
+  if (!flushed.ok()) logger_.Warning("stop: responses not all delivered: " + flushed.ToString());
   logger_.Info("stopped: " + host::StatsSummary(stats()));
 }
 
@@ -196,7 +196,7 @@ void Emulator::OnMessage(const MqttMessage& message) {
   if (!parsed) return;
   if (!accepting_) {
     host_.CountDropped();
-    logger_.Warn(host::DescribeRequest(*parsed) + " result=dropped reason=stopping");
+    logger_.Warning(host::DescribeRequest(*parsed) + " result=dropped reason=stopping");
     return;
   }
   Job job{message.topic, message.payload, std::move(*parsed), arrived};
@@ -227,7 +227,7 @@ void Emulator::OnConnection(ConnectionEvent event, const Status& cause) {
                    std::to_string(RequestFilters().size()) + " request subscriptions");
       break;
     case ConnectionEvent::kConnectionLost:
-      logger_.Warn("connection to the broker lost: " +
+      logger_.Warning("connection to the broker lost: " +
                    (cause.ok() ? std::string("no cause given") : cause.ToString()) +
                    "; reconnecting with backoff");
       break;
@@ -276,7 +276,7 @@ void Emulator::Publish(const ServiceMessage& message, bool may_retry) {
     return;
   }
   if (may_retry && !abandon_retries_) {
-    logger_.Warn("publish to " + message.topic + " failed: " + status.ToString() +
+    logger_.Warning("publish to " + message.topic + " failed: " + status.ToString() +
                  "; retrying for up to " + std::to_string(options_.publish_retry_window.count()) +
                  " ms");
     const auto give_up = std::chrono::steady_clock::now() + options_.publish_retry_window;

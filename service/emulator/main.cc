@@ -111,7 +111,7 @@ bool Daemon::HandleSignals(std::chrono::milliseconds wait) {
 
 void Daemon::Export() {
   if (line_.export_file.empty()) {
-    logger_.Warn("no --export FILE given; nothing exported");
+    logger_.Warning("no --export FILE given; nothing exported");
     return;
   }
   if (emulator_ == nullptr) return;
@@ -200,8 +200,8 @@ int Daemon::Run(const sigset_t& signals) {
     }
     std::uniform_int_distribution<long long> draw(bound.count() / 2, bound.count());
     const std::chrono::milliseconds wait(draw(jitter));
-    logger_.Warn("not connected: " + connected.message() + "; retrying in " +
-                 std::to_string(wait.count()) + " ms");
+    logger_.Warning("not connected: " + connected.message() + "; retrying in " +
+                    std::to_string(wait.count()) + " ms");
     stop = HandleSignals(wait);
     bound = std::min(bound * 2, mqtt.reconnect_max);
   }
@@ -222,7 +222,7 @@ int Daemon::Run(const sigset_t& signals) {
       logger_.Error("the broker refused the request subscriptions: " + started.ToString());
       emulator.Stop();
       Status disconnected = transport->Disconnect();
-      if (!disconnected.ok()) logger_.Warn("disconnect: " + disconnected.ToString());
+      if (!disconnected.ok()) logger_.Warning("disconnect: " + disconnected.ToString());
       return kExitFailure;
     }
     stop = HandleSignals(bound);
@@ -243,7 +243,7 @@ int Daemon::Run(const sigset_t& signals) {
   emulator.Stop();  // no new requests; answer and flush what was accepted
   if (!line_.export_file.empty()) Export();
   Status disconnected = transport->Disconnect();
-  if (!disconnected.ok()) logger_.Warn("disconnect: " + disconnected.ToString());
+  if (!disconnected.ok()) logger_.Warning("disconnect: " + disconnected.ToString());
   emulator_ = nullptr;
   return export_failed_ ? kExitFailure : kExitOk;
 }
@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
   }
 
-  const Logger logger(line->log_level);
+  const Logger logger(line->log_level, {}, "shadowsync-emulator");
   // TLS files exist and are readable, the URI is one Paho accepts.
   shadowsync::Status valid = shadowsync::ValidateMqttOptions(line->mqtt);
   if (!valid.ok()) {

@@ -34,7 +34,7 @@ constexpr char kDescription[] =
 constexpr char kFooter[] =
     R"(At --log-level info, each request is one line on stderr:
   thing=T shadow=S|- op=update result=accepted code=200 version=V us=MICROSECONDS
-(429 at warn, 5xx at error). Payloads are never logged at info; debug logs their
+(429 at warning, 5xx at error). Payloads are never logged at info; debug logs their
 size and first bytes.
 
 When connected and subscribed it prints "shadowsync-emulator: ready on URI".
@@ -185,10 +185,10 @@ Flags::Flags(CommandLine* line) : line_(line) {
   AddStateFlags();
   AddBehaviourFlags();
   AddValue("--log-level", "LEVEL", "Logging (to stderr)",
-           "error, warn, info (default) or debug; see below",
+           "error, warning, info (default) or debug; see below",
            [this](const std::string& flag, const std::string& value) {
              std::optional<LogLevel> level = ParseLogLevel(value);
-             if (!level) return Invalid(flag, value, "error, warn, info or debug");
+             if (!level) return Invalid(flag, value, "error, warning, info or debug");
              line_->log_level = *level;
              return Status::Ok();
            });

@@ -13,9 +13,7 @@
 #include <signal.h>
 
 #include <chrono>
-#include <ctime>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -23,6 +21,7 @@
 #include "cli/connection_flags.h"
 #include "cli/flag_as_value.h"
 #include "cli/help_format.h"
+#include "cli/log.h"
 #include "gateway.h"
 
 #ifndef SHADOWSYNC_VERSION
@@ -31,17 +30,14 @@
 
 namespace {
 
-// One line on stderr with a UTC time stamp; several threads log.
-void LogLine(const std::string& line) {
-  static std::mutex mu;
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  std::lock_guard<std::mutex> lock(mu);
-  std::cerr << stamp << " shadowsync-gateway: " << line << std::endl;
+// The log every program writes (cli/log.h); several threads log.
+const shadowsync::cli::Logger& Log() {
+  static const shadowsync::cli::Logger logger(shadowsync::cli::LogLevel::kInfo, {},
+                                              "shadowsync-gateway");
+  return logger;
 }
+
+void LogLine(const std::string& line) { Log().Info(line); }
 
 }  // namespace
 
@@ -147,7 +143,7 @@ int main(int argc, char** argv) {
   gateway::Gateway gateway(options, LogLine);
   Status started = gateway.Start();
   if (!started.ok()) {
-    LogLine("cannot start: " + cli::InFlagTerms(started.message()));
+    Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
     return 1;
   }
   int signal = 0;

@@ -53,7 +53,7 @@ int MosquittoLogLevel(host::LogLevel level) {
   switch (level) {
     case host::LogLevel::kError:
       return MOSQ_LOG_ERR;
-    case host::LogLevel::kWarn:
+    case host::LogLevel::kWarning:
       return MOSQ_LOG_WARNING;
     case host::LogLevel::kInfo:
       return MOSQ_LOG_NOTICE;

@@ -47,7 +47,7 @@ Result<PluginOptions> ParsePluginOptions(
       *path->second = value;
     } else if (name == "log_level") {
       std::optional<host::LogLevel> level = host::ParseLogLevel(value);
-      if (!level) return host::InvalidOptionValue(option, value, "error, warn, info or debug");
+      if (!level) return host::InvalidOptionValue(option, value, "error, warning, info or debug");
       out.log_level = *level;
     } else {
       return InvalidArgumentError(

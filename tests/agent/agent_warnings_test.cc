@@ -103,8 +103,8 @@ class AgentWarningsTest : public ::testing::Test {
 
   shadowsync::testkit::LoopbackBroker broker_;
   std::vector<Line> lines_;
-  Log log_{LogLevel::kInfo, [this](std::string_view line) {
-             lines_.push_back({std::string(line), Clock::now()});
+  Log log_{LogLevel::kInfo, [this](LogLevel, const std::string& line) {
+             lines_.push_back({line + "\n", Clock::now()});
            }};
   std::unique_ptr<Agent> agent_;
 };

@@ -24,6 +24,7 @@
 
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
+#include "support/eventually.h"
 #include "support/json_expect.h"
 
 namespace shadowsync::emulator {
@@ -208,10 +209,13 @@ class TestStore : public Store {
 class LogCapture {
  public:
   explicit LogCapture(LogLevel level = LogLevel::kDebug)
-      : logger_(level, [this](LogLevel l, const std::string& line) {
-          std::lock_guard<std::mutex> lock(mu_);
-          lines_.emplace_back(l, line);
-        }) {}
+      : logger_(
+            level,
+            [this](LogLevel l, const std::string& line) {
+              std::lock_guard<std::mutex> lock(mu_);
+              lines_.emplace_back(l, line);
+            },
+            "shadowsync-emulator") {}
   const Logger& logger() const { return logger_; }
   std::vector<std::string> Lines(std::optional<LogLevel> only = std::nullopt) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -731,11 +735,7 @@ TEST(EmulatorStopTest, StopAnswersEverythingAcceptedAndDropsLaterRequests) {
   }
   ASSERT_TRUE(store.WaitForBlockedWriter());
   std::future<void> stopped = std::async(std::launch::async, [&] { emulator.Stop(); });
-  const auto until = std::chrono::steady_clock::now() + kWait;
-  while (emulator.accepting() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_FALSE(emulator.accepting());
+  ASSERT_TRUE(testing_support::Eventually([&] { return !emulator.accepting(); }, kWait));
   EXPECT_EQ(stopped.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
 
   transport.Deliver("$aws/things/late/shadow/update", R"({"state":{"desired":{"on":true}}})");
@@ -839,7 +839,7 @@ TEST(EmulatorTest, LogsConnectionEvents) {
   transport.Event(ConnectionEvent::kReconnected);
   EXPECT_EQ(log.Matching("info: connected to the broker").size(), 1u);
   EXPECT_EQ(
-      log.Matching("warn: connection to the broker lost: Unavailable: broker went away").size(),
+      log.Matching("warning: connection to the broker lost: Unavailable: broker went away").size(),
       1u);
   EXPECT_EQ(log.Matching("info: reconnected to the broker; the transport renewed the 6 request "
                          "subscriptions")
@@ -883,14 +883,18 @@ TEST(EmulatorTest, RandomOrderWithoutSeedLogsTheChosenSeed) {
 
 TEST(LoggerTest, LevelsAndNames) {
   std::vector<std::string> lines;
-  Logger logger(LogLevel::kWarn, [&](LogLevel, const std::string& line) { lines.push_back(line); });
+  Logger logger(
+      LogLevel::kWarning, [&](LogLevel, const std::string& line) { lines.push_back(line); },
+      "shadowsync-emulator");
   logger.Error("e");
-  logger.Warn("w");
+  logger.Warning("w");
   logger.Info("i");
   logger.Debug("d");
-  EXPECT_THAT(lines, ElementsAre("shadowsync-emulator: error: e", "shadowsync-emulator: warn: w"));
+  EXPECT_THAT(lines,
+              ElementsAre("shadowsync-emulator: error: e", "shadowsync-emulator: warning: w"));
   EXPECT_EQ(ParseLogLevel("debug"), LogLevel::kDebug);
   EXPECT_EQ(ParseLogLevel("verbose"), std::nullopt);
+  EXPECT_EQ(ParseLogLevel("warn"), LogLevel::kWarning);  // the emulator's old spelling
   EXPECT_EQ(ParsePublishOrder("delta-first"), PublishOrder::kDeltaFirst);
   EXPECT_EQ(ParsePublishOrder("random"), PublishOrder::kRandom);
   EXPECT_EQ(ParsePublishOrder("Random"), std::nullopt);

@@ -164,7 +164,7 @@ TEST(OptionsTest, EqualsFormAndLastOneWins) {
   EXPECT_EQ(line.mqtt.server_uri, "tcp://127.0.0.1:18830");
   EXPECT_EQ(line.emulator.host.order, PublishOrder::kDeltaFirst);
   EXPECT_EQ(line.emulator.workers, 5);
-  EXPECT_EQ(line.log_level, LogLevel::kWarn);
+  EXPECT_EQ(line.log_level, LogLevel::kWarning);
   EXPECT_EQ(line.store_path, "b.db");
 
   const CommandLine more = Parse({"--max-depth=8", "--seed=./42", "--client-id=emu-2",
@@ -418,9 +418,9 @@ TEST(OptionsTest, NameErrors) {
   EXPECT_EQ(Error({"--order", "shuffled"}),
             "--order: invalid value 'shuffled': expected accepted-first, delta-first or random");
   EXPECT_EQ(Error({"--log-level", "verbose"}),
-            "--log-level: invalid value 'verbose': expected error, warn, info or debug");
+            "--log-level: invalid value 'verbose': expected error, warning, info or debug");
   EXPECT_EQ(Error({"--log-level", "INFO"}),
-            "--log-level: invalid value 'INFO': expected error, warn, info or debug");
+            "--log-level: invalid value 'INFO': expected error, warning, info or debug");
 }
 
 TEST(OptionsTest, SeedErrors) {

@@ -33,6 +33,7 @@
 #include "support/child_process.h"
 #include "support/client_options.h"
 #include "support/datalogger_settings.h"
+#include "support/eventually.h"
 #include "support/json_expect.h"
 #include "support/json_path.h"
 #include "support/shadow_service_fixture.h"
@@ -224,12 +225,8 @@ class AgentEndToEndTest : public testing_support::ShadowServiceTest {
   // took a sample after the test rewrote a sensor file).
   bool WaitForObservation(const std::string& needle, std::chrono::milliseconds timeout) {
     const std::string path = dir_->File("observations.jsonl");
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (ReadOrEmpty(path).find(needle) != std::string::npos) return true;
-      std::this_thread::sleep_for(5ms);
-    }
-    return false;
+    return testing_support::Eventually(
+        [&] { return ReadOrEmpty(path).find(needle) != std::string::npos; }, timeout);
   }
 
   std::unique_ptr<TempDir> dir_;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/eventually.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
 #include "support/temp_dir.h"
@@ -59,17 +60,6 @@ char ProcessState(pid_t pid) {
   size_t paren = stat->rfind(')');
   if (paren == std::string::npos || paren + 2 >= stat->size()) return '\0';
   return (*stat)[paren + 2];
-}
-
-// Polls `condition` every millisecond or so until it holds or `timeout`.
-template <typename Condition>
-bool Eventually(Condition condition, milliseconds timeout = milliseconds(5000)) {
-  const auto deadline = Clock::now() + timeout;
-  while (!condition()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return true;
 }
 
 ::testing::AssertionResult PubSucceeds(const CliEndpoint& endpoint, const std::string& topic,

@@ -45,6 +45,7 @@
 #include "shadowsync/transport.h"
 #include "support/child_process.h"
 #include "support/client_options.h"
+#include "support/eventually.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
 #include "support/run_together.h"
@@ -74,18 +75,10 @@ constexpr auto kWait = 10s;  // generous deadline for things that must happen
 // timeouts in these tests are longer than this.
 constexpr auto kQuickTeardown = 4s;
 
+using testing_support::Eventually;
+
 std::string UniqueId(const std::string& what) {
   return testing_support::UniqueClientId("ptx-" + what);
-}
-
-template <typename Pred>
-bool PollUntil(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!pred()) {
-    if (Clock::now() >= deadline) return pred();
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
 }
 
 // Everything a transport reports, with waits. A hook may run extra code in
@@ -1275,7 +1268,7 @@ TEST(PahoTransportReconnectTest, DisconnectStopsReconnectingAndLeavesNoThread) {
   start = Clock::now();
   transport.reset();
   EXPECT_LT(Clock::now() - start, 500ms) << "nothing is left to end after Disconnect()";
-  EXPECT_TRUE(PollUntil([&] { return ThreadCount() <= threads_before; }, 5s))
+  EXPECT_TRUE(Eventually([&] { return ThreadCount() <= threads_before; }, 5s))
       << "threads before: " << threads_before << ", now: " << ThreadCount();
 }
 
@@ -1311,7 +1304,7 @@ TEST(PahoTransportReconnectTest, DestructorWhileConnectedOrReconnectingIsQuick) 
     reconnecting.reset();
     EXPECT_LT(Clock::now() - start, kQuickTeardown);
   }
-  EXPECT_TRUE(PollUntil([&] { return ThreadCount() <= threads_before; }, 5s))
+  EXPECT_TRUE(Eventually([&] { return ThreadCount() <= threads_before; }, 5s))
       << "threads before: " << threads_before << ", now: " << ThreadCount();
 }
 
@@ -1439,7 +1432,7 @@ TEST(PahoTransportHandlerTest, BlockingCallsFromPahosThreadFailFast) {
   ASSERT_TRUE(transport->Subscribe("handler/reentrant", 1).ok());
   ASSERT_TRUE(transport->Publish("handler/reentrant", "go", 1).ok());
   ASSERT_TRUE(recorder.WaitForMessages(1));
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         std::lock_guard<std::mutex> lock(mu);
         return !from_handler.empty();
@@ -1479,7 +1472,7 @@ TEST(PahoTransportHandlerTest, PubackIsSentOnlyAfterTheHandlerReturns) {
   ASSERT_TRUE(transport->Publish("handler/puback", "hold", 1).ok());
   ASSERT_TRUE(recorder.WaitForMessages(1));  // the handler is now running, and blocked
   const std::string received_puback = "Received PUBACK from " + options.client_id;
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         return broker->ReadLog().substr(log_start).find("Sending PUBLISH to " +
                                                         options.client_id) != std::string::npos;
@@ -1493,7 +1486,7 @@ TEST(PahoTransportHandlerTest, PubackIsSentOnlyAfterTheHandlerReturns) {
     open = true;
   }
   gate_cv.notify_all();
-  EXPECT_TRUE(PollUntil(
+  EXPECT_TRUE(Eventually(
       [&] {
         return broker->ReadLog().substr(log_start).find(received_puback) != std::string::npos;
       },

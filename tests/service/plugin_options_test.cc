@@ -67,7 +67,7 @@ TEST(PluginOptionsTest, ABadValueNamesTheOptionAndWhatIsExpected) {
       {{"max_inflight", ""}, "plugin_opt_max_inflight: invalid value ''"},
       {{"order", "Random"}, "expected accepted-first, delta-first or random"},
       {{"log_level", "verbose"},
-       "plugin_opt_log_level: invalid value 'verbose': expected error, warn, info or debug"},
+       "plugin_opt_log_level: invalid value 'verbose': expected error, warning, info or debug"},
       {{"store", ""}, "plugin_opt_store: invalid value '': expected a file path"},
       {{"registery", "r.json"}, "plugin_opt_registery: unknown option"},
   };

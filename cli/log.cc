@@ -1,35 +1,64 @@
 // SPDX-License-Identifier: Apache-2.0
 
-#include "host_log.h"
+#include "log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 
-namespace shadowsync::host {
+namespace shadowsync::cli {
 
 const char* LogLevelName(LogLevel level) {
   switch (level) {
     case LogLevel::kError:
       return "error";
-    case LogLevel::kWarn:
-      return "warn";
+    case LogLevel::kWarning:
+      return "warning";
     case LogLevel::kInfo:
       return "info";
     case LogLevel::kDebug:
       return "debug";
   }
-  return "?";
+  return "info";
 }
 
 std::optional<LogLevel> ParseLogLevel(std::string_view name) {
-  for (LogLevel level : {LogLevel::kError, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDebug}) {
+  if (name == "warn") return LogLevel::kWarning;
+  for (LogLevel level : {LogLevel::kError, LogLevel::kWarning, LogLevel::kInfo, LogLevel::kDebug}) {
     if (name == LogLevelName(level)) return level;
   }
   return std::nullopt;
+}
+
+int SyslogPriority(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError:
+      return 3;
+    case LogLevel::kWarning:
+      return 4;
+    case LogLevel::kInfo:
+      return 6;
+    case LogLevel::kDebug:
+      return 7;
+  }
+  return 6;
+}
+
+bool StderrIsTheJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  unsigned long long device = 0;
+  unsigned long long inode = 0;
+  if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return false;
+  struct stat st {};
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == device &&
+         static_cast<unsigned long long>(st.st_ino) == inode;
 }
 
 void WriteToStderr(std::string_view text) {
@@ -63,8 +92,11 @@ std::string Printable(std::string_view text, std::size_t max) {
   return out;
 }
 
-Logger::Logger(LogLevel level, LogSink sink, std::string program)
-    : level_(level), sink_(std::move(sink)), prefix_(std::move(program) + ": ") {}
+Logger::Logger(LogLevel level, LogSink sink, std::string component)
+    : level_(level),
+      sink_(std::move(sink)),
+      prefix_(component.empty() ? std::string() : std::move(component) + ": "),
+      journal_(!sink_ && StderrIsTheJournal()) {}
 
 void Logger::Log(LogLevel level, std::string_view text) const {
   if (!Enabled(level)) return;
@@ -76,8 +108,9 @@ void Logger::Log(LogLevel level, std::string_view text) const {
     sink_(level, line);
     return;
   }
+  if (journal_) line.insert(0, "<" + std::to_string(SyslogPriority(level)) + ">");
   line.push_back('\n');
   WriteToStderr(line);
 }
 
-}  // namespace shadowsync::host
+}  // namespace shadowsync::cli
