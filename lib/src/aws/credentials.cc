@@ -16,18 +16,15 @@
 
 #include "aws/config_file.h"
 #include "aws/credential_process.h"
+#include "aws/sigv4_canonical.h"
 #include "shadowsync/aws_credentials.h"
 
 namespace shadowsync {
 namespace {
 
+// An expiration in a message.
 std::string FormatUtc(std::chrono::system_clock::time_point time) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  return aws::FormatUtc(time, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::optional<std::string> NonEmptyEnv(const AwsEnvironment& env, const std::string& name) {

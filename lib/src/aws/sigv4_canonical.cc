@@ -209,6 +209,15 @@ std::vector<HttpField> ParseQuery(std::string_view raw_query) {
   return out;
 }
 
+std::string FormatUtc(std::chrono::system_clock::time_point time, const char* format) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  struct tm utc {};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, format, &utc);
+  return buffer;
+}
+
 }  // namespace aws
 
 std::string SigV4UriEncode(std::string_view bytes, bool keep_slash) {
@@ -242,12 +251,7 @@ std::string SigV4EncodeQuery(const std::vector<HttpField>& decoded_params) {
 }
 
 std::string FormatAmzDate(std::chrono::system_clock::time_point time) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &utc);
-  return buffer;
+  return aws::FormatUtc(time, "%Y%m%dT%H%M%SZ");
 }
 
 Result<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view text) {

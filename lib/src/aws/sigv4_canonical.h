@@ -7,6 +7,7 @@
 #ifndef SHADOWSYNC_AWS_SIGV4_CANONICAL_H_
 #define SHADOWSYNC_AWS_SIGV4_CANONICAL_H_
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,10 @@ std::string PercentDecode(std::string_view text);
 /// Splits a raw query string at '&' and '=' and decodes both sides; empty
 /// pieces are skipped, a piece without '=' has an empty value.
 std::vector<HttpField> ParseQuery(std::string_view raw_query);
+
+/// `time` in UTC with strftime's `format` ("%Y%m%dT%H%M%SZ" for SigV4,
+/// "%Y-%m-%dT%H:%M:%SZ" for an expiration in a message).
+std::string FormatUtc(std::chrono::system_clock::time_point time, const char* format);
 
 }  // namespace shadowsync::aws
 
