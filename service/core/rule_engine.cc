@@ -148,8 +148,8 @@ void RuleEngine::RunActions(std::size_t index, const SqlMessage& message, const 
         if (!state.cut_logged) {
           state.cut_logged = true;
           logger_.Warning("rule " + rule.name + ": republish loop cut at depth " +
-                       std::to_string(kMaxRepublishDepth) + " (topic " + Printable(*topic, 200) +
-                       "); logged once per rule");
+                          std::to_string(kMaxRepublishDepth) + " (topic " + Printable(*topic, 200) +
+                          "); logged once per rule");
         }
         // To the error action; without one, the line above is the only log.
         if (rule.error_action &&
@@ -209,14 +209,14 @@ void RuleEngine::Fail(std::size_t index, const SqlMessage& message, int depth,
       return;
     }
     logger_.Warning("rule " + rule.name +
-                 ": errorAction republish failed: " + topic.status().message());
+                    ": errorAction republish failed: " + topic.status().message());
   }
   for (const RuleActionFailure& f : failures) {
     logger_.Warning("rule " + rule.name + ": " + f.action + " " + Printable(f.resource, 200) +
-                 " failed on topic " + Printable(message.topic, 200) + ": " + f.message +
-                 (rule.error_action && republish == nullptr
-                      ? " (the errorAction is not a republish: only republish error actions run)"
-                      : ""));
+                    " failed on topic " + Printable(message.topic, 200) + ": " + f.message +
+                    (rule.error_action && republish == nullptr
+                         ? " (the errorAction is not a republish: only republish error actions run)"
+                         : ""));
   }
 }
 

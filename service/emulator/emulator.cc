@@ -228,8 +228,8 @@ void Emulator::OnConnection(ConnectionEvent event, const Status& cause) {
       break;
     case ConnectionEvent::kConnectionLost:
       logger_.Warning("connection to the broker lost: " +
-                   (cause.ok() ? std::string("no cause given") : cause.ToString()) +
-                   "; reconnecting with backoff");
+                      (cause.ok() ? std::string("no cause given") : cause.ToString()) +
+                      "; reconnecting with backoff");
       break;
   }
 }
@@ -277,8 +277,8 @@ void Emulator::Publish(const ServiceMessage& message, bool may_retry) {
   }
   if (may_retry && !abandon_retries_) {
     logger_.Warning("publish to " + message.topic + " failed: " + status.ToString() +
-                 "; retrying for up to " + std::to_string(options_.publish_retry_window.count()) +
-                 " ms");
+                    "; retrying for up to " +
+                    std::to_string(options_.publish_retry_window.count()) + " ms");
     const auto give_up = std::chrono::steady_clock::now() + options_.publish_retry_window;
     while (!abandon_retries_ && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
