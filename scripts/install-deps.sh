@@ -29,6 +29,8 @@ PACKAGES=(
   libpaho-mqtt-dev    # Eclipse Paho MQTT C 1.3 (built with SSL): under Paho C++
   libpaho-mqttpp-dev  # Eclipse Paho MQTT C++ 1.2: the Transport implementation
   libsqlite3-dev      # SQLite 3: the emulator's durable store (--store)
+  libpq-dev           # libpq: the rules engine's PostgreSQL table backend (rules_table_store postgresql://...)
+  postgresql          # PostgreSQL 15 server: tests start a private one (initdb, pg_ctl) for the table backend
   mosquitto           # MQTT broker: integration tests start it on free loopback ports
   mosquitto-clients   # mosquitto_pub / mosquitto_sub: fixture self-tests and docs
   mosquitto-dev       # mosquitto_broker.h / mosquitto_plugin.h: the broker plugin

@@ -2,6 +2,10 @@
 
 #include "table_sink.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
 namespace shadowsync::host {
 namespace {
 
@@ -23,6 +27,18 @@ bool ValidTableName(const std::string& name) {
 bool ValidKeyColumn(const std::string& name) {
   return !name.empty() && name.size() <= 255 && AllNameCharacters(name) && name != "item" &&
          name != "inserted_ms";
+}
+
+Status CheckKeyValue(const TableKey& key) {
+  if (!key.number) return Status::Ok();
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(key.value.c_str(), &end);
+  if (key.value.empty() || *end != '\0' || errno != 0 || !std::isfinite(value)) {
+    return InvalidArgumentError("key " + key.column + ": value '" + key.value +
+                                "' is not a NUMBER");
+  }
+  return Status::Ok();
 }
 
 }  // namespace shadowsync::host

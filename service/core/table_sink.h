@@ -3,7 +3,8 @@
 // TableSink: where the rules engine's table actions (dynamoDBv2, dynamoDB
 // v1) land, as an interface, so that the queue and worker (table_writer.h)
 // know nothing of the database. SQLite is the embedded backend
-// (sqlite_table_sink.h); PostgreSQL is the next one (docs/rules.md).
+// (sqlite_table_sink.h), PostgreSQL the server one (postgres_table_sink.h);
+// OpenTableSink (open_table_sink.h) picks one from the plugin option.
 //
 // A TableWrite is complete when it is queued: the broker thread renders the
 // templates and builds the item; the sink only stores it.
@@ -67,6 +68,9 @@ bool ValidTableName(const std::string& name);
 /// `[A-Za-z0-9_.-]`, and not `item` or `inserted_ms` (the sinks' own
 /// columns).
 bool ValidKeyColumn(const std::string& name);
+/// kInvalidArgument naming the key when a NUMBER key's value is not a
+/// finite number; Ok for every STRING key.
+Status CheckKeyValue(const TableKey& key);
 
 /// A table backend.
 ///

@@ -4,11 +4,11 @@
 
 #include <utility>
 
+#include "open_table_sink.h"
 #include "rule_loader.h"
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
 #include "shadowsync/update_request.h"
-#include "sqlite_table_sink.h"
 #include "store_file.h"
 #include "table_writer.h"
 
@@ -102,15 +102,15 @@ Status InBrokerService::OpenRules() {
   for (const TopicRule& rule : *rules) {
     if (rule.disabled) ++disabled;
     if (!rule.disabled && host::RuleWritesTables(rule) && options_.rules_table_store.empty()) {
-      return InvalidArgumentError("plugin_opt_rules_dir: rule " + rule.name +
-                                  " writes a table (dynamoDBv2 or dynamoDB): set "
-                                  "plugin_opt_rules_table_store to a SQLite file");
+      return InvalidArgumentError(
+          "plugin_opt_rules_dir: rule " + rule.name +
+          " writes a table (dynamoDBv2 or dynamoDB): set "
+          "plugin_opt_rules_table_store to a SQLite file or a postgresql:// URI");
     }
   }
   std::unique_ptr<host::TableWriter> tables;
   if (!options_.rules_table_store.empty()) {
-    Result<std::unique_ptr<host::SqliteTableSink>> sink =
-        host::SqliteTableSink::Open(options_.rules_table_store);
+    Result<std::unique_ptr<host::TableSink>> sink = host::OpenTableSink(options_.rules_table_store);
     if (!sink.ok()) return WithOption("plugin_opt_rules_table_store", sink.status());
     tables = std::make_unique<host::TableWriter>(std::move(sink).value());
   }

@@ -15,7 +15,7 @@
 //   max_requests_per_second  L8 per thing (20; 0 off)
 //   registry                 things, certificates and AWS IoT policies
 //   rules_dir                AWS IoT topic rules, one *.json file each
-//   rules_table_store        SQLite path: the tables of dynamoDB(v2) actions
+//   rules_table_store        SQLite path or postgresql:// URI: the tables of dynamoDB(v2) actions
 //   log_level                error | warn | info (default) | debug
 //
 // A bad value or an unknown name is an error that names the option; the
