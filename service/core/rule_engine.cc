@@ -162,6 +162,7 @@ void RuleEngine::RunActions(std::size_t index, const SqlMessage& message, const 
       }
       if (!payload) payload = ResultPayload(outcome, message.payload);
       publish_(*topic, *payload, republish->qos);
+      ++state.counters.actions_succeeded;
       outputs.push_back({std::move(topic).value(), *payload, depth + 1});
       continue;
     }
@@ -222,12 +223,16 @@ void RuleEngine::Fail(std::size_t index, const SqlMessage& message, int depth,
 
 void RuleEngine::OnTick() {
   if (!tables_) return;
+  for (const auto& [rule, rows] : tables_->TakeWritten()) {
+    const std::size_t index = IndexOf(rule);
+    if (index < rules_.size()) state_[index].counters.actions_succeeded += rows;
+  }
   std::vector<TableFailure> failures = tables_->TakeFailures();
   for (TableFailure& failure : failures) {
     const TableWrite& w = failure.write;
-    std::size_t index = 0;
-    while (index < rules_.size() && rules_[index].name != w.rule) ++index;
+    const std::size_t index = IndexOf(w.rule);
     if (index == rules_.size()) continue;
+    ++state_[index].counters.dropped;
     std::optional<JsonDocument> json;
     if (Result<JsonDocument> parsed = ParseJson(w.payload); parsed.ok()) {
       json = std::move(parsed).value();
@@ -249,6 +254,12 @@ void RuleEngine::OnTick() {
   }
 }
 
+std::size_t RuleEngine::IndexOf(const std::string& name) const {
+  std::size_t index = 0;
+  while (index < rules_.size() && rules_[index].name != name) ++index;
+  return index;
+}
+
 void RuleEngine::Stop() {
   if (stopped_) return;
   if (tables_) {
@@ -259,8 +270,9 @@ void RuleEngine::Stop() {
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const RuleCounters& c = state_[i].counters;
     logger_.Info("rule " + rules_[i].name + ": matched=" + std::to_string(c.matched) +
-                 " actions_failed=" + std::to_string(c.actions_failed) + " dropped=" +
-                 std::to_string(c.dropped) + " republish_cut=" + std::to_string(c.republish_cut));
+                 " actions_succeeded=" + std::to_string(c.actions_succeeded) + " actions_failed=" +
+                 std::to_string(c.actions_failed) + " dropped=" + std::to_string(c.dropped) +
+                 " republish_cut=" + std::to_string(c.republish_cut));
   }
   if (tables_) {
     logger_.Info("rules table store " + tables_->Describe() +

@@ -57,10 +57,13 @@ struct RuleInput {
 ///
 /// Thread safety: a value.
 struct RuleCounters {
-  std::uint64_t matched = 0;         ///< messages for which WHERE held
-  std::uint64_t actions_failed = 0;  ///< failed actions (queue-full drops included)
-  std::uint64_t dropped = 0;         ///< rows not queued: the table queue was full
-  std::uint64_t republish_cut = 0;   ///< republishes cut at kMaxRepublishDepth
+  std::uint64_t matched = 0;            ///< messages for which WHERE held
+  std::uint64_t actions_succeeded = 0;  ///< republishes published, table rows written
+  std::uint64_t actions_failed = 0;     ///< failed actions (drops and loop cuts included)
+  /// Table rows that never reached the table: the queue was full, or the
+  /// database refused the row or was unavailable.
+  std::uint64_t dropped = 0;
+  std::uint64_t republish_cut = 0;  ///< republishes cut at kMaxRepublishDepth
 };
 
 class RuleEngine {
@@ -86,7 +89,8 @@ class RuleEngine {
 
   /// Runs the rules on one message (republish depth 0).
   void OnMessage(const RuleInput& input);
-  /// Reports the rows the worker could not write (error actions, logs).
+  /// Counts the rows the worker wrote, reports those it could not write
+  /// (error actions, logs).
   void OnTick();
   /// Writes every queued row, reports the last failures, logs the counters.
   /// Later messages are ignored. Idempotent.
@@ -115,6 +119,7 @@ class RuleEngine {
   void Fail(std::size_t index, const SqlMessage& message, int depth,
             const std::vector<RuleActionFailure>& failures, std::vector<Output>& outputs);
   std::string NewUuid();
+  std::size_t IndexOf(const std::string& name) const;  // rules_.size() when unknown
 
   std::vector<TopicRule> rules_;
   std::vector<RuleState> state_;

@@ -29,6 +29,13 @@ bool TableWriter::Enqueue(TableWrite write) {
   return true;
 }
 
+std::map<std::string, std::uint64_t> TableWriter::TakeWritten() {
+  MutexLock lock(mu_);
+  std::map<std::string, std::uint64_t> out;
+  out.swap(written_by_rule_);
+  return out;
+}
+
 std::vector<TableFailure> TableWriter::TakeFailures() {
   MutexLock lock(mu_);
   std::vector<TableFailure> out;
@@ -80,6 +87,8 @@ void TableWriter::Run() {
     // The database is touched without the lock: Enqueue never waits for it.
     failures.clear();
     const std::size_t rows = batch.size();
+    std::map<std::string, std::uint64_t> by_rule;  // rows per rule, less the failures below
+    for (const TableWrite& w : batch) ++by_rule[w.rule];
     try {
       sink_->WriteBatch(batch, failures);
     } catch (const std::exception& e) {
@@ -93,7 +102,13 @@ void TableWriter::Run() {
       done_ += rows;
       failed_count_ += failures.size();
       written_count_ += rows - failures.size();
-      for (TableFailure& f : failures) failures_.push_back(std::move(f));
+      for (TableFailure& f : failures) {
+        --by_rule[f.write.rule];
+        failures_.push_back(std::move(f));
+      }
+      for (const auto& [rule, n] : by_rule) {
+        if (n > 0) written_by_rule_[rule] += n;
+      }
     }
     written_.notify_all();
   }

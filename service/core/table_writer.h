@@ -19,7 +19,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -49,6 +51,8 @@ class TableWriter {
   bool Enqueue(TableWrite write);
   /// The rows the sink refused since the last call, in order.
   std::vector<TableFailure> TakeFailures();
+  /// The rows written since the last call, counted by TableWrite::rule.
+  std::map<std::string, std::uint64_t> TakeWritten();
   /// Blocks until every row queued before the call is written or failed.
   /// For tests and Stop(); never call it on the broker thread otherwise.
   void Flush();
@@ -72,6 +76,7 @@ class TableWriter {
   std::condition_variable_any written_;  // Flush waits for progress
   std::deque<TableWrite> queue_ SHADOWSYNC_GUARDED_BY(mu_);
   std::vector<TableFailure> failures_ SHADOWSYNC_GUARDED_BY(mu_);
+  std::map<std::string, std::uint64_t> written_by_rule_ SHADOWSYNC_GUARDED_BY(mu_);
   std::uint64_t enqueued_ SHADOWSYNC_GUARDED_BY(mu_) = 0;  // rows ever queued
   std::uint64_t done_ SHADOWSYNC_GUARDED_BY(mu_) = 0;      // rows written or failed
   std::uint64_t written_count_ SHADOWSYNC_GUARDED_BY(mu_) = 0;

@@ -20,6 +20,9 @@ class Broker {
   /// delivery), never retained. mosquitto sends it at the top of its next
   /// loop pass, so it never overtakes the message being handled.
   virtual void Publish(const std::string& topic, const std::string& payload, int qos) = 0;
+  /// Like Publish, at QoS 1, and retained: the broker keeps the last one
+  /// for later subscribers (the rules' counters).
+  virtual void PublishRetained(const std::string& topic, const std::string& payload) = 0;
 };
 
 }  // namespace shadowsync::mosquitto_plugin

@@ -6,6 +6,7 @@
 
 #include "open_table_sink.h"
 #include "rule_loader.h"
+#include "rule_stats.h"
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
 #include "shadowsync/update_request.h"
@@ -263,7 +264,10 @@ void InBrokerService::Answer(const ShadowTopic& request, std::vector<ServiceMess
 }
 
 void InBrokerService::OnTick() {
-  if (rules_) rules_->OnTick();
+  if (rules_) {
+    rules_->OnTick();
+    PublishRuleStats();
+  }
   if (held_.empty() || !group_) return;
   const Status committed = group_->Commit();
   if (!committed.ok()) {
@@ -290,6 +294,16 @@ void InBrokerService::OnTick() {
     Answer(h.request, std::move(h.responses), h.arrived);
     if (!h.inflight_key.empty()) host_->EndInflight(h.inflight_key);
   }
+}
+
+void InBrokerService::PublishRuleStats() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!rule_stats_.empty() && now - rule_stats_at_ < kRuleStatsInterval) return;
+  std::string stats = host::RuleStatsJson(*rules_);
+  if (stats == rule_stats_) return;
+  broker_.PublishRetained(host::kRuleStatsTopic, stats);
+  rule_stats_ = std::move(stats);
+  rule_stats_at_ = now;
 }
 
 void InBrokerService::Stop() {

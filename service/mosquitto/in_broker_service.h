@@ -10,7 +10,8 @@
 //                                         iot:Subscribe, iot:Receive
 //   MOSQ_EVT_MESSAGE     -> OnMessage     shadow requests (ShadowHost), rules
 //   MOSQ_EVT_TICK        -> OnTick        group commit, held answers out,
-//                                         rules' table failures reported
+//                                         rules' table failures reported,
+//                                         rules' counters published
 //
 // Rules (plugin_opt_rules_dir, host::RuleEngine). Every client PUBLISH
 // and every message the service itself publishes (answers, lifecycle
@@ -18,6 +19,9 @@
 // fed to the rules, with the client id and principal (certificate CN, else
 // username) of the connection that sent it; the service's own messages
 // have clientid() "n/a". Table writes run on the rule engine's worker.
+// The rules' counters (host::RuleStatsJson) are published retained on
+// $shadowsync/rules/stats from the tick: at the first tick, then whenever
+// they changed, at most once per kRuleStatsInterval (`shadowctl rules`).
 //
 // Answers. Without a store, a request's answers are queued with the broker
 // at once (mosquitto sends them at the top of its next loop pass, after the
@@ -88,6 +92,9 @@ enum class Verdict {
 
 class InBrokerService {
  public:
+  /// The shortest time between two snapshots of the rules' counters.
+  static constexpr std::chrono::milliseconds kRuleStatsInterval{1000};
+
   /// Opens the store (and loads the seed file into it), reads the registry.
   /// Errors name the option and the file: kInvalidArgument for a malformed
   /// seed file or registry (with the JSON pointer), kFailedPrecondition or
@@ -143,6 +150,7 @@ class InBrokerService {
   void PublishLifecycle(bool connected, const Connection& connection,
                         const std::optional<std::string>& reason);
   std::string DescribePrincipal(const Connection& connection) const;
+  void PublishRuleStats();
 
   const PluginOptions options_;
   Broker& broker_;
@@ -154,6 +162,8 @@ class InBrokerService {
   std::unique_ptr<host::ShadowHost> host_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<host::RuleEngine> rules_;
+  std::string rule_stats_;  // the last snapshot published
+  std::chrono::steady_clock::time_point rule_stats_at_{};
 
   std::vector<Held> held_;
   std::map<const void*, Connection> connections_;

@@ -39,9 +39,17 @@ namespace {
 class MosquittoBroker : public Broker {
  public:
   void Publish(const std::string& topic, const std::string& payload, int qos) override {
+    Send(topic, payload, qos, false);
+  }
+  void PublishRetained(const std::string& topic, const std::string& payload) override {
+    Send(topic, payload, 1, true);
+  }
+
+ private:
+  static void Send(const std::string& topic, const std::string& payload, int qos, bool retain) {
     const int rc =
         mosquitto_broker_publish_copy(nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                                      payload.data(), qos, false, nullptr);
+                                      payload.data(), qos, retain, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
       mosquitto_log_printf(MOSQ_LOG_ERR, "shadowsync: error: publish to %s failed: %s",
                            topic.c_str(), mosquitto_strerror(rc));

@@ -12,7 +12,8 @@
 //   - a row the database refuses reaches the rule's error action (AWS's
 //     error message), published from the broker thread;
 //   - a republish loop is cut and logged once;
-//   - a bad rule file keeps mosquitto from starting, naming the file.
+//   - a bad rule file keeps mosquitto from starting, naming the file;
+//   - `shadowctl rules` lists the rules with their counters.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -27,6 +28,8 @@
 #include <vector>
 
 #include "shadowsync/json.h"
+#include "support/child_process.h"
+#include "support/eventually.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
 #include "support/shadow_service_fixture.h"
@@ -218,7 +221,8 @@ TEST_F(BrokerRulesTest, ADynamoDbV2RuleFillsTheSqliteTableAndACleanStopLosesNoRo
                   "json_extract(item, '$.house') = '2'"),
             std::vector<std::string>{"5 15"})
       << broker_.LogTail();
-  EXPECT_EQ(Count("rule readings: matched=6 actions_failed=0 dropped=0"), 1) << broker_.LogTail();
+  EXPECT_EQ(Count("rule readings: matched=6 actions_succeeded=6 actions_failed=0 dropped=0"), 1)
+      << broker_.LogTail();
 }
 
 TEST_F(BrokerRulesTest, ARowTheDatabaseRefusesReachesTheErrorActionFromTheBrokerThread) {
@@ -301,6 +305,44 @@ TEST_F(BrokerRulesTest, ATableRuleWithoutATableStoreKeepsMosquittoFromStarting) 
                                   "plugin_opt_rules_table_store"),
             std::string::npos)
       << broker.LogTail();
+}
+
+TEST_F(BrokerRulesTest, ShadowctlRulesListsTheRulesWithTheirCounters) {
+  WriteRule("hot", R"({"sql": "SELECT * FROM 'dt/#' WHERE temperature > 25",
+                       "actions": [{"republish": {"topic": "alerts/hot"}}]})");
+  WriteRule("off", R"({"sql": "SELECT * FROM 'x'", "ruleDisabled": true,
+                       "actions": [{"republish": {"topic": "y"}}]})");
+  ASSERT_TRUE(Start());
+  Publish(PlainEndpoint(broker_), "dt/1", R"({"temperature": 20})");
+  Publish(PlainEndpoint(broker_), "dt/1", R"({"temperature": 30})");
+  auto shadowctl = [&](std::vector<std::string> extra) {
+    testing_support::ChildProcessOptions run;
+    run.argv = {SHADOWSYNC_BINARY_DIR "/tools/shadowctl/shadowctl", "rules", "--broker",
+                broker_.plain_uri()};
+    run.argv.insert(run.argv.end(), extra.begin(), extra.end());
+    return testing_support::RunProcess(run, 20s);
+  };
+  // The snapshot is retained and refreshed at most once a second.
+  std::string last;
+  EXPECT_TRUE(testing_support::Eventually(
+      [&] {
+        Result<testing_support::ProcessOutput> ran = shadowctl({"--json"});
+        if (!ran.ok() || !ran->status.success()) return false;
+        last = ran->output;
+        return last.find(R"("name":"hot","enabled":true,"from":"dt/#","matched":1,)"
+                         R"("actionsSucceeded":1,"actionsFailed":0)") != std::string::npos;
+      },
+      15s, 200ms))
+      << last << "\n"
+      << broker_.LogTail();
+  Result<testing_support::ProcessOutput> table = shadowctl({});
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_TRUE(table->status.success()) << table->output;
+  EXPECT_NE(table->output.find("RULE  STATE     FROM  MATCHED  SUCCEEDED  FAILED  DROPPED  CUT\n"
+                               "hot   enabled   dt/#        1          1       0        0    0\n"
+                               "off   disabled  x           0          0       0        0    0\n"),
+            std::string::npos)
+      << table->output;
 }
 
 }  // namespace

@@ -12,11 +12,13 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "shadowsync/json.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace shadowsync::mosquitto_plugin {
@@ -34,12 +36,16 @@ class FakeBroker : public Broker {
     EXPECT_EQ(qos, 1);
     published.push_back({topic, payload});
   }
+  void PublishRetained(const std::string& topic, const std::string& payload) override {
+    retained[topic] = payload;
+  }
   std::vector<std::string> Topics() const {
     std::vector<std::string> out;
     for (const auto& [topic, payload] : published) out.push_back(topic);
     return out;
   }
   std::vector<std::pair<std::string, std::string>> published;
+  std::map<std::string, std::string> retained;
 };
 
 class InBrokerServiceTest : public ::testing::Test {
@@ -321,6 +327,42 @@ TEST_F(InBrokerServiceTest, RuleOptionsThatCannotWorkFailCreate) {
   made = InBrokerService::Create(options, broker_, logger_);
   ASSERT_FALSE(made.ok());
   EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_rules_table_store: needs"));
+}
+
+TEST_F(InBrokerServiceTest, TheRulesCountersArePublishedRetainedFromTheTickAtMostOncePerInterval) {
+  const std::string rules = dir_->File("rules");
+  ASSERT_EQ(::mkdir(rules.c_str(), 0700), 0);
+  ASSERT_TRUE(testing_support::WriteStringToFile(rules + "/who.json", R"({
+      "sql": "SELECT clientid() AS c FROM 'dt/#'",
+      "actions": [{"republish": {"topic": "who", "qos": 1}}]})")
+                  .ok());
+  PluginOptions options;
+  options.rules_dir = rules;
+  auto service = Make(options);
+  ASSERT_NE(service, nullptr);
+  EXPECT_TRUE(broker_.retained.empty()) << "published from the tick, not at start";
+  service->OnTick();
+  const std::string zero =
+      R"({"rules":[{"name":"who","enabled":true,"from":"dt/#","matched":0,"actionsSucceeded":0,)"
+      R"("actionsFailed":0,"dropped":0,"republishCut":0}]})";
+  EXPECT_EQ(broker_.retained["$shadowsync/rules/stats"], zero);
+  service->OnConnect(Connection(&handle_a_, "dev-a", "thing-a"));
+  service->OnMessage(&handle_a_, "dev-a", "dt/lamp/1", "{}");
+  service->OnTick();  // within the interval: the snapshot waits
+  EXPECT_EQ(broker_.retained["$shadowsync/rules/stats"], zero);
+  EXPECT_TRUE(testing_support::Eventually(
+      [&] {
+        service->OnTick();
+        return broker_.retained["$shadowsync/rules/stats"] != zero;
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(50)));
+  Result<JsonDocument> stats = ParseJson(broker_.retained["$shadowsync/rules/stats"]);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)["rules"][0]["matched"], 1);
+  EXPECT_EQ((*stats)["rules"][0]["actionsSucceeded"], 1);
+  // No rule message reached the rules: $ topics are not matched by dt/#,
+  // and the snapshot is not fed to them anyway.
+  EXPECT_EQ(service->rules()->counters(0).matched, 1u);
 }
 
 }  // namespace

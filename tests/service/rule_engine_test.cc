@@ -24,6 +24,7 @@
 #include "rule_error_message.h"
 #include "rule_loader.h"
 #include "rule_republish.h"
+#include "rule_stats.h"
 #include "shadowsync/json.h"
 #include "sqlite_table_sink.h"
 #include "support/temp_dir.h"
@@ -309,6 +310,17 @@ TEST_F(RuleEngineTest, ARowTheDatabaseRefusesReachesTheErrorActionAtTheNextTick)
   EXPECT_THAT(error["failures"][0]["errorMessage"].GetString(), HasSubstr("device"));
   EXPECT_EQ(engine->tables()->written(), 1u);
   EXPECT_EQ(engine->tables()->failed(), 1u);
+  // The counters: by_thing's row written, by_device's dropped and failed.
+  EXPECT_EQ(engine->counters(0).actions_succeeded, 1u);
+  EXPECT_EQ(engine->counters(0).dropped, 0u);
+  EXPECT_EQ(engine->counters(1).actions_succeeded, 0u);
+  EXPECT_EQ(engine->counters(1).actions_failed, 1u);
+  EXPECT_EQ(engine->counters(1).dropped, 1u);
+  EXPECT_EQ(RuleStatsJson(*engine),
+            R"({"rules":[{"name":"by_thing","enabled":true,"from":"a","matched":1,)"
+            R"("actionsSucceeded":1,"actionsFailed":0,"dropped":0,"republishCut":0},)"
+            R"({"name":"by_device","enabled":true,"from":"b","matched":1,"actionsSucceeded":0,)"
+            R"("actionsFailed":1,"dropped":1,"republishCut":0}]})");
 }
 
 TEST_F(RuleEngineTest, StopWritesEverythingAcceptedAndLogsTheCounters) {
@@ -323,7 +335,8 @@ TEST_F(RuleEngineTest, StopWritesEverythingAcceptedAndLogsTheCounters) {
                     "SELECT count(*) || ' ' || sum(json_extract(item, '$.n')) "
                     "FROM numbers"),
               ElementsAre("2000 1999000"));
-  EXPECT_EQ(LogLinesWith("rule many: matched=2000 actions_failed=0 dropped=0"), 1);
+  EXPECT_EQ(
+      LogLinesWith("rule many: matched=2000 actions_succeeded=2000 actions_failed=0 dropped=0"), 1);
   engine->OnMessage({"n", R"({"n":1})", "dev", ""});  // after Stop: ignored
   EXPECT_EQ(engine->counters(0).matched, 2000u);
 }

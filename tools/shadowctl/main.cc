@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "rules_command.h"
 #include "shadowctl_command.h"
 #include "shadowsync/paho_transport.h"
 
@@ -51,8 +52,11 @@ int main(int argc, char** argv) {
     }
   });
 
-  const int rc = shadowsync::shadowctl::RunMain(args, shadowsync::MakePahoTransport, std::cout,
-                                                std::cerr, stop);
+  const int rc = shadowsync::shadowctl::IsRulesCommand(args)
+                     ? shadowsync::shadowctl::RunRules(args, shadowsync::MakePahoTransport,
+                                                       std::cout, std::cerr, stop)
+                     : shadowsync::shadowctl::RunMain(args, shadowsync::MakePahoTransport,
+                                                      std::cout, std::cerr, stop);
   done.store(true);
   signal_thread.join();
   std::cout.flush();
