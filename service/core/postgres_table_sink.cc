@@ -12,57 +12,39 @@ namespace {
 
 // Names are checked (ValidTableName, ValidKeyColumn, kMaxIdentifier) before
 // they get here; quoting keeps them identifiers (case kept) all the same.
-std::string Quote(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string KeyColumns(const TableWrite& write) {
-  std::string out;
-  for (const TableKey& key : write.keys) {
-    if (!out.empty()) out += ", ";
-    out += Quote(key.column);
-  }
-  return out;
-}
-
 std::string CreateSql(const TableWrite& write) {
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + Quote(write.table) + " (";
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + QuoteIdentifier(write.table) + " (";
   for (const TableKey& key : write.keys) {
-    sql += Quote(key.column) + (key.number ? " numeric" : " text") + " NOT NULL, ";
+    sql += QuoteIdentifier(key.column) + (key.number ? " numeric" : " text") + " NOT NULL, ";
   }
   sql += "item jsonb NOT NULL, inserted_ms bigint NOT NULL";
-  if (!write.keys.empty()) sql += ", PRIMARY KEY (" + KeyColumns(write) + ")";
+  if (!write.keys.empty()) sql += ", PRIMARY KEY (" + KeyColumnList(write) + ")";
   return sql + ")";
 }
 
 std::string PutSql(const TableWrite& write) {
-  std::string sql = "INSERT INTO " + Quote(write.table) + " (";
+  std::string sql = "INSERT INTO " + QuoteIdentifier(write.table) + " (";
   std::string values;
   int n = 0;
   for (const TableKey& key : write.keys) {
-    sql += Quote(key.column) + ", ";
+    sql += QuoteIdentifier(key.column) + ", ";
     values += "$" + std::to_string(++n) + ", ";
   }
   sql += "item, inserted_ms) VALUES (" + values + "$" + std::to_string(n + 1) + "::jsonb, $" +
          std::to_string(n + 2) + "::bigint)";
   if (!write.keys.empty()) {
-    sql += " ON CONFLICT (" + KeyColumns(write) +
+    sql += " ON CONFLICT (" + KeyColumnList(write) +
            ") DO UPDATE SET item = EXCLUDED.item, inserted_ms = EXCLUDED.inserted_ms";
   }
   return sql;
 }
 
 std::string DeleteSql(const TableWrite& write) {
-  std::string sql = "DELETE FROM " + Quote(write.table) + " WHERE ";
+  std::string sql = "DELETE FROM " + QuoteIdentifier(write.table) + " WHERE ";
   int n = 0;
   for (const TableKey& key : write.keys) {
     if (n > 0) sql += " AND ";
-    sql += Quote(key.column) + " = $" + std::to_string(++n);
+    sql += QuoteIdentifier(key.column) + " = $" + std::to_string(++n);
   }
   return sql;
 }

@@ -3,7 +3,6 @@
 #include "rule_engine.h"
 
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -60,16 +59,7 @@ RuleEngine::RuleEngine(std::vector<TopicRule> rules, std::unique_ptr<TableWriter
 
 RuleEngine::~RuleEngine() { Stop(); }
 
-std::string RuleEngine::NewUuid() {
-  const std::uint64_t hi = (random_() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  const std::uint64_t lo = (random_() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return text;
-}
+std::string RuleEngine::NewUuid() { return NewUuidV4(random_); }
 
 void RuleEngine::OnMessage(const RuleInput& input) {
   if (stopped_ || rules_.empty()) return;

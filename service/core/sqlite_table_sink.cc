@@ -14,40 +14,21 @@ namespace {
 
 // Names are checked (ValidTableName, ValidKeyColumn) before they get here;
 // quoting keeps them identifiers all the same.
-std::string Quote(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// The key columns' WHERE / column list, e.g. "\"thing\", \"ts\"".
-std::string KeyColumns(const TableWrite& write) {
-  std::string out;
-  for (const TableKey& key : write.keys) {
-    if (!out.empty()) out += ", ";
-    out += Quote(key.column);
-  }
-  return out;
-}
-
 std::string CreateSql(const TableWrite& write) {
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + Quote(write.table) + " (";
-  for (const TableKey& key : write.keys) sql += Quote(key.column) + " NOT NULL, ";
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + QuoteIdentifier(write.table) + " (";
+  for (const TableKey& key : write.keys) sql += QuoteIdentifier(key.column) + " NOT NULL, ";
   sql += "item TEXT NOT NULL, inserted_ms INTEGER NOT NULL";
-  if (!write.keys.empty()) sql += ", PRIMARY KEY (" + KeyColumns(write) + ")";
+  if (!write.keys.empty()) sql += ", PRIMARY KEY (" + KeyColumnList(write) + ")";
   return sql + ")";
 }
 
 std::string PutSql(const TableWrite& write) {
   std::string sql = write.keys.empty() ? "INSERT INTO " : "INSERT OR REPLACE INTO ";
-  sql += Quote(write.table) + " (";
+  sql += QuoteIdentifier(write.table) + " (";
   std::string values;
   int n = 0;
   for (const TableKey& key : write.keys) {
-    sql += Quote(key.column) + ", ";
+    sql += QuoteIdentifier(key.column) + ", ";
     values += "?" + std::to_string(++n) + ", ";
   }
   sql += "item, inserted_ms) VALUES (" + values + "?" + std::to_string(n + 1) + ", ?" +
@@ -56,11 +37,11 @@ std::string PutSql(const TableWrite& write) {
 }
 
 std::string DeleteSql(const TableWrite& write) {
-  std::string sql = "DELETE FROM " + Quote(write.table) + " WHERE ";
+  std::string sql = "DELETE FROM " + QuoteIdentifier(write.table) + " WHERE ";
   int n = 0;
   for (const TableKey& key : write.keys) {
     if (n > 0) sql += " AND ";
-    sql += Quote(key.column) + " = ?" + std::to_string(++n);
+    sql += QuoteIdentifier(key.column) + " = ?" + std::to_string(++n);
   }
   return sql;
 }

@@ -29,6 +29,24 @@ bool ValidKeyColumn(const std::string& name) {
          name != "inserted_ms";
 }
 
+std::string QuoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string KeyColumnList(const TableWrite& write) {
+  std::string out;
+  for (const TableKey& key : write.keys) {
+    if (!out.empty()) out += ", ";
+    out += QuoteIdentifier(key.column);
+  }
+  return out;
+}
+
 Status CheckKeyValue(const TableKey& key) {
   if (!key.number) return Status::Ok();
   char* end = nullptr;

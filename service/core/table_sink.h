@@ -68,6 +68,11 @@ bool ValidTableName(const std::string& name);
 /// `[A-Za-z0-9_.-]`, and not `item` or `inserted_ms` (the sinks' own
 /// columns).
 bool ValidKeyColumn(const std::string& name);
+/// `name` as a quoted SQL identifier ("a""b" for a"b); both backends quote
+/// every table and column name they are given.
+std::string QuoteIdentifier(const std::string& name);
+/// The quoted key columns of `write`, comma-separated (empty for v2).
+std::string KeyColumnList(const TableWrite& write);
 /// kInvalidArgument naming the key when a NUMBER key's value is not a
 /// finite number; Ok for every STRING key.
 Status CheckKeyValue(const TableKey& key);

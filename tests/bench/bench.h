@@ -30,6 +30,8 @@ void AddRatio(RatioSpec ratio);
 void RegisterServiceBenchmarks();
 /// (b) Merge of two 8 KB patches against nlohmann::json merge_patch.
 void RegisterMergeBenchmarks();
+/// (c) AWS IoT SQL evaluation against its parse+stringify floor (rules_bench.cc).
+void RegisterRulesBenchmarks();
 
 }  // namespace bench
 }  // namespace shadowsync

@@ -213,6 +213,7 @@ int main(int argc, char** argv) {
   shadowsync::bench::PrintDocuments();
   shadowsync::bench::RegisterServiceBenchmarks();
   shadowsync::bench::RegisterMergeBenchmarks();
+  shadowsync::bench::RegisterRulesBenchmarks();
   shadowsync::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

@@ -12,7 +12,6 @@
 // fires, the broker keeps serving, and rows resume once it is back.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +30,7 @@
 #include "support/postgres_fixture.h"
 #include "support/shadow_service_fixture.h"
 #include "support/shared_certificates.h"
+#include "support/sqlite_query.h"
 #include "support/temp_dir.h"
 
 namespace shadowsync {
@@ -73,21 +73,7 @@ class SqliteBackend : public TableBackend {
     return "json_extract(item, '$." + path + "')";
   }
   std::vector<std::string> Query(const std::string& sql) override {
-    std::vector<std::string> rows;
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-      sqlite3_busy_timeout(db, 2000);
-      sqlite3_stmt* statement = nullptr;
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-        while (sqlite3_step(statement) == SQLITE_ROW) {
-          const unsigned char* text = sqlite3_column_text(statement, 0);
-          rows.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
-        }
-      }
-      sqlite3_finalize(statement);
-    }
-    sqlite3_close(db);
-    return rows;
+    return testing_support::QuerySqlite(path_, sql);
   }
 
  private:

@@ -16,7 +16,6 @@
 //   - `shadowctl rules` lists the rules with their counters.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
@@ -34,6 +33,7 @@
 #include "support/mosquitto_fixture.h"
 #include "support/shadow_service_fixture.h"
 #include "support/shared_certificates.h"
+#include "support/sqlite_query.h"
 #include "support/temp_dir.h"
 
 namespace shadowsync {
@@ -50,27 +50,7 @@ using testing_support::PlainEndpoint;
 using testing_support::ReceivedMessage;
 using testing_support::TempDir;
 
-// The first column of every row of `sql`, as text; empty when the table
-// does not exist yet.
-std::vector<std::string> Query(const std::string& path, const std::string& sql) {
-  std::vector<std::string> rows;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return rows;
-  }
-  sqlite3_busy_timeout(db, 2000);
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(statement) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(statement, 0);
-      rows.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
-    }
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return rows;
-}
+using testing_support::QuerySqlite;
 
 class BrokerRulesTest : public ::testing::Test {
  protected:
@@ -132,10 +112,10 @@ class BrokerRulesTest : public ::testing::Test {
   std::vector<std::string> PollTable(const std::string& sql,
                                      const std::vector<std::string>& expected) {
     const auto deadline = std::chrono::steady_clock::now() + 15s;
-    std::vector<std::string> rows = Query(table_store(), sql);
+    std::vector<std::string> rows = QuerySqlite(table_store(), sql);
     while (rows != expected && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(20ms);  // a poll interval, not an ordering
-      rows = Query(table_store(), sql);
+      rows = QuerySqlite(table_store(), sql);
     }
     return rows;
   }
@@ -215,10 +195,10 @@ TEST_F(BrokerRulesTest, ADynamoDbV2RuleFillsTheSqliteTableAndACleanStopLosesNoRo
     Publish(device, "dt/greenhouse/2/telemetry", "{\"temperature\": " + std::to_string(i) + "}");
   }
   ASSERT_TRUE(broker_.Stop().ok());
-  EXPECT_EQ(Query(table_store(),
-                  "SELECT count(*) || ' ' || sum(json_extract(item, "
-                  "'$.temperature')) FROM greenhouse WHERE "
-                  "json_extract(item, '$.house') = '2'"),
+  EXPECT_EQ(QuerySqlite(table_store(),
+                        "SELECT count(*) || ' ' || sum(json_extract(item, "
+                        "'$.temperature')) FROM greenhouse WHERE "
+                        "json_extract(item, '$.house') = '2'"),
             std::vector<std::string>{"5 15"})
       << broker_.LogTail();
   EXPECT_EQ(Count("rule readings: matched=6 actions_succeeded=6 actions_failed=0 dropped=0"), 1)

@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -285,6 +286,15 @@ TEST(SqlTest, NewUuidWithoutASourceIsAnError) {
   Result<SqlStatement> plain = SqlStatement::Parse("SELECT topic() AS t FROM '#'");
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->Evaluate(message).ok());
+}
+
+TEST(SqlTest, NewUuidV4IsAVersion4UuidAndFollowsItsSource) {
+  std::mt19937_64 a(7), b(7);
+  const std::string uuid = NewUuidV4(a);
+  EXPECT_THAT(uuid, ::testing::MatchesRegex(
+                        "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_EQ(NewUuidV4(b), uuid);  // the same source gives the same uuid
+  EXPECT_NE(NewUuidV4(a), uuid);  // the next draw another
 }
 
 TEST(SqlTest, ParseKeepsTextAndTopicFilter) {

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -44,20 +43,6 @@ struct TestOptions {
   std::optional<std::int64_t> timestamp_ms;
 };
 
-std::string NewUuid() {
-  std::random_device device;
-  std::mt19937_64 random((static_cast<std::uint64_t>(device()) << 32) ^
-                         static_cast<std::uint64_t>(device()));
-  const std::uint64_t hi = (random() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  const std::uint64_t lo = (random() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return text;
-}
-
 int RunTest(const TestOptions& options, std::ostream& out, std::ostream& err) {
   Result<SqlStatement> statement = SqlStatement::Parse(options.sql);
   if (!statement.ok()) {
@@ -79,7 +64,9 @@ int RunTest(const TestOptions& options, std::ostream& out, std::ostream& err) {
       options.timestamp_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
-  message.new_uuid = NewUuid;
+  std::random_device seed;
+  std::mt19937_64 random((static_cast<std::uint64_t>(seed()) << 32) ^ seed());
+  message.new_uuid = [&random] { return NewUuidV4(random); };
   Result<SqlOutcome> outcome = statement->Evaluate(message);
   if (!outcome.ok()) {
     // On AWS this runs the rule's errorAction.

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -112,6 +113,13 @@ class SqlStatement {
 
   std::unique_ptr<Impl> impl_;
 };
+
+/// A random (version 4, RFC 4122) UUID in its 36-character text form,
+/// drawn from `random`: a newuuid() source for hosts (SqlMessage::new_uuid).
+///
+/// Thread safety: uses `random`, which the caller must not share between
+/// threads without a lock.
+std::string NewUuidV4(std::mt19937_64& random);
 
 }  // namespace shadowsync
 

@@ -3,6 +3,7 @@
 // SqlStatement: the parsed tree behind the public API, and the order AWS
 // evaluates a statement in: FROM, then WHERE, then SELECT.
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -111,6 +112,17 @@ Result<SqlOutcome> SqlStatement::Evaluate(const SqlMessage& message) const {
     SetMember(outcome.result, key, std::move(value.json()), allocator);
   }
   return outcome;
+}
+
+std::string NewUuidV4(std::mt19937_64& random) {
+  const std::uint64_t hi = (random() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const std::uint64_t lo = (random() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return text;
 }
 
 }  // namespace shadowsync
