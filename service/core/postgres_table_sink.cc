@@ -39,16 +39,6 @@ std::string PutSql(const TableWrite& write) {
   return sql;
 }
 
-std::string DeleteSql(const TableWrite& write) {
-  std::string sql = "DELETE FROM " + QuoteIdentifier(write.table) + " WHERE ";
-  int n = 0;
-  for (const TableKey& key : write.keys) {
-    if (n > 0) sql += " AND ";
-    sql += QuoteIdentifier(key.column) + " = $" + std::to_string(++n);
-  }
-  return sql;
-}
-
 // libpq's messages end in a newline (sometimes two lines); one line here.
 std::string OneLine(const char* message) {
   std::string out = message != nullptr ? message : "";
@@ -180,7 +170,7 @@ Status PostgresTableSink::Write(const TableWrite& write) {
   }
   const bool put = write.operation == TableWrite::Operation::kPut;
   std::string name;
-  Status prepared = Prepare(put ? PutSql(write) : DeleteSql(write), name);
+  Status prepared = Prepare(put ? PutSql(write) : DeleteSql(write, '$'), name);
   if (!prepared.ok())
     return Status(prepared.code(), "table " + write.table + ": " + prepared.message());
   std::vector<const char*> values;

@@ -36,16 +36,6 @@ std::string PutSql(const TableWrite& write) {
   return sql;
 }
 
-std::string DeleteSql(const TableWrite& write) {
-  std::string sql = "DELETE FROM " + QuoteIdentifier(write.table) + " WHERE ";
-  int n = 0;
-  for (const TableKey& key : write.keys) {
-    if (n > 0) sql += " AND ";
-    sql += QuoteIdentifier(key.column) + " = ?" + std::to_string(++n);
-  }
-  return sql;
-}
-
 // Binds a key: text, or a number for a NUMBER key (an integer when it is
 // one, so that 1700000000000 stays exact).
 Status BindKey(sqlite3_stmt* statement, int index, const TableKey& key) {
@@ -146,7 +136,7 @@ Status SqliteTableSink::Write(const TableWrite& write) {
   sqlite3_reset(*create);
 
   const bool put = write.operation == TableWrite::Operation::kPut;
-  Result<sqlite3_stmt*> statement = Statement(put ? PutSql(write) : DeleteSql(write));
+  Result<sqlite3_stmt*> statement = Statement(put ? PutSql(write) : DeleteSql(write, '?'));
   if (!statement.ok()) return statement.status();
   int index = 0;
   for (const TableKey& key : write.keys) {

@@ -47,6 +47,16 @@ std::string KeyColumnList(const TableWrite& write) {
   return out;
 }
 
+std::string DeleteSql(const TableWrite& write, char placeholder) {
+  std::string sql = "DELETE FROM " + QuoteIdentifier(write.table) + " WHERE ";
+  int n = 0;
+  for (const TableKey& key : write.keys) {
+    if (n > 0) sql += " AND ";
+    sql += QuoteIdentifier(key.column) + " = " + placeholder + std::to_string(++n);
+  }
+  return sql;
+}
+
 Status CheckKeyValue(const TableKey& key) {
   if (!key.number) return Status::Ok();
   char* end = nullptr;

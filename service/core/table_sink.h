@@ -73,6 +73,10 @@ bool ValidKeyColumn(const std::string& name);
 std::string QuoteIdentifier(const std::string& name);
 /// The quoted key columns of `write`, comma-separated (empty for v2).
 std::string KeyColumnList(const TableWrite& write);
+/// `DELETE FROM "<table>" WHERE "<key 1>" = <p>1 AND ...`, the keys bound
+/// in order as parameters written `placeholder` and their number: '?' for
+/// SQLite (?1), '$' for PostgreSQL ($1).
+std::string DeleteSql(const TableWrite& write, char placeholder);
 /// kInvalidArgument naming the key when a NUMBER key's value is not a
 /// finite number; Ok for every STRING key.
 Status CheckKeyValue(const TableKey& key);

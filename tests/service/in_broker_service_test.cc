@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shadowsync/json.h"
@@ -61,6 +62,18 @@ class InBrokerServiceTest : public ::testing::Test {
         InBrokerService::Create(std::move(options), broker_, logger_);
     EXPECT_TRUE(made.ok()) << made.status().ToString();
     return made.ok() ? std::move(made).value() : nullptr;
+  }
+
+  // Options with a rules directory holding one <name>.json file per pair.
+  PluginOptions WithRules(const std::vector<std::pair<std::string, std::string>>& files) {
+    PluginOptions options;
+    options.rules_dir = dir_->File("rules");
+    EXPECT_EQ(::mkdir(options.rules_dir.c_str(), 0700), 0);
+    for (const auto& [name, json] : files) {
+      EXPECT_TRUE(
+          testing_support::WriteStringToFile(options.rules_dir + "/" + name + ".json", json).ok());
+    }
+    return options;
   }
 
   ConnectionInfo Connection(const void* handle, const std::string& client_id,
@@ -269,19 +282,12 @@ TEST_F(InBrokerServiceTest, StopWritesTheExportFileAndTheSummary) {
 // --- Rules (issue 13) ---------------------------------------------------
 
 TEST_F(InBrokerServiceTest, ClientPublishesAndTheServicesOwnAnswersRunThroughTheRules) {
-  const std::string rules = dir_->File("rules");
-  ASSERT_EQ(::mkdir(rules.c_str(), 0700), 0);
-  ASSERT_TRUE(testing_support::WriteStringToFile(rules + "/accepted.json", R"({
+  auto service = Make(WithRules({{"accepted", R"({
       "sql": "SELECT state.reported.t AS t, topic(3) AS thing, clientid() AS c FROM '$aws/things/+/shadow/update/accepted'",
-      "actions": [{"republish": {"topic": "gh/${topic(3)}", "qos": 1}}]})")
-                  .ok());
-  ASSERT_TRUE(testing_support::WriteStringToFile(rules + "/who.json", R"({
+      "actions": [{"republish": {"topic": "gh/${topic(3)}", "qos": 1}}]})"},
+                                 {"who", R"({
       "sql": "SELECT clientid() AS c, principal() AS p FROM 'dt/#'",
-      "actions": [{"republish": {"topic": "who", "qos": 1}}]})")
-                  .ok());
-  PluginOptions options;
-  options.rules_dir = rules;
-  auto service = Make(options);
+      "actions": [{"republish": {"topic": "who", "qos": 1}}]})"}}));
   ASSERT_NE(service, nullptr);
   EXPECT_THAT(log_lines_, ::testing::Contains(HasSubstr(
                               "rule accepted: FROM '$aws/things/+/shadow/update/accepted' -> "
@@ -330,15 +336,9 @@ TEST_F(InBrokerServiceTest, RuleOptionsThatCannotWorkFailCreate) {
 }
 
 TEST_F(InBrokerServiceTest, TheRulesCountersArePublishedRetainedFromTheTickAtMostOncePerInterval) {
-  const std::string rules = dir_->File("rules");
-  ASSERT_EQ(::mkdir(rules.c_str(), 0700), 0);
-  ASSERT_TRUE(testing_support::WriteStringToFile(rules + "/who.json", R"({
+  auto service = Make(WithRules({{"who", R"({
       "sql": "SELECT clientid() AS c FROM 'dt/#'",
-      "actions": [{"republish": {"topic": "who", "qos": 1}}]})")
-                  .ok());
-  PluginOptions options;
-  options.rules_dir = rules;
-  auto service = Make(options);
+      "actions": [{"republish": {"topic": "who", "qos": 1}}]})"}}));
   ASSERT_NE(service, nullptr);
   EXPECT_TRUE(broker_.retained.empty()) << "published from the tick, not at start";
   service->OnTick();
