@@ -129,6 +129,9 @@ class Stack:
         self.processes.append((name, subprocess.Popen(command, stdout=log,
                                                       stderr=subprocess.STDOUT, env=env)))
 
+    def process(self, name):
+        return next(process for n, process in self.processes if n == name)
+
     @staticmethod
     def connectable(port):
         try:
@@ -155,12 +158,15 @@ class Stack:
         return "\n".join(out)
 
 
-def make_browser(width=1280, height=900):
+def make_browser(phone=False):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=%d,%d" % (width, height)):
+                 "--window-size=1280,900"):
         options.add_argument(flag)
+    if phone:  # a window cannot be narrower than 500 px; the emulation can
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
+            "width": 390, "height": 844, "pixelRatio": 2}})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
@@ -214,19 +220,27 @@ def test_edit_desired(browser, stack, out):
     set_editor(browser, "#desired-editor", '{"agent": {"interval_seconds": 0.7}}')
     # No version: an unconditional update (the agent reports twice a second).
     browser.execute_script("document.querySelector('#edit-version').value = ''")
-    browser.find_element(By.ID, "save-desired").click()
-    wait.until(lambda b: b.find_elements(By.ID, "edit-ok"))
-    # The delta (highlighted) or, if the agent was faster, its acknowledgement.
+    # The agent is paused while the edit lands, so that the delta stays on
+    # screen until it is seen (it acknowledges within milliseconds).
+    agent = stack.process("agent")
+    agent.send_signal(signal.SIGSTOP)
+    try:
+        browser.find_element(By.ID, "save-desired").click()
+        wait.until(lambda b: b.find_elements(By.ID, "edit-ok"))
+        wait.until(lambda b: text_of(b, 'span[data-path="delta/agent/interval_seconds"]') == "0.7")
+        # Highlighted in desired too: the key is in the delta.
+        wait.until(lambda b: b.find_elements(
+            By.CSS_SELECTOR, '#desired li.delta span[data-path="desired/agent/interval_seconds"]'))
+        browser.save_screenshot(os.path.join(out, "console-delta.png"))
+    finally:
+        agent.send_signal(signal.SIGCONT)
     ack = 'span[data-path="reported/agent/interval_seconds"]'
-    seen_delta = wait.until(lambda b: b.find_elements(
-        By.CSS_SELECTOR, 'span[data-path="delta/agent/interval_seconds"]') or
-        text_of(b, ack) == "0.7")
     wait.until(lambda b: text_of(b, ack) == "0.7")
     wait.until(lambda b: not b.find_elements(
         By.CSS_SELECTOR, 'span[data-path="delta/agent/interval_seconds"]'))
     browser.save_screenshot(os.path.join(out, "console-shadow.png"))
-    print("edit: desired.agent.interval_seconds = 0.7; %s; then reported.agent acknowledged it"
-          % ("the delta shown" if isinstance(seen_delta, list) else "the agent acked first"))
+    print("edit: desired.agent.interval_seconds = 0.7; the delta shown and highlighted; "
+          "then the agent's acknowledgement in reported.agent")
 
 
 def test_conflict(browser, stack, out):
@@ -287,7 +301,9 @@ def test_mqtt(browser, stack, out):
         field.clear()
         field.send_keys("console/test/#")
         browser.find_element(By.ID, "subscribe").click()
-        wait.until(lambda b: "console/test/#" in b.find_element(By.ID, "filters").text)
+        # Subscribed once the broker granted it (the page shows the state).
+        wait.until(lambda b: b.find_elements(
+            By.CSS_SELECTOR, '#filters li[data-filter="console/test/#"][data-state="subscribed"]'))
         topic = browser.find_element(By.ID, "pub-topic")
         topic.clear()
         topic.send_keys("console/test/hello")
@@ -377,14 +393,22 @@ def test_access(args, stack):
 
 
 def test_phone(stack, out):
-    browser = make_browser(390, 844)
+    browser = make_browser(phone=True)
     try:
         browser.get(stack.url + "#/things/%s/shadow" % THING)
         WebDriverWait(browser, TIMEOUT).until(
             lambda b: text_of(b, 'span[data-path="reported/greenhouse/temperature_c"]'))
-        width = browser.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 400, "the shadow page scrolls sideways at phone width: %d px" % width
         browser.save_screenshot(os.path.join(out, "console-phone.png"))
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        viewport = browser.execute_script("return window.innerWidth")
+        assert viewport == 390, viewport
+        widest = browser.execute_script(
+            "let w = null; for (const e of document.querySelectorAll('body *')) {"
+            "  const r = e.getBoundingClientRect().right;"
+            "  if (!w || r > w[0]) w = [r, e.tagName + '#' + e.id + '.' + e.className]; }"
+            "return w")
+        assert width <= 400, "the shadow page scrolls sideways at phone width: %d px (%s)" % (
+            width, widest)
     finally:
         browser.quit()
     print("phone: the shadow page fits 390 px")

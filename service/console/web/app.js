@@ -12,7 +12,7 @@ const state = {
   wsRetry: 500,
   route: null,             // the current route object
   shadow: null,            // the shadow page's state
-  mqtt: { filters: new Set(), log: [] },
+  mqtt: { filters: new Set(), confirmed: new Set(), log: [] },
   info: null,
 };
 
@@ -157,6 +157,8 @@ function connect() {
     loadThings();  // whatever happened while offline
   };
   ws.onclose = () => {
+    state.mqtt.confirmed.clear();
+    renderFilters();
     const live = $('#live');
     live.textContent = 'offline';
     live.className = 'live off';
@@ -168,7 +170,8 @@ function connect() {
     try { msg = JSON.parse(event.data); } catch (e) { return; }
     if (msg.type === 'thing') onThing(msg);
     else if (msg.type === 'mqtt') onMqtt(msg);
-    else if (msg.type === 'subscribed' || msg.type === 'unsubscribed') renderFilters();
+    else if (msg.type === 'subscribed') { state.mqtt.confirmed.add(msg.filter); renderFilters(); }
+    else if (msg.type === 'unsubscribed') { state.mqtt.confirmed.delete(msg.filter); renderFilters(); }
     else if (msg.type === 'error') showMqttError(msg.message);
   };
 }
@@ -596,7 +599,9 @@ function subscribe(filter) {
 function renderFilters() {
   const list = $('#filters');
   if (!list) return;
-  list.replaceChildren(...[...state.mqtt.filters].map(f => el('li', {}, el('code', {}, f), ' ',
+  list.replaceChildren(...[...state.mqtt.filters].map(f => el('li', {
+    'data-filter': f, 'data-state': state.mqtt.confirmed.has(f) ? 'subscribed' : 'pending' },
+    el('code', {}, f), ' ', el('span', { class: 'muted' }, state.mqtt.confirmed.has(f) ? 'subscribed' : 'subscribing…'), ' ',
     el('button', { class: 'secondary', onclick: () => {
       state.mqtt.filters.delete(f);
       if (state.ws) state.ws.send(JSON.stringify({ op: 'unsubscribe', filter: f }));
