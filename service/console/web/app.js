@@ -271,7 +271,7 @@ function renderThingRow(thing) {
          shadow ? age(shadow.lastReport) : '—'),
       el('td', { 'data-label': 'Busiest reading', class: 'busiest' },
          shadow && shadow.busiest ? [sparkline(shadow.spark), ' ',
-           el('span', { class: 'muted' }, shadow.busiest + ' = ' + (shadow.spark.length ? shadow.spark[shadow.spark.length - 1] : ''))] : ''),
+           el('span', { class: 'muted reading' }, shadow.busiest + ' = ' + (shadow.spark.length ? +shadow.spark[shadow.spark.length - 1].toPrecision(6) : ''))] : ''),
     ];
     if (!row) {
       row = el('tr', { 'data-key': key, 'data-thing': thing.name, 'data-shadow': shadowName });
