@@ -65,6 +65,17 @@ done
   --console-port "$console_port" --history "$work/history.db" \
   > "$work/gateway.log" 2>&1 &
 pids+=($!)
+# The console is subscribed once it logs its URL; the agent starts after,
+# so that the console sees its connection (the thing shows as connected).
+for _ in $(seq 100); do
+  if grep -q "console: http" "$work/gateway.log"; then break; fi
+  if ! kill -0 "${pids[1]}" 2>/dev/null; then
+    echo "shadowsync-gateway did not start:" >&2
+    cat "$work/gateway.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 
 cat > "$work/agent.json" <<JSON
 {
@@ -84,15 +95,6 @@ JSON
 pids+=($!)
 
 url=http://127.0.0.1:$console_port/
-for _ in $(seq 100); do
-  if grep -q "console: http" "$work/gateway.log"; then break; fi
-  if ! kill -0 "${pids[1]}" 2>/dev/null; then
-    echo "shadowsync-gateway did not start:" >&2
-    cat "$work/gateway.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
 cat <<TEXT
 
 shadowsync console: $url
