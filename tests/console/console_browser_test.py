@@ -15,6 +15,8 @@ Chromium through WebDriver:
               the fresh document, rebases and succeeds
   mqtt        the page subscribes and publishes; mosquitto_sub sees it
   history     a reading plotted; the CSV export has its samples
+  registry    the connect block; the test-authorization form allows and
+              denies; the registry's things are listed
   access      a console bound off loopback refuses to start without a
               token; with one, an unauthenticated request is 401; a change
               without the console's header is 403
@@ -22,7 +24,7 @@ Chromium through WebDriver:
 Screenshots go to --out. Exit 77 (skipped) when Selenium or Chromium is not
 installed (scripts/install-deps.sh installs them).
 
-  console_browser_test.py --gateway G --plugin P --agent A --out DIR
+  console_browser_test.py --gateway G --plugin P --agent A --registry R --out DIR
 """
 
 import argparse
@@ -107,7 +109,8 @@ class Stack:
         wait_for("mosquitto to listen", lambda: self.connectable(self.mqtt_port))
         self.start("gateway", [args.gateway, "--broker", self.broker, "--no-mtls",
                                "--console-port", str(self.console_port),
-                               "--history", os.path.join(work, "history.db")])
+                               "--history", os.path.join(work, "history.db")] +
+                   (["--registry", args.registry] if getattr(args, "registry", None) else []))
         wait_for("the console to listen", lambda: self.connectable(self.console_port))
         agent_conf = os.path.join(work, "agent.json")
         with open(agent_conf, "w") as f:
@@ -392,6 +395,35 @@ def test_access(args, stack):
           "without a token; 401 without the token")
 
 
+def test_registry(browser, stack, out):
+    browser.get(stack.url + "#/registry")
+    wait = WebDriverWait(browser, TIMEOUT, ignored_exceptions=(StaleElementReferenceException,))
+    wait.until(lambda b: b.find_elements(By.ID, "authz-form"))
+    assert browser.title == "Registry & connect · shadowsync console", browser.title
+    assert text_of(browser, "#endpoint") == "127.0.0.1"
+    assert ("Port         = %d" % stack.mqtt_port) in text_of(browser, "#datalogger")
+
+    def evaluate(resource):
+        browser.execute_script("document.getElementById('authz-action').value = 'iot:Publish'")
+        field = browser.find_element(By.ID, "authz-resource")
+        field.clear()
+        field.send_keys(resource)
+        browser.execute_script("document.getElementById('authz-result').replaceChildren()")
+        browser.find_element(By.CSS_SELECTOR, "#authz-form button[type=submit]").click()
+        return wait.until(lambda b: text_of(b, "#authz-result"))
+    # Certificate 0 is lamp's, client id lamp (examples/registry/registry.json).
+    allowed = evaluate("topic/$aws/things/lamp/shadow/update")
+    assert allowed.startswith("Allowed: ") and "lamp-policy" in allowed, allowed
+    browser.execute_script("document.getElementById('authz-result').scrollIntoView(false)")
+    browser.save_screenshot(os.path.join(out, "console-registry.png"))
+    denied = evaluate("topic/$aws/things/esp32/shadow/update")
+    assert denied.startswith("Denied: "), denied
+    # The registry's things are listed even without a shadow.
+    browser.get(stack.url + "#/things")
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, 'tr[data-thing="datalogger"]'))
+    print("registry: lamp may update its shadow, not esp32's; registry things listed")
+
+
 def test_phone(stack, out):
     browser = make_browser(phone=True)
     try:
@@ -419,6 +451,7 @@ def main():
     parser.add_argument("--gateway", required=True)
     parser.add_argument("--plugin", required=True)
     parser.add_argument("--agent", required=True)
+    parser.add_argument("--registry", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     for tool in (CHROMIUM, CHROMEDRIVER):
@@ -440,6 +473,7 @@ def main():
         test_conflict(browser, stack, args.out)
         test_mqtt(browser, stack, args.out)
         test_history(browser, stack, args.out)
+        test_registry(browser, stack, args.out)
         test_access(args, stack)
         test_phone(stack, args.out)
     except Exception:

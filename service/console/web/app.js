@@ -695,7 +695,7 @@ async function renderRegistryPage(main) {
           el('select', { id: 'authz-cert' }, certs.map((c, i) => el('option', { value: String(i) }, i + ': ' + (c.commonName || c.sha256.slice(0, 12)))))),
         el('div', {}, el('label', { for: 'authz-client' }, 'Client id'), el('input', { id: 'authz-client', value: certs[0] && certs[0].thing || '' })),
         el('div', {}, el('label', { for: 'authz-action' }, 'Action'),
-          el('select', { id: 'authz-action' }, ['iot:Connect', 'iot:Publish', 'iot:Subscribe', 'iot:Receive'].map(a => el('option', {}, a)))),
+          el('select', { id: 'authz-action' }, ['iot:Connect', 'iot:Publish', 'iot:Subscribe', 'iot:Receive'].map(a => el('option', { selected: a === 'iot:Publish' }, a)))),
         el('div', {}, el('label', { for: 'authz-resource' }, 'Resource (after the account)'),
           el('input', { id: 'authz-resource', value: 'topic/$aws/things/' + (certs[0] && certs[0].thing || 'T') + '/shadow/update' }))),
       el('div', { class: 'row' }, el('button', { type: 'submit' }, 'Evaluate'))),
