@@ -163,30 +163,14 @@ int main(int argc, char** argv) {
     console_options.registry_file = options.registry_file;
     console_options.request_timeout = std::chrono::milliseconds(timeout_ms);
   }
-  sigset_t stop_signals;  // blocked before Paho and the servers start threads
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  if (!rest && console_port) {
-    console::Console console(console_options, LogLine);
-    Status started = console.Start();
-    if (!started.ok()) {
-      Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
-      return 1;
+  if (rest) {
+    if (options.server_cert_file.empty()) return usage("--tls-cert is required");
+    if (options.server_key_file.empty()) return usage("--tls-key is required");
+    if (!no_mtls && options.client_ca_file.empty()) {
+      return usage("--client-ca is required for the mutual-TLS listener (or give --no-mtls)");
     }
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    LogLine(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
-    return 0;
-  }
-  if (options.server_cert_file.empty()) return usage("--tls-cert is required");
-  if (options.server_key_file.empty()) return usage("--tls-key is required");
-  if (!no_mtls && options.client_ca_file.empty()) {
-    return usage("--client-ca is required for the mutual-TLS listener (or give --no-mtls)");
-  }
-  if (no_mtls && options.credentials_file.empty()) {
-    return usage("no listener: --no-mtls without --sigv4-credentials");
+  } else if (!console_port) {
+    return usage("no listener: --no-mtls without --sigv4-credentials (or --console-port)");
   }
   options.mqtt = *mqtt;
   options.mtls_port = no_mtls ? std::nullopt : std::optional<int>(mtls_port);
@@ -194,26 +178,38 @@ int main(int argc, char** argv) {
       options.credentials_file.empty() ? std::nullopt : std::optional<int>(sigv4_port);
   options.request_timeout = std::chrono::milliseconds(timeout_ms);
 
+  sigset_t stop_signals;  // blocked before Paho and the servers start threads
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   LogLine(std::string("shadowsync-gateway ") + SHADOWSYNC_VERSION + " starting: broker " +
           options.mqtt.server_uri + ", client id " + options.mqtt.client_id);
-  gateway::Gateway gateway(options, LogLine);
-  Status started = gateway.Start();
-  if (!started.ok()) {
-    Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
-    return 1;
+  // The REST listeners, the console, or both (--no-mtls without SigV4: the
+  // console alone).
+  std::optional<gateway::Gateway> gateway;
+  if (rest) {
+    gateway.emplace(options, LogLine);
+    Status started = gateway->Start();
+    if (!started.ok()) {
+      Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
+      return 1;
+    }
   }
   std::optional<console::Console> console;
   if (console_port) {
     console.emplace(console_options, LogLine);
-    Status console_started = console->Start();
-    if (!console_started.ok()) {
-      Log().Error("cannot start: " + cli::InFlagTerms(console_started.message()));
+    Status started = console->Start();
+    if (!started.ok()) {
+      Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
       return 1;
     }
   }
   int signal = 0;
   sigwait(&stop_signals, &signal);
   LogLine(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
-  gateway.Stop();
+  if (console) console->Stop();
+  if (gateway) gateway->Stop();
   return 0;
 }

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from console_browser_test import Stack, free_port, make_browser, wait_for  # noqa: E402
@@ -122,6 +123,10 @@ def main():
         # Every thing reported once, so the list is complete.
         time.sleep(args.period + 1)
         t0 = time.time()
+        with urllib.request.urlopen(stack.url + "api/things", timeout=30) as response:
+            size = len(response.read())
+        api_s = time.time() - t0
+        t0 = time.time()
         browser.get(stack.url + "#/things")
         WebDriverWait(browser, 60).until(lambda b: b.execute_script(
             "return document.querySelectorAll('#things-body tr').length") >= args.things)
@@ -151,7 +156,7 @@ def main():
         for thing, ms, _ in seen:
             by_thing.setdefault(thing, []).append(ms)
         latencies = []
-        for (thing, seq), sent in reporter.sent.items():
+        for (thing, seq), sent in list(reporter.sent.items()):
             if sent < mark:
                 continue
             after = [ms for ms in by_thing.get(thing, []) if ms >= sent]
@@ -162,6 +167,7 @@ def main():
         print(json.dumps({
             "things": args.things, "period_s": args.period, "window_s": args.seconds,
             "first_render_s": round(first_render, 3),
+            "api_things_s": round(api_s, 3), "api_things_bytes": size,
             "report_to_screen_ms": {"n": len(latencies), "p50": round(p(0.5), 1),
                                     "p95": round(p(0.95), 1), "max": round(latencies[-1], 1)},
             "gateway_cpu_percent_of_a_core": round(100 * cpu, 2),

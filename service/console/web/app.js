@@ -246,16 +246,57 @@ function renderThingsPage(main) {
   loadThings();
 }
 
+// Rows by key, for the things page's body (rebuilt with the page). Pushes
+// are coalesced per animation frame: with a thousand things reporting, the
+// page renders each row at most once a frame.
+const rows = { body: null, byKey: new Map(), pending: new Map(), frame: 0 };
+
 function renderThingRow(thing) {
+  rows.pending.set(thing.name, thing);
+  if (!rows.frame) rows.frame = requestAnimationFrame(flushThingRows);
+}
+
+function flushThingRows() {
+  rows.frame = 0;
   const body = $('#things-body');
-  if (!body) return;
+  if (!body) { rows.pending.clear(); return; }
+  if (rows.body !== body) { rows.body = body; rows.byKey = new Map(); }
+  const fresh = [];
+  for (const thing of rows.pending.values()) fresh.push(...buildThingRows(thing));
+  rows.pending.clear();
+  const added = fresh.filter(row => !row.isConnected);
+  if (!added.length) return;
   const empty = $('#things-empty');
   if (empty) empty.hidden = true;
+  // New rows in key order: sort them, then merge into the sorted body.
+  added.sort((a, b) => (a.dataset.key < b.dataset.key ? -1 : 1));
+  if (!body.children.length || body.lastElementChild.dataset.key < added[0].dataset.key) {
+    const fragment = document.createDocumentFragment();
+    fragment.append(...added);
+    body.append(fragment);
+    return;
+  }
+  let cursor = body.firstElementChild;
+  for (const row of added) {
+    while (cursor && cursor.dataset.key < row.dataset.key) cursor = cursor.nextElementSibling;
+    body.insertBefore(row, cursor);
+  }
+}
+
+// The rows of one thing (one per shadow), updated in place or new (not yet
+// in the document).
+function buildThingRows(thing) {
+  const out = [];
   const shadows = thing.shadows.length ? thing.shadows : [null];
+  const placeholder = rows.byKey.get(thing.name + '\u0000\u0001');
+  if (thing.shadows.length && placeholder) {  // the thing's first shadow replaces "no shadow"
+    placeholder.remove();
+    rows.byKey.delete(thing.name + '\u0000\u0001');
+  }
   for (const shadow of shadows) {
     const shadowName = shadow ? shadow.name : '';
     const key = thing.name + '\u0000' + (shadow ? shadowName : '\u0001');
-    let row = [...body.children].find(r => r.dataset.key === key);
+    let row = rows.byKey.get(key);
     const connected = thing.connected === null ? el('span', { class: 'muted' }, 'unknown')
       : el('span', {}, el('span', { class: 'dot ' + (thing.connected ? 'on' : 'off') }),
            thing.connected ? 'connected' : 'disconnected');
@@ -275,11 +316,12 @@ function renderThingRow(thing) {
     ];
     if (!row) {
       row = el('tr', { 'data-key': key, 'data-thing': thing.name, 'data-shadow': shadowName });
-      const next = [...body.children].find(r => r.dataset.key > key);
-      body.insertBefore(row, next || null);
+      rows.byKey.set(key, row);
     }
     row.replaceChildren(...cells);
+    out.push(row);
   }
+  return out;
 }
 
 // ---------------------------------------------------------------- shadow
@@ -706,7 +748,8 @@ async function renderRegistryPage(main) {
 setInterval(() => {  // ages tick locally; no request
   for (const node of document.querySelectorAll('[data-ts]')) {
     const ts = Number(node.dataset.ts);
-    if (ts) node.textContent = age(ts);
+    const text = ts ? age(ts) : null;
+    if (text && node.textContent !== text) node.textContent = text;
   }
 }, 1000);
 window.addEventListener('hashchange', route);
