@@ -223,14 +223,20 @@ struct Console::Parts {
         reply_error("the console's test client has too many filters; restart the gateway");
         return;
       }
+      // Subscribe() waits for the SUBACK, which the transport delivers on
+      // the thread that also runs OnClientMessage(): never wait holding `mu`.
       // The transport renews its subscriptions after a reconnect; there is
       // no unsubscribe, so a filter stays until the gateway stops (bounded).
+      lock.Unlock();
       Status subscribed = client->Subscribe(filter, 1);
       if (!subscribed.ok()) {
         reply_error("subscribe to " + filter + ": " + subscribed.message());
         return;
       }
+      lock.Lock();
       client_filters.insert(filter);
+      page = pages.find(peer->id());
+      if (page == pages.end()) return;  // the page closed meanwhile
     }
     page->second.filters.insert(filter);
     peer->Send("{\"type\":\"subscribed\",\"filter\":" + JsonString(filter) + "}");
