@@ -215,5 +215,7 @@ foreach(name conffiles postinst prerm postrm)
 endforeach()
 set(CPACK_DEBIAN_SHADOWSYNC_AGENT_PACKAGE_CONTROL_EXTRA ${shadowsync_agent_control})
 set(CPACK_DEBIAN_SHADOWSYNC_TOOLS_PACKAGE_SUGGESTS "mosquitto (>= 2.0)")
+# The gateway's console plots with Debian's dygraphs (docs/console.md).
+set(CPACK_DEBIAN_SHADOWSYNC_TOOLS_PACKAGE_RECOMMENDS "libjs-dygraphs")
 
 include(CPack)

@@ -21,7 +21,13 @@ build_dir=${SHADOWSYNC_BUILD_DIR:-build}
 jobs=${SHADOWSYNC_JOBS:-2}
 
 scripts/install-deps.sh
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# A tree scripts/test.sh already configured (Release, Debian's flags) is
+# reused as it is, rather than reconfigured and rebuilt.
+if [[ -f $build_dir/CMakeCache.txt ]]; then
+  cmake -S . -B "$build_dir" >/dev/null
+else
+  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
 cmake --build "$build_dir" --target shadowsync-agent -j"$jobs"
 
 agent="$build_dir/agent/shadowsync-agent"

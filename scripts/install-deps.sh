@@ -42,6 +42,10 @@ PACKAGES=(
   libboost-dev        # Boost.Beast/Asio (header-only): shadowsync-gateway's HTTPS server
   libcurl4-openssl-dev # libcurl: tests/gateway's HTTPS client (client certificates, SigV4 headers)
   python3-botocore    # tests/aws: an independent SigV4 signer that ours must agree with byte for byte
+  libjs-dygraphs      # the console's history plot (docs/console.md), served by the gateway from /usr/share/javascript
+  chromium            # tests/console: the console's browser tests run in headless Chromium
+  chromium-driver     # tests/console: WebDriver for Chromium
+  python3-selenium    # tests/console: the WebDriver client of the browser tests
 )
 
 check_only=0

@@ -9,7 +9,10 @@
 # Debian's hardening flags in its own directory, builds it and runs cpack.
 # Prints the path of each .deb on the last lines of its output.
 #
-# Usage: scripts/package.sh [BUILD_DIR]   (default build-package/)
+# Usage: scripts/package.sh [--with-tests] [BUILD_DIR]   (default build-package/)
+#   --with-tests  also build the tests, examples and benchmarks, with -Werror,
+#                 in the same tree: scripts/test.sh runs its GCC tests on the
+#                 very binaries it packages, so that CI compiles once.
 # Environment: SHADOWSYNC_JOBS (build parallelism, default 2).
 # Then, as root: apt install ./build-package/packages/shadowsync-agent_*.deb
 set -euo pipefail
@@ -17,6 +20,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+with_tests=OFF
+if [[ ${1:-} == --with-tests ]]; then
+  with_tests=ON
+  shift
+fi
 build_dir=${1:-build-package}
 jobs=${SHADOWSYNC_JOBS:-2}
 out_dir="$build_dir/packages"
@@ -35,7 +43,9 @@ ldflags=$(dpkg-buildflags --get LDFLAGS)
 
 # Release: CMake appends -O3 -DNDEBUG. -Werror stays off: a newer compiler's
 # new warning should not stop a package build (scripts/test.sh builds with
-# -Werror). No tests, examples or benchmarks: only what the packages hold.
+# -Werror, through --with-tests). Without --with-tests: no tests, examples or
+# benchmarks, only what the packages hold (cpack takes only the packages'
+# install components either way).
 cmake -S . -B "$build_dir" \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX=/usr \
@@ -44,10 +54,10 @@ cmake -S . -B "$build_dir" \
   -DCMAKE_SHARED_LINKER_FLAGS="$ldflags" \
   -DCMAKE_MODULE_LINKER_FLAGS="$ldflags" \
   -DCMAKE_STRIP="$root/packaging/deb/strip" \
-  -DSHADOWSYNC_WERROR=OFF \
-  -DSHADOWSYNC_BUILD_TESTS=OFF \
-  -DSHADOWSYNC_BUILD_EXAMPLES=OFF \
-  -DSHADOWSYNC_BUILD_BENCHMARKS=OFF \
+  -DSHADOWSYNC_WERROR="$with_tests" \
+  -DSHADOWSYNC_BUILD_TESTS="$with_tests" \
+  -DSHADOWSYNC_BUILD_EXAMPLES="$with_tests" \
+  -DSHADOWSYNC_BUILD_BENCHMARKS="$with_tests" \
   -DSHADOWSYNC_BUILD_FUZZERS=OFF \
   -DSHADOWSYNC_INSTALL=ON
 cmake --build "$build_dir" -j"$jobs"

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Set up and test: installs the dependencies, then
-#   1. GCC, RelWithDebInfo, -Werror: build in build/ and run ctest (unit
-#      tests, conformance vectors, the package consumer);
-#   1b. the Debian packages: scripts/package.sh builds them in build-package/
-#      (Release, prefix /usr: its own build, since the packages' paths differ
-#      from build/'s /usr/local), then tests/package/check_debs.sh runs
-#      lintian, unpacks each, runs its programs and builds a pkg-config and a
-#      CMake consumer against libshadowsync-dev;
+#   1. GCC, -Werror, built once for both the tests and the Debian packages:
+#      `scripts/package.sh --with-tests build/` configures the packages'
+#      build (Release, prefix /usr, Debian's hardening flags) with the tests,
+#      builds it and runs cpack; then ctest runs in build/ (unit tests,
+#      conformance vectors, the package consumer), and
+#      tests/package/check_debs.sh runs lintian on the packages, unpacks
+#      each, runs its programs and builds a pkg-config and a CMake consumer
+#      against libshadowsync-dev;
 #   2. Clang 14 with ASan + UBSan (-fno-sanitize-recover=all) and libFuzzer
 #      instrumentation: build in build-clang-asan/ and run its ctest;
 #   3. the topic and update fuzzers for SHADOWSYNC_FUZZ_SECONDS seconds
@@ -23,7 +24,6 @@
 # SHADOWSYNC_PARSER_FUZZ_SECONDS, SHADOWSYNC_JOBS
 # (build parallelism, default 2), SHADOWSYNC_GCC_BUILD_DIR and
 # SHADOWSYNC_CLANG_BUILD_DIR (default build/ and build-clang-asan/),
-# SHADOWSYNC_PACKAGE_BUILD_DIR (default build-package/),
 # SHADOWSYNC_NO_CCACHE=1 (build without ccache even when it is installed).
 set -uo pipefail
 # EPOCHREALTIME and awk must agree on the decimal point.
@@ -37,7 +37,6 @@ fuzz_seconds=${SHADOWSYNC_FUZZ_SECONDS:-30}
 parser_fuzz_seconds=${SHADOWSYNC_PARSER_FUZZ_SECONDS:-10}
 gcc_dir=${SHADOWSYNC_GCC_BUILD_DIR:-build}
 clang_dir=${SHADOWSYNC_CLANG_BUILD_DIR:-build-clang-asan}
-package_dir=${SHADOWSYNC_PACKAGE_BUILD_DIR:-build-package}
 
 summary=()
 failures=0
@@ -154,21 +153,16 @@ if command -v ccache >/dev/null 2>&1 && [[ ${SHADOWSYNC_NO_CCACHE:-0} != 1 ]]; t
   export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 fi
 
-# 1. GCC ----------------------------------------------------------------------
-if step "gcc: configure" cmake -S . -B "$gcc_dir" \
-     -DCMAKE_CXX_COMPILER=g++ \
-     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-     -DSHADOWSYNC_WERROR=ON \
-     -DSHADOWSYNC_BUILD_FUZZERS=OFF; then
-  if step "gcc: build" cmake --build "$gcc_dir" -j"$jobs"; then
-    step "gcc: ctest" ctest --test-dir "$gcc_dir" --output-on-failure --no-tests=error
-  fi
-fi
-
-# 1b. Debian packages ------------------------------------------------------------
-if step "packages: build" env SHADOWSYNC_JOBS="$jobs" scripts/package.sh "$package_dir"; then
-  step "packages: check" tests/package/check_debs.sh "$package_dir/packages" \
-    "$package_dir/check"
+# 1. GCC and the Debian packages ---------------------------------------------------
+# One build serves both (compiling the packages apart cost ~6 minutes on a
+# cold cache). ctest runs $jobs tests at a time: every test that starts a
+# broker or a program takes free loopback ports and its own directories.
+if step "gcc: build and packages" env CXX=g++ SHADOWSYNC_JOBS="$jobs" \
+     scripts/package.sh --with-tests "$gcc_dir"; then
+  step "gcc: ctest" ctest --test-dir "$gcc_dir" --parallel "$jobs" \
+    --output-on-failure --no-tests=error
+  step "packages: check" tests/package/check_debs.sh "$gcc_dir/packages" \
+    "$gcc_dir/package-check"
 fi
 
 # 2. Clang + ASan + UBSan -----------------------------------------------------
@@ -215,7 +209,8 @@ if step "clang: configure" cmake -S . -B "$clang_dir" \
      -DSHADOWSYNC_BUILD_BENCHMARKS=OFF; then
   if step "clang: build" cmake --build "$clang_dir" -j"$jobs"; then
     clang_built=1
-    step "clang: ctest (asan+ubsan)" ctest --test-dir "$clang_dir" --output-on-failure --no-tests=error
+    step "clang: ctest (asan+ubsan)" ctest --test-dir "$clang_dir" --parallel "$jobs" \
+      --output-on-failure --no-tests=error
   fi
 fi
 

@@ -22,6 +22,7 @@
 #include "cli/flag_as_value.h"
 #include "cli/help_format.h"
 #include "cli/log.h"
+#include "console.h"
 #include "gateway.h"
 
 #ifndef SHADOWSYNC_VERSION
@@ -104,6 +105,41 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout_ms, "milliseconds to wait for the service's answer")
       ->capture_default_str()
       ->check(CLI::Range(100, 600000));
+  // The web console (docs/console.md): off unless --console-port is given.
+  std::optional<int> console_port;
+  console::ConsoleOptions console_options;
+  int history_days = 7;
+  app.add_option("--console-port", console_port,
+                 "serve the web console (plain HTTP) on this port; with --no-mtls and no "
+                 "--sigv4-credentials the gateway serves only the console")
+      ->check(CLI::Range(0, 65535))
+      ->group("Console");
+  app.add_option("--console-bind", console_options.address,
+                 "address of the console; anything but loopback requires --console-token")
+      ->type_name("ADDR")
+      ->capture_default_str()
+      ->group("Console");
+  app.add_option("--console-token", console_options.token,
+                 "a secret the console requires (Bearer header, or open /?token=...)")
+      ->type_name("TOKEN")
+      ->group("Console");
+  app.add_option("--console-web-dir", console_options.web_dir,
+                 "the page's files; default: the installed copy")
+      ->type_name("DIR")
+      ->group("Console");
+  app.add_option("--history", console_options.history.path,
+                 "SQLite file of the readings' history (numeric leaves of reported)")
+      ->type_name("FILE")
+      ->group("Console");
+  app.add_option("--history-max-days", history_days, "history retention by age")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650))
+      ->group("Console");
+  app.add_option("--history-max-rows", console_options.history.max_rows,
+                 "history retention by size: the oldest samples beyond this are deleted")
+      ->capture_default_str()
+      ->check(CLI::Range(1000, 1000000000))
+      ->group("Console");
   app.footer("Exit codes: 0 stopped by a signal, 1 could not start, 2 usage.");
   cli::RefuseFlagsAsValues(app);
   cli::WrapHelp(app);
@@ -118,13 +154,23 @@ int main(int argc, char** argv) {
   Result<MqttOptions> mqtt =
       cli::ToMqttOptions(connection, "", cli::UniqueClientId("shadowsync-gateway"));
   if (!mqtt.ok()) return usage(mqtt.status().message());
-  if (options.server_cert_file.empty()) return usage("--tls-cert is required");
-  if (options.server_key_file.empty()) return usage("--tls-key is required");
-  if (!no_mtls && options.client_ca_file.empty()) {
-    return usage("--client-ca is required for the mutual-TLS listener (or give --no-mtls)");
+  // --no-mtls without SigV4 but with the console: the console alone.
+  const bool rest = !no_mtls || !options.credentials_file.empty();
+  if (console_port) {
+    console_options.mqtt = *mqtt;
+    console_options.port = *console_port;
+    console_options.history.max_age = std::chrono::hours(24) * history_days;
+    console_options.registry_file = options.registry_file;
+    console_options.request_timeout = std::chrono::milliseconds(timeout_ms);
   }
-  if (no_mtls && options.credentials_file.empty()) {
-    return usage("no listener: --no-mtls without --sigv4-credentials");
+  if (rest) {
+    if (options.server_cert_file.empty()) return usage("--tls-cert is required");
+    if (options.server_key_file.empty()) return usage("--tls-key is required");
+    if (!no_mtls && options.client_ca_file.empty()) {
+      return usage("--client-ca is required for the mutual-TLS listener (or give --no-mtls)");
+    }
+  } else if (!console_port) {
+    return usage("no listener: --no-mtls without --sigv4-credentials (or --console-port)");
   }
   options.mqtt = *mqtt;
   options.mtls_port = no_mtls ? std::nullopt : std::optional<int>(mtls_port);
@@ -132,7 +178,7 @@ int main(int argc, char** argv) {
       options.credentials_file.empty() ? std::nullopt : std::optional<int>(sigv4_port);
   options.request_timeout = std::chrono::milliseconds(timeout_ms);
 
-  sigset_t stop_signals;  // blocked before Paho and the server start threads
+  sigset_t stop_signals;  // blocked before Paho and the servers start threads
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
@@ -140,15 +186,30 @@ int main(int argc, char** argv) {
 
   LogLine(std::string("shadowsync-gateway ") + SHADOWSYNC_VERSION + " starting: broker " +
           options.mqtt.server_uri + ", client id " + options.mqtt.client_id);
-  gateway::Gateway gateway(options, LogLine);
-  Status started = gateway.Start();
-  if (!started.ok()) {
-    Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
-    return 1;
+  // The REST listeners, the console, or both (--no-mtls without SigV4: the
+  // console alone).
+  std::optional<gateway::Gateway> gateway;
+  if (rest) {
+    gateway.emplace(options, LogLine);
+    Status started = gateway->Start();
+    if (!started.ok()) {
+      Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
+      return 1;
+    }
+  }
+  std::optional<console::Console> console;
+  if (console_port) {
+    console.emplace(console_options, LogLine);
+    Status started = console->Start();
+    if (!started.ok()) {
+      Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
+      return 1;
+    }
   }
   int signal = 0;
   sigwait(&stop_signals, &signal);
   LogLine(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
-  gateway.Stop();
+  if (console) console->Stop();
+  if (gateway) gateway->Stop();
   return 0;
 }
