@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/log.h"
 #include "shadowsync/client.h"
 #include "shadowsync/paho_transport.h"
 #include "src/agent.h"
@@ -23,7 +24,6 @@
 #include "src/config.h"
 #include "src/connection.h"
 #include "src/demo.h"
-#include "src/log.h"
 #include "src/resident_memory.h"
 #include "src/signals.h"
 #include "src/startup.h"
@@ -45,7 +45,7 @@ Result<AgentConfig> LoadEffectiveConfig(const AgentFlags& flags) {
 }
 
 int Main(int argc, char** argv) {
-  Log log;
+  cli::Logger log;
   Result<AgentCommandLine> line = ParseAgentCommandLine({argv + 1, argv + argc});
   if (!line.ok()) {
     std::fprintf(stderr, "error: %s\nsee 'shadowsync-agent --help'\n",
