@@ -34,6 +34,13 @@ std::shared_ptr<ClientRecord> Client(BrokerCore& core, const std::string& id, Se
   return record;
 }
 
+// Client() connected.
+std::shared_ptr<ClientRecord> Connected(BrokerCore& core, const std::string& id, Seen& seen) {
+  std::shared_ptr<ClientRecord> record = Client(core, id, seen);
+  EXPECT_TRUE(core.Connect(record).ok()) << id;
+  return record;
+}
+
 std::vector<std::string> Topics(const Seen& seen) {
   std::vector<std::string> topics;
   for (const MqttMessage& m : seen.messages) topics.push_back(m.topic);
@@ -43,10 +50,8 @@ std::vector<std::string> Topics(const Seen& seen) {
 TEST(BrokerCoreTest, ConnectDeliversTheEventAndPublishRoutesAtTheLowerQos) {
   BrokerCore core({});
   Seen a, b;
-  auto ra = Client(core, "a", a);
-  auto rb = Client(core, "b", b);
-  ASSERT_TRUE(core.Connect(ra).ok());
-  ASSERT_TRUE(core.Connect(rb).ok());
+  auto ra = Connected(core, "a", a);
+  auto rb = Connected(core, "b", b);
   EXPECT_THAT(a.events, ElementsAre(ConnectionEvent::kConnected));
   ASSERT_TRUE(core.Subscribe(*rb, "dt/+", 0).ok());
   ASSERT_TRUE(core.Subscribe(*rb, "dt/#", 1).ok());  // the highest matching QoS wins
@@ -79,10 +84,8 @@ TEST(BrokerCoreTest, RefusesWhatPahoTransportRefuses) {
 TEST(BrokerCoreTest, ARequestIsAnsweredToEverySubscriberAtQos1) {
   BrokerCore core({});
   Seen device, app;
-  auto rd = Client(core, "device", device);
-  auto ra = Client(core, "app", app);
-  ASSERT_TRUE(core.Connect(rd).ok());
-  ASSERT_TRUE(core.Connect(ra).ok());
+  auto rd = Connected(core, "device", device);
+  auto ra = Connected(core, "app", app);
   ASSERT_TRUE(core.Subscribe(*rd, "$aws/things/lamp/shadow/update/accepted", 1).ok());
   ASSERT_TRUE(
       core.Publish(*ra, "$aws/things/lamp/shadow/update", R"({"state":{"desired":{"on":true}}})", 0)
@@ -114,10 +117,8 @@ TEST(BrokerCoreTest, APersistentSessionKeepsQos1MessagesWhileTheNetworkIsDown) {
   options.persistent_session = true;
   BrokerCore core(options);
   Seen device, cloud;
-  auto rd = Client(core, "device", device);
-  auto rc = Client(core, "cloud", cloud);
-  ASSERT_TRUE(core.Connect(rd).ok());
-  ASSERT_TRUE(core.Connect(rc).ok());
+  auto rd = Connected(core, "device", device);
+  auto rc = Connected(core, "cloud", cloud);
   ASSERT_TRUE(core.Subscribe(*rd, "cmd/#", 1).ok());
   ASSERT_TRUE(core.DisconnectClient("device").ok());
   EXPECT_FALSE(core.IsClientConnected("device"));
@@ -136,10 +137,8 @@ TEST(BrokerCoreTest, APersistentSessionKeepsQos1MessagesWhileTheNetworkIsDown) {
 TEST(BrokerCoreTest, HeldPublicationsAreRoutedOnReleaseInEitherOrder) {
   BrokerCore core({});
   Seen a, b;
-  auto ra = Client(core, "a", a);
-  auto rb = Client(core, "b", b);
-  ASSERT_TRUE(core.Connect(ra).ok());
-  ASSERT_TRUE(core.Connect(rb).ok());
+  auto ra = Connected(core, "a", a);
+  auto rb = Connected(core, "b", b);
   ASSERT_TRUE(core.Subscribe(*rb, "t/#", 1).ok());
   core.AddHold("t/#");
   ASSERT_TRUE(core.Publish(*ra, "t/1", "1", 1).ok());
@@ -155,8 +154,7 @@ TEST(BrokerCoreTest, HeldPublicationsAreRoutedOnReleaseInEitherOrder) {
 TEST(BrokerCoreTest, AfterShutdownEverythingIsUnavailable) {
   BrokerCore core({});
   Seen a;
-  auto ra = Client(core, "a", a);
-  ASSERT_TRUE(core.Connect(ra).ok());
+  auto ra = Connected(core, "a", a);
   core.Shutdown();
   EXPECT_FALSE(core.IsConnected(*ra));
   EXPECT_EQ(core.Connect(ra).code(), StatusCode::kUnavailable);
