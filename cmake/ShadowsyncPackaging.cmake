@@ -5,7 +5,8 @@
 #
 #   component               package             contents
 #   shadowsync_development  libshadowsync-dev   headers, libshadowsync.a,
-#                                               libshadowsync_testing.a, the
+#                                               libshadowsync_testing.a,
+#                                               libshadowsync_loopback.a, the
 #                                               CMake package, shadowsync.pc
 #   shadowsync_agent        shadowsync-agent    the agent, its systemd unit,
 #                                               /etc/shadowsync/agent.json
@@ -85,8 +86,9 @@ delta, metadata, versions), builds and parses the shadow topics, and keeps a
 device's shadow in sync over MQTT (Eclipse Paho C++ with mutual TLS) with
 ShadowClient. Its ShadowService answers requests as AWS IoT Core does.
 
-This package holds the headers, the static libraries shadowsync and
-shadowsync_testing (LoopbackBroker and MockTransport, for unit tests), the
+This package holds the headers, the static libraries shadowsync,
+shadowsync_loopback (LoopbackBroker) and shadowsync_testing (MockTransport,
+for unit tests), the
 CMake package (find_package(shadowsync)) and the pkg-config file
 shadowsync.pc."
   DOCS ${PROJECT_SOURCE_DIR}/README.md)
@@ -127,7 +129,8 @@ An example mosquitto configuration is in
 # Runs after lib/'s install rules (CMP0082: rules run in declaration order).
 set(shadowsync_deb_archives $<TARGET_FILE_NAME:shadowsync>)
 if(TARGET shadowsync_testing)
-  list(APPEND shadowsync_deb_archives $<TARGET_FILE_NAME:shadowsync_testing>)
+  list(APPEND shadowsync_deb_archives $<TARGET_FILE_NAME:shadowsync_loopback>
+       $<TARGET_FILE_NAME:shadowsync_testing>)
 endif()
 install(CODE "
   if(CMAKE_INSTALL_DO_STRIP)

@@ -38,7 +38,7 @@ Clock::duration Interval(const AgentConfig& config) {
 }  // namespace
 
 Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config,
-                                             std::unique_ptr<ShadowClient> client, Log& log,
+                                             std::unique_ptr<ShadowClient> client, cli::Logger& log,
                                              AgentEnvironment environment) {
   std::unique_ptr<Agent> agent(
       new Agent(std::move(config), std::move(client), log, std::move(environment)));
@@ -48,7 +48,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config,
   return agent;
 }
 
-Agent::Agent(AgentConfig config, std::unique_ptr<ShadowClient> client, Log& log,
+Agent::Agent(AgentConfig config, std::unique_ptr<ShadowClient> client, cli::Logger& log,
              AgentEnvironment environment)
     : config_(std::move(config)),
       client_(std::move(client)),

@@ -27,13 +27,13 @@
 #include <string>
 #include <vector>
 
+#include "cli/log.h"
 #include "sensors/sensor.h"
 #include "shadowsync/client.h"
 #include "shadowsync/json.h"
 #include "shadowsync/status.h"
 #include "src/config.h"
 #include "src/local_output.h"
-#include "src/log.h"
 #include "src/observation.h"
 #include "src/thresholds.h"
 
@@ -68,8 +68,8 @@ class Agent {
   /// DataLogger block said "Enabled": false): the agent then only samples
   /// and writes its local output. `log` must outlive the agent.
   static Result<std::unique_ptr<Agent>> Create(AgentConfig config,
-                                               std::unique_ptr<ShadowClient> client, Log& log,
-                                               AgentEnvironment environment = {});
+                                               std::unique_ptr<ShadowClient> client,
+                                               cli::Logger& log, AgentEnvironment environment = {});
   ~Agent();
 
   /// Runs the loop for `duration`: connects (retrying with backoff), ticks
@@ -98,7 +98,7 @@ class Agent {
   ShadowClient* client() { return client_.get(); }
 
  private:
-  Agent(AgentConfig config, std::unique_ptr<ShadowClient> client, Log& log,
+  Agent(AgentConfig config, std::unique_ptr<ShadowClient> client, cli::Logger& log,
         AgentEnvironment environment);
   Status BuildSensors(const AgentConfig& config,
                       std::vector<std::unique_ptr<Sensor>>* sensors) const;
@@ -112,7 +112,7 @@ class Agent {
 
   AgentConfig config_;
   std::unique_ptr<ShadowClient> client_;
-  Log& log_;
+  cli::Logger& log_;
   AgentEnvironment environment_;
 
   std::vector<std::unique_ptr<Sensor>> sensors_;

@@ -61,7 +61,7 @@ const char* DemoConfigText() {
 )json";
 }
 
-int RunDemo(const DemoOptions& options, Log& log) {
+int RunDemo(const DemoOptions& options, cli::Logger& log) {
   std::FILE* out = options.out;
   Result<AgentConfig> config = ParseConfig(DemoConfigText(), "<demo>");
   if (!config.ok()) {

@@ -17,8 +17,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/log.h"
 #include "src/agent.h"
-#include "src/log.h"
 
 namespace shadowsync::agent {
 
@@ -37,7 +37,7 @@ const char* DemoConfigText();
 /// Runs the demo. Returns 0 when the remote configuration was applied and
 /// acknowledged and the shadow holds the agent's state, 1 otherwise (with
 /// the reason printed).
-int RunDemo(const DemoOptions& options, Log& log);
+int RunDemo(const DemoOptions& options, cli::Logger& log);
 
 }  // namespace shadowsync::agent
 

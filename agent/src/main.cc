@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/log.h"
 #include "shadowsync/client.h"
 #include "shadowsync/paho_transport.h"
 #include "src/agent.h"
@@ -23,7 +24,7 @@
 #include "src/config.h"
 #include "src/connection.h"
 #include "src/demo.h"
-#include "src/log.h"
+#include "src/resident_memory.h"
 #include "src/signals.h"
 #include "src/startup.h"
 #include "src/systemd_notify.h"
@@ -44,7 +45,7 @@ Result<AgentConfig> LoadEffectiveConfig(const AgentFlags& flags) {
 }
 
 int Main(int argc, char** argv) {
-  Log log;
+  cli::Logger log;
   Result<AgentCommandLine> line = ParseAgentCommandLine({argv + 1, argv + argc});
   if (!line.ok()) {
     std::fprintf(stderr, "error: %s\nsee 'shadowsync-agent --help'\n",
@@ -102,6 +103,9 @@ int Main(int argc, char** argv) {
   NotifySystemd("READY=1");
 
   const auto start = std::chrono::steady_clock::now();
+  // Start-up code and libraries' initialisation leave pages mapped that the
+  // loop never uses again: unmap them once it runs (resident_memory.h).
+  ResidentMemoryTrimmer trimmer(start, std::chrono::seconds(10), std::chrono::minutes(10));
   while (!signals.stop_requested().load()) {
     if (flags->run_seconds && std::chrono::steady_clock::now() - start >=
                                   std::chrono::duration<double>(*flags->run_seconds)) {
@@ -116,7 +120,16 @@ int Main(int argc, char** argv) {
       } else if (Status applied = agent->Reload(std::move(reloaded).value()); !applied.ok()) {
         log.Error("reload refused, keeping the running configuration: " + applied.message());
       }
+      trimmer.Reloaded(std::chrono::steady_clock::now(), std::chrono::seconds(10));
       NotifySystemd("READY=1");
+    }
+    if (trimmer.Due(std::chrono::steady_clock::now())) {
+      if (Result<TrimResult> trimmed = TrimResidentMemory(); trimmed.ok()) {
+        log.Debug("released " + std::to_string(trimmed->released_kib) + " KiB of " +
+                  std::to_string(trimmed->mappings) + " read-only mappings");
+      } else {
+        log.Debug(trimmed.status().message());
+      }
     }
     agent->RunFor(std::chrono::milliseconds(100));
   }

@@ -85,7 +85,7 @@ Status PrepareDirectoryFor(const std::string& what, const std::string& file, Sta
   return Status::Ok();
 }
 
-PreparedStart PrepareStart(const AgentConfig& config, StartMode mode, Log& log,
+PreparedStart PrepareStart(const AgentConfig& config, StartMode mode, cli::Logger& log,
                            AgentEnvironment environment) {
   PreparedStart prepared;
   const auto fail = [&prepared](int exit_code, std::string message) -> PreparedStart {

@@ -26,11 +26,11 @@
 #include <memory>
 #include <string>
 
+#include "cli/log.h"
 #include "shadowsync/status.h"
 #include "src/agent.h"
 #include "src/config.h"
 #include "src/connection.h"
-#include "src/log.h"
 
 namespace shadowsync::agent {
 
@@ -64,7 +64,7 @@ struct PreparedStart {
 /// Builds everything a start builds except the connection (see the file
 /// comment), for `config` as loaded with the command-line flags applied.
 /// `log` must outlive the result.
-PreparedStart PrepareStart(const AgentConfig& config, StartMode mode, Log& log,
+PreparedStart PrepareStart(const AgentConfig& config, StartMode mode, cli::Logger& log,
                            AgentEnvironment environment = {});
 
 /// The directory that will hold `file` (the journal, the local output):

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// ShadowClient. The state that matters:
-//   acked_      the reported section as the service has it (GET, then every
-//               accepted report applied with the service's merge rules)
-//   target_     the device's whole reported state, in the service's form
-//   in_flight_  the one report patch awaiting its answer
-//   delivered_  the version of the last delta handed to the device, and the
-//               desired values handed over (so a resync repeats none)
-// A report is always Diff(acked_, target_), so coalescing while offline and
-// recovering from a report lost in a disconnect are the same computation:
-// after a reconnect the GET says what the service has, and the difference
-// is sent. Nothing is re-sent blindly.
+// ShadowClient: the orchestration of its parts (lib/src/client/), each one
+// concept with its own unit test:
+//   report_       ReportState: what the service has acknowledged of the
+//                 device's reported state, the target, the report in flight
+//   deltas_       DeltaFilter: the desired values handed to the device, so
+//                 that neither a delta nor a resync repeats one
+//   requests_     RequestTable: requests awaiting their answer, by clientToken
+// Here: the connection state (online_, the resync GET and its retries), the
+// inbox dispatch, the journal, and the mapping of answers to handlers.
 
 #include "shadowsync/client.h"
 
@@ -18,13 +16,13 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <deque>
-#include <map>
-#include <random>
 #include <utility>
 
+#include "client/delta_filter.h"
+#include "client/report_state.h"
+#include "client/request_table.h"
 #include "client_inbox.h"
 #include "pooled_json.h"
 #include "report_journal.h"
@@ -36,18 +34,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using internal::InboxEvent;
-
-constexpr std::size_t kMaxTokenPrefixBytes = 40;
-constexpr std::chrono::milliseconds kFirstRetryDelay{500};
-constexpr std::chrono::milliseconds kMaxRetryDelay{30000};
-
-std::string RandomHex(int digits) {
-  std::random_device device;
-  std::uniform_int_distribution<int> nibble(0, 15);
-  std::string out;
-  for (int i = 0; i < digits; ++i) out += "0123456789abcdef"[nibble(device)];
-  return out;
-}
+using internal::kFirstRetryDelay;
+using internal::kMaxRetryDelay;
+using internal::PendingRequest;
+using Kind = internal::RequestKind;
 
 JsonDocument EmptyObject() {
   JsonDocument doc;
@@ -59,17 +49,6 @@ JsonDocument Copy(const JsonValue& value) {
   JsonDocument doc;
   doc.CopyFrom(value, doc.GetAllocator());
   return doc;
-}
-
-using internal::PooledJson;
-
-// The service's form of a section: what storing it would keep (nulls
-// dropped, objects made only of nulls not created), so that comparing it
-// with what the service acknowledged is exact.
-PooledJson ServiceForm(const JsonValue& section) {
-  PooledJson form;
-  ApplyPatch(form.value(), section, form.allocator());
-  return form;
 }
 
 const JsonValue* Member(const JsonValue& object, const char* key) {
@@ -99,27 +78,6 @@ bool IsTransient(const Status& rejection) {
   const std::string& m = rejection.message();
   return rejection.code() == StatusCode::kRejected &&
          (m.rfind("429:", 0) == 0 || m.rfind("500:", 0) == 0 || m.rfind("503:", 0) == 0);
-}
-
-// The newest "timestamp" in a metadata subtree (a leaf's {"timestamp": t},
-// or an array's per-element metadata), or -1 when there is none.
-std::int64_t NewestTimestamp(const JsonValue* metadata) {
-  if (metadata == nullptr) return -1;
-  std::int64_t newest = -1;
-  if (metadata->IsObject()) {
-    for (const auto& member : metadata->GetObject()) {
-      if (std::string_view(member.name.GetString()) == "timestamp" && member.value.IsInt64()) {
-        newest = std::max(newest, member.value.GetInt64());
-      } else {
-        newest = std::max(newest, NewestTimestamp(&member.value));
-      }
-    }
-  } else if (metadata->IsArray()) {
-    for (const auto& element : metadata->GetArray()) {
-      newest = std::max(newest, NewestTimestamp(&element));
-    }
-  }
-  return newest;
 }
 
 // RFC 6901 tokens of a JSON pointer such as "/light/color".
@@ -179,10 +137,9 @@ class ShadowClient::Impl {
        std::optional<internal::ReportJournal> journal)
       : options_(std::move(options)),
         journal_(std::move(journal)),
+        requests_(options_.client_token_prefix),
         transport_(std::move(transport)) {
     if (!options_.clock) options_.clock = [] { return Clock::now(); };
-    token_prefix_ =
-        options_.client_token_prefix.empty() ? RandomHex(8) : options_.client_token_prefix;
     transport_->SetHandlers(
         [this](const MqttMessage& message) {
           InboxEvent event;
@@ -206,7 +163,7 @@ class ShadowClient::Impl {
     if (!prefix.ok()) return prefix.status();
     prefix_ = *prefix;
     if (journal_ && journal_->recovered()) {
-      target_ = ServiceForm(*journal_->recovered());
+      report_.SetTarget(*journal_->recovered());
       journal_->DropRecovered();
     }
     return Status::Ok();
@@ -246,7 +203,7 @@ class ShadowClient::Impl {
     // Offline there is nothing to wait for: a pending report stays pending.
     bool settled = !HasPendingReport();
     if (online_) {
-      settled = RunUntil([this] { return !HasPendingReport() && pending_.empty(); }, timeout);
+      settled = RunUntil([this] { return !HasPendingReport() && requests_.empty(); }, timeout);
     }
     const auto left =
         std::max(std::chrono::milliseconds(0),
@@ -254,7 +211,7 @@ class ShadowClient::Impl {
     Status flushed = transport_->Flush(left);
     (void)transport_->Disconnect();
     online_ = false;
-    synced_ = false;
+    report_.Unsync();
     if (!settled) {
       return Status(StatusCode::kTimeout,
                     "stopped with the device's reported state not yet acknowledged" +
@@ -274,7 +231,7 @@ class ShadowClient::Impl {
     if (Status checked = CheckSectionLimits("reported", reported, desired_bytes_); !checked.ok()) {
       return checked;
     }
-    target_ = ServiceForm(reported);
+    report_.SetTarget(reported);
     SaveJournal();
     MaybeSendReport();
     return Status::Ok();
@@ -370,31 +327,12 @@ class ShadowClient::Impl {
   // ---- state ----
 
   bool online() const { return online_; }
-  bool HasPendingReport() const {
-    if (!target_) return false;
-    if (!synced_) return true;
-    return in_flight_.has_value() || !JsonEquals(acked_.value(), target_->value());
-  }
-  const JsonValue& acked() const { return acked_.value(); }
-  std::uint64_t delivered_version() const { return delivered_version_; }
+  bool HasPendingReport() const { return report_.HasPendingReport(); }
+  const JsonValue& acked() const { return report_.acked(); }
+  std::uint64_t delivered_version() const { return deltas_.version(); }
   const ShadowId& shadow() const { return options_.shadow; }
 
  private:
-  enum class Kind { kGet, kDelete, kUpdateDesired, kReport, kResyncGet, kConflictGet };
-
-  struct PendingRequest {
-    Kind kind = Kind::kGet;
-    Clock::time_point deadline;
-    ResultHandler done;
-    // A conditional kUpdateDesired and its kConflictGet: what to resend.
-    JsonDocument patch;
-    std::optional<std::uint64_t> expected_version;
-    RebaseFunction rebase;
-    int conflict_rounds = 0;
-  };
-
-  std::string NextToken() { return token_prefix_ + "-" + std::to_string(++token_counter_); }
-
   Clock::time_point Deadline() const { return options_.clock() + options_.request_timeout; }
 
   // L1 and L2 before anything is sent, so the device sees why instead of a
@@ -432,15 +370,15 @@ class ShadowClient::Impl {
   }
 
   Status SendTokenRequest(const char* operation, PendingRequest request) {
-    const std::string token = NextToken();
+    std::string token = requests_.NextToken();
     if (Status sent = Publish(operation, TokenPayload(token)); !sent.ok()) return sent;
     request.deadline = Deadline();
-    pending_.emplace(token, std::move(request));
+    requests_.Add(std::move(token), std::move(request));
     return Status::Ok();
   }
 
   Status SendUpdateDesired(const JsonValue& patch, PendingRequest request) {
-    const std::string token = NextToken();
+    std::string token = requests_.NextToken();
     if (Status checked = CheckPatch(patch, "desired"); !checked.ok()) return checked;
     const std::string payload = UpdatePayload("desired", patch, token, request.expected_version);
     if (Status sent = Publish("update", payload); !sent.ok()) return sent;
@@ -448,15 +386,13 @@ class ShadowClient::Impl {
     if (request.expected_version) request.patch = Copy(patch);
     request.kind = Kind::kUpdateDesired;
     request.deadline = Deadline();
-    pending_.emplace(token, std::move(request));
+    requests_.Add(std::move(token), std::move(request));
     return Status::Ok();
   }
 
   void SaveJournal() {
-    if (!journal_ || !target_) return;
-    Status saved = (synced_ && !in_flight_ && JsonEquals(acked_.value(), target_->value()))
-                       ? journal_->Clear()
-                       : journal_->Save(target_->value());
+    if (!journal_ || !report_.target()) return;
+    Status saved = report_.settled() ? journal_->Clear() : journal_->Save(*report_.target());
     if (!saved.ok()) ReportResult(saved);
   }
 
@@ -465,29 +401,29 @@ class ShadowClient::Impl {
   }
 
   void MaybeSendReport() {
-    if (!online_ || !synced_ || in_flight_ || !target_) return;
-    if (report_retry_at_ && options_.clock() < *report_retry_at_) return;
-    report_retry_at_.reset();
-    JsonDocument patch = Diff(acked_.value(), target_->value());
+    if (!online_) return;
+    std::optional<JsonDocument> next = report_.NextPatch(options_.clock());
+    if (!next) return;
+    JsonDocument& patch = *next;
     if (patch.MemberCount() == 0) {
       SaveJournal();
       return;
     }
     if (Status checked = CheckPatch(patch, "reported"); !checked.ok()) {
       // The state itself is unacceptable; keep what the service has.
-      target_.emplace(acked_.value());
+      report_.Abandon();
       SaveJournal();
       ReportResult(checked);
       return;
     }
-    const std::string token = NextToken();
+    const std::string token = requests_.NextToken();
     const std::string payload = UpdatePayload("reported", patch, token, std::nullopt);
     if (!Publish("update", payload).ok()) return;  // offline: the reconnect resends
     PendingRequest request;
     request.kind = Kind::kReport;
     request.deadline = Deadline();
-    pending_.emplace(token, std::move(request));
-    in_flight_ = InFlightReport{token, std::move(patch)};
+    requests_.Add(token, std::move(request));
+    report_.Sent(token, std::move(patch));
   }
 
   void SendResyncGet() {
@@ -525,7 +461,7 @@ class ShadowClient::Impl {
   void GoOnline(const Status& cause) {
     started_ = true;
     online_ = true;
-    synced_ = false;
+    report_.Unsync();
     retry_delay_ = kFirstRetryDelay;
     if (on_connectivity_) on_connectivity_(true, cause);
     SendResyncGet();
@@ -534,16 +470,13 @@ class ShadowClient::Impl {
   void GoOffline(const Status& cause) {
     if (!online_) return;
     online_ = false;
-    synced_ = false;
+    report_.Unsync();
     // A report in flight may or may not have been applied; the GET after
     // the reconnect tells, and only the difference is sent then.
-    if (in_flight_) {
-      pending_.erase(in_flight_->token);
-      in_flight_.reset();
+    if (std::optional<std::string> in_flight = report_.DropInFlight()) {
+      requests_.Erase(*in_flight);
     }
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      it = it->second.kind == Kind::kResyncGet ? pending_.erase(it) : std::next(it);
-    }
+    requests_.EraseKind(Kind::kResyncGet);
     if (on_connectivity_) on_connectivity_(false, cause);
   }
 
@@ -567,7 +500,7 @@ class ShadowClient::Impl {
       // re-creating it at once would undo the delete. The next Report()
       // sends the device's state whole.
       ForgetShadow();
-      target_.reset();
+      report_.ForgetTarget();
       if (journal_) (void)journal_->Clear();
     }
     const bool accepted = rest.size() > 9 && rest.substr(rest.size() - 9) == "/accepted";
@@ -575,15 +508,13 @@ class ShadowClient::Impl {
     if (!accepted && !rejected) return;
     const JsonValue* token = Member(payload, "clientToken");
     if (token == nullptr || !token->IsString()) return;
-    const auto it = pending_.find(token->GetString());
-    if (it == pending_.end()) return;  // another client's, or already timed out
-    PendingRequest request = std::move(it->second);
-    const std::string token_text = it->first;
-    pending_.erase(it);
+    const std::string token_text = token->GetString();
+    std::optional<PendingRequest> request = requests_.Take(token_text);
+    if (!request) return;  // another client's, or already timed out
     if (accepted) {
-      OnAccepted(token_text, std::move(request), std::move(payload));
+      OnAccepted(token_text, std::move(*request), std::move(payload));
     } else {
-      OnRejected(token_text, std::move(request), RejectionStatus(payload));
+      OnRejected(token_text, std::move(*request), RejectionStatus(payload));
     }
   }
 
@@ -592,9 +523,8 @@ class ShadowClient::Impl {
     auto state = payload.FindMember("state");
     if (state == payload.MemberEnd() || !state->value.IsObject()) return;
     // Duplicates and stale deltas (redelivery, or already covered by a GET)
-    // are dropped. Only deltas are compared with deltas: an accepted message
-    // with the same version says nothing about this one (peers 3.6).
-    if (version <= delivered_version_) return;
+    // are dropped (DeltaFilter::IsStale).
+    if (deltas_.IsStale(version)) return;
     // The payload's document becomes the delta's: its root is replaced by
     // the state object, which stays in the same pool (no copy).
     JsonValue state_value;
@@ -610,46 +540,17 @@ class ShadowClient::Impl {
     Deliver(std::move(delta), metadata.IsObject() ? &metadata : nullptr);
   }
 
-  // Hands the device the part of `delta` it has not seen. The service sends
-  // a delta after every update while desired and reported differ (D5), so
-  // one desired value arrives again with each report until the device
-  // reports it; a desired leaf is new when its value or its desired
-  // timestamp (the delta's metadata, D4) differs from what was delivered.
-  // A value written again by the cloud has a new timestamp and is delivered
-  // again; a stale one is not repeated.
+  // Hands the device the part of `delta` it has not seen (DeltaFilter).
   void Deliver(Delta delta, const JsonValue* metadata) {
-    delivered_version_ = delta.version;
-    if (!TakeNewLeaves(delta.state, metadata, "")) return;
+    if (!deltas_.TakeNew(delta.version, delta.state, metadata)) return;
     if (on_delta_) on_delta_(delta);
-  }
-
-  // Removes the leaves of `delta` already delivered, records the others;
-  // returns true if any is left. `metadata` mirrors `delta`'s shape.
-  bool TakeNewLeaves(JsonValue& delta, const JsonValue* metadata, const std::string& pointer) {
-    for (auto it = delta.MemberBegin(); it != delta.MemberEnd();) {
-      const std::string path = JsonPointerAppend(pointer, it->name.GetString());
-      const JsonValue* child_metadata =
-          metadata ? Member(*metadata, it->name.GetString()) : nullptr;
-      bool keep;
-      if (it->value.IsObject() && it->value.MemberCount() > 0) {
-        keep = TakeNewLeaves(it->value, child_metadata, path);
-      } else {
-        DeliveredLeaf leaf{ToCompactJson(it->value), NewestTimestamp(child_metadata)};
-        auto [seen, inserted] = delivered_leaves_.try_emplace(path, leaf);
-        keep = inserted || seen->second != leaf;
-        seen->second = std::move(leaf);
-      }
-      it = keep ? it + 1 : delta.EraseMember(it);
-    }
-    return delta.MemberCount() > 0;
   }
 
   // Someone deleted the shadow: the service has nothing reported, and
   // versions may restart (V5, L10).
   void ForgetShadow() {
-    acked_ = PooledJson();
-    delivered_version_ = 0;
-    delivered_leaves_.clear();
+    report_.ForgetAcked();
+    deltas_.Forget();
     desired_bytes_ = 0;
   }
 
@@ -658,13 +559,7 @@ class ShadowClient::Impl {
       case Kind::kResyncGet:
         return Resync(&payload);
       case Kind::kReport:
-        if (in_flight_ && in_flight_->token == token) {
-          ApplyPatch(acked_.value(), in_flight_->patch, acked_.allocator());
-          in_flight_.reset();
-          // Patched in place for months: keep the pool's garbage bounded.
-          acked_.CompactIfBloated();
-        }
-        report_retry_delay_ = kFirstRetryDelay;
+        report_.Accepted(token);
         SaveJournal();
         ReportResult(Accepted{VersionOf(payload), std::move(payload)});
         return MaybeSendReport();
@@ -684,14 +579,13 @@ class ShadowClient::Impl {
         if (rejection.code() == StatusCode::kNotFound) return Resync(nullptr);
         return ScheduleResync();
       case Kind::kReport:
-        if (in_flight_ && in_flight_->token == token) in_flight_.reset();
         if (IsTransient(rejection)) {
-          report_retry_at_ = options_.clock() + report_retry_delay_;
-          report_retry_delay_ = std::min(kMaxRetryDelay, report_retry_delay_ * 2);
+          report_.RetryLater(token, options_.clock());
         } else {
           // Resending the same state would be rejected again: keep what the
           // service has and let the next Report() try anew.
-          target_.emplace(acked_.value());
+          report_.Drop(token);
+          report_.Abandon();
           SaveJournal();
         }
         return ReportResult(rejection);
@@ -742,17 +636,16 @@ class ShadowClient::Impl {
   // After a (re)connect: adopt what the service has, hand the device any
   // desired change it has not seen, then send what the service lacks.
   void Resync(const JsonValue* document) {
-    synced_ = true;
     retry_delay_ = kFirstRetryDelay;
     const JsonValue* state = document ? Member(*document, "state") : nullptr;
     const JsonValue* reported = state ? Member(*state, "reported") : nullptr;
     const JsonValue* desired = state ? Member(*state, "desired") : nullptr;
-    acked_ = reported && reported->IsObject() ? PooledJson(*reported) : PooledJson();
+    report_.Adopt(reported);
     desired_bytes_ = desired ? CompactJsonSize(*desired) : 0;
     const std::uint64_t version = document ? VersionOf(*document) : 0;
     if (document == nullptr) {
       ForgetShadow();
-    } else if (version > delivered_version_ && desired && desired->IsObject()) {
+    } else if (!deltas_.IsStale(version) && desired && desired->IsObject()) {
       Delta delta;
       delta.version = version;
       delta.from_resync = true;
@@ -770,8 +663,7 @@ class ShadowClient::Impl {
     JsonDocument state = EmptyObject();
     auto& allocator = state.GetAllocator();
     state.AddMember("desired", JsonValue(desired, allocator), allocator);
-    state.AddMember("reported", JsonValue(target_ ? target_->value() : acked_.value(), allocator),
-                    allocator);
+    state.AddMember("reported", JsonValue(report_.device_state(), allocator), allocator);
     ShadowDocument document;
     document.ApplyState(state, 0);
     JsonDocument delta;
@@ -787,9 +679,9 @@ class ShadowClient::Impl {
     const auto consider = [&next](const std::optional<Clock::time_point>& t) {
       if (t && (!next || *t < *next)) next = t;
     };
-    for (const auto& [token, request] : pending_) consider(request.deadline);
+    consider(requests_.NextDeadline());
     consider(resync_retry_at_);
-    consider(report_retry_at_);
+    consider(report_.retry_at());
     return next;
   }
 
@@ -799,17 +691,11 @@ class ShadowClient::Impl {
       resync_retry_at_.reset();
       SendResyncGet();
     }
-    if (report_retry_at_ && now >= *report_retry_at_) MaybeSendReport();
-    std::vector<std::string> expired;
-    for (const auto& [token, request] : pending_) {
-      if (now >= request.deadline) expired.push_back(token);
-    }
-    for (const std::string& token : expired) {
-      auto it = pending_.find(token);
-      if (it == pending_.end()) continue;
-      PendingRequest request = std::move(it->second);
-      pending_.erase(it);
-      OnTimeout(token, request);
+    if (const auto retry = report_.retry_at(); retry && now >= *retry) MaybeSendReport();
+    for (const std::string& token : requests_.ExpiredTokens(now)) {
+      std::optional<PendingRequest> request = requests_.Take(token);
+      if (!request) continue;
+      OnTimeout(token, *request);
     }
   }
 
@@ -824,7 +710,7 @@ class ShadowClient::Impl {
         if (online_) SendResyncGet();
         return;
       case Kind::kReport:
-        if (in_flight_ && in_flight_->token == token) in_flight_.reset();
+        report_.Drop(token);
         ReportResult(timeout);
         return MaybeSendReport();  // the difference is still there: resend
       default:
@@ -845,41 +731,20 @@ class ShadowClient::Impl {
     }
   }
 
-  struct InFlightReport {
-    std::string token;
-    JsonDocument patch;
-  };
-
   ClientOptions options_;
   std::optional<internal::ReportJournal> journal_;
   std::string prefix_;
-  std::string token_prefix_;
-  std::uint64_t token_counter_ = 0;
 
   bool started_ = false;
   bool online_ = false;
-  bool synced_ = false;  // a GET since the last (re)connect has answered
 
-  PooledJson acked_;
-  std::optional<PooledJson> target_;
-  std::optional<InFlightReport> in_flight_;
-  std::size_t desired_bytes_ = 0;
+  internal::ReportState report_;
+  std::size_t desired_bytes_ = 0;  // of the desired section the last GET saw
+  internal::DeltaFilter deltas_;
+  internal::RequestTable requests_;
 
-  struct DeliveredLeaf {
-    std::string value;       // compact JSON
-    std::int64_t timestamp;  // its desired timestamp (-1: unknown)
-    bool operator!=(const DeliveredLeaf& o) const {
-      return value != o.value || timestamp != o.timestamp;
-    }
-  };
-  std::uint64_t delivered_version_ = 0;
-  std::map<std::string, DeliveredLeaf> delivered_leaves_;  // by JSON pointer
-
-  std::map<std::string, PendingRequest> pending_;  // by clientToken
   std::optional<Clock::time_point> resync_retry_at_;
-  std::optional<Clock::time_point> report_retry_at_;
-  std::chrono::milliseconds retry_delay_ = kFirstRetryDelay;
-  std::chrono::milliseconds report_retry_delay_ = kFirstRetryDelay;
+  std::chrono::milliseconds retry_delay_ = kFirstRetryDelay;  // of the resync GET
 
   // Declared last: destroyed first, so no handler runs into a dead inbox.
   internal::ClientInbox inbox_;
@@ -895,17 +760,8 @@ Result<std::unique_ptr<ShadowClient>> ShadowClient::Create(ClientOptions options
   if (options.shadow.shadow) {
     if (Status name = ValidateShadowName(*options.shadow.shadow); !name.ok()) return name;
   }
-  const std::string& prefix = options.client_token_prefix;
-  if (prefix.size() > kMaxTokenPrefixBytes) {
-    return InvalidArgumentError("client_token_prefix is " + std::to_string(prefix.size()) +
-                                " bytes; at most " + std::to_string(kMaxTokenPrefixBytes) +
-                                " keep clientTokens within the service's 64 (L3)");
-  }
-  for (const char c : prefix) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      return InvalidArgumentError(std::string("client_token_prefix: character '") + c +
-                                  "' is not allowed (use letters, digits, '-' and '_')");
-    }
+  if (Status prefix = internal::CheckClientTokenPrefix(options.client_token_prefix); !prefix.ok()) {
+    return prefix;
   }
   std::optional<internal::ReportJournal> journal;
   if (!options.journal_path.empty()) {

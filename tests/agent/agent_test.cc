@@ -171,8 +171,8 @@ class AgentLoopTest : public ::testing::Test {
   int pipe_write_ = -1;
   std::chrono::system_clock::time_point wall_{std::chrono::seconds(1700000000)};
   std::vector<std::string> lines_;
-  Log log_{LogLevel::kDebug,
-           [this](LogLevel, const std::string& line) { lines_.push_back(line + "\n"); }};
+  cli::Logger log_{LogLevel::kDebug,
+                   [this](LogLevel, const std::string& line) { lines_.push_back(line + "\n"); }};
   std::unique_ptr<Agent> agent_;
 };
 

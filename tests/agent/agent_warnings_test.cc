@@ -103,9 +103,9 @@ class AgentWarningsTest : public ::testing::Test {
 
   shadowsync::testkit::LoopbackBroker broker_;
   std::vector<Line> lines_;
-  Log log_{LogLevel::kInfo, [this](LogLevel, const std::string& line) {
-             lines_.push_back({line + "\n", Clock::now()});
-           }};
+  cli::Logger log_{LogLevel::kInfo, [this](LogLevel, const std::string& line) {
+                     lines_.push_back({line + "\n", Clock::now()});
+                   }};
   std::unique_ptr<Agent> agent_;
 };
 

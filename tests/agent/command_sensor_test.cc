@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agent/sensor_test_util.h"
+#include "support/eventually.h"
 #include "support/json_expect.h"
 
 namespace shadowsync::agent {
@@ -39,16 +40,14 @@ class CommandSensorTest : public ::testing::Test {
 // True once /proc/<pid> is gone or a zombie (killed, waiting for a reaper
 // that may not exist in a container).
 bool ProcessIsDead(const std::string& pid) {
-  for (int i = 0; i < 200; ++i) {
-    auto stat = testing_support::ReadFileToString("/proc/" + pid + "/stat");
-    if (!stat.ok()) return true;
-    const std::size_t paren = stat->rfind(')');
-    if (paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] == 'Z') {
-      return true;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
+  return testing_support::Eventually(
+      [&] {
+        auto stat = testing_support::ReadFileToString("/proc/" + pid + "/stat");
+        if (!stat.ok()) return true;
+        const std::size_t paren = stat->rfind(')');
+        return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] == 'Z';
+      },
+      1000ms, 5ms);
 }
 
 TEST_F(CommandSensorTest, NumberOnStdout) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/eventually.h"
 #include "support/mosquitto_fixture.h"
 #include "support/temp_dir.h"
 
@@ -77,12 +78,8 @@ class AgentSilenceTest : public ::testing::Test {
   // Waits until the log of agent `index` holds `needle`.
   bool WaitForLog(std::size_t index, const std::string& needle,
                   std::chrono::milliseconds timeout = 40s) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (agents_[index]->ReadLog().find(needle) != std::string::npos) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return testing_support::Eventually(
+        [&] { return agents_[index]->ReadLog().find(needle) != std::string::npos; }, timeout, 50ms);
   }
 
   std::unique_ptr<TempDir> dir_;
@@ -110,14 +107,15 @@ TEST_F(AgentSilenceTest, TwoQuickDropsAreExplainedAndReconnectsBackOff) {
   ASSERT_TRUE(WaitForLog(0, "info: online"));
   ASSERT_TRUE(StartAgent("agent-flap", "agent-flap"));
   const std::string hint = "the broker dropped the connection twice within 5 s of accepting it";
-  const auto end = std::chrono::steady_clock::now() + 40s;
   std::size_t flapping = agents_.size();
-  while (flapping == agents_.size() && std::chrono::steady_clock::now() < end) {
-    for (std::size_t i = 0; i < agents_.size(); ++i) {
-      if (agents_[i]->ReadLog().find(hint) != std::string::npos) flapping = i;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
+  testing_support::Eventually(
+      [&] {
+        for (std::size_t i = 0; i < agents_.size(); ++i) {
+          if (agents_[i]->ReadLog().find(hint) != std::string::npos) flapping = i;
+        }
+        return flapping < agents_.size();
+      },
+      40s, 50ms);
   ASSERT_LT(flapping, agents_.size()) << "no agent explained the drops";
   ASSERT_TRUE(WaitForLog(flapping, "next attempt in 5 s"));
   const std::string log = agents_[flapping]->ReadLog();

@@ -209,24 +209,23 @@ class AgentEndToEndTest : public testing_support::ShadowServiceTest {
   // app's client running.
   bool WaitForAgentLog(const std::string& needle, std::chrono::milliseconds timeout,
                        std::size_t count = 1) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (Count(agent_.ReadLog(), needle) >= count) return true;
-      if (app_) {
-        app_->RunFor(20ms);
-      } else {
-        std::this_thread::sleep_for(20ms);
-      }
-    }
-    return Count(agent_.ReadLog(), needle) >= count;
+    // The app's client runs between looks (RunFor), so no extra pause then.
+    return testing_support::Eventually(
+        [&] {
+          if (Count(agent_.ReadLog(), needle) >= count) return true;
+          if (app_) app_->RunFor(20ms);
+          return false;
+        },
+        timeout, app_ ? 0ms : 20ms);
   }
 
   // Waits until the agent wrote an observation that contains `needle` (it
   // took a sample after the test rewrote a sensor file).
-  bool WaitForObservation(const std::string& needle, std::chrono::milliseconds timeout) {
+  bool WaitForObservation(const std::string& needle, std::chrono::milliseconds timeout,
+                          std::size_t count = 1) {
     const std::string path = dir_->File("observations.jsonl");
-    return testing_support::Eventually(
-        [&] { return ReadOrEmpty(path).find(needle) != std::string::npos; }, timeout);
+    return testing_support::Eventually([&] { return Count(ReadOrEmpty(path), needle) >= count; },
+                                       timeout);
   }
 
   std::unique_ptr<TempDir> dir_;
@@ -321,7 +320,8 @@ TEST_F(AgentEndToEndTest, ABrokerRestartLosesNothing) {
   ASSERT_TRUE(WaitForObservation("41.25", 5s));
   WriteFile("tank", "42.75\n");
   ASSERT_TRUE(WaitForObservation("42.75", 5s));
-  std::this_thread::sleep_for(500ms);  // a few more ticks offline
+  // A few more ticks offline, each an observation of the same level.
+  ASSERT_TRUE(WaitForObservation("42.75", 5s, 3));
   ASSERT_TRUE(agent_.IsRunning());
 
   ASSERT_TRUE(broker_.Restart().ok());

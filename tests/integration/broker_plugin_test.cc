@@ -29,6 +29,7 @@
 
 #include "shadowsync/json.h"
 #include "support/child_process.h"
+#include "support/eventually.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
 #include "support/process_output.h"
@@ -301,10 +302,7 @@ TEST_F(BrokerPluginTest, SigkillWithAStoreLosesNothingThatWasAnswered) {
   testing_support::ChildProcess publisher;
   ASSERT_TRUE(publisher.Start(std::move(pub)).ok());
   // Wait until some answers arrived, then kill.
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (sub->Messages().size() < 50 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(2ms);
-  }
+  testing_support::Eventually([&] { return sub->Messages().size() >= 50; }, 20s);
   ASSERT_GE(sub->Messages().size(), 50u) << broker_.LogTail();
   ASSERT_EQ(::kill(broker_.pid(), SIGKILL), 0);
   std::uint64_t highest = 0;

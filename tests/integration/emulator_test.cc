@@ -58,6 +58,7 @@
 #include "shadowsync/transport.h"
 #include "support/child_process.h"
 #include "support/emulator_process.h"
+#include "support/eventually.h"
 #include "support/json_expect.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
@@ -751,9 +752,7 @@ TEST_F(EmulatorProcessTest, SigkillMidBurstLosesNoAnsweredUpdateAndVersionsConti
     const std::vector<Received> all = client->Since(0);
     return std::count_if(all.begin(), all.end(), is_accepted) >= kill_after;
   };
-  const auto deadline = Clock::now() + kLong;
-  while (!enough() && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  ASSERT_TRUE(enough()) << emulator.LogTail();
+  ASSERT_TRUE(testing_support::Eventually(enough, kLong, 1ms)) << emulator.LogTail();
   ASSERT_TRUE(emulator.Kill().ok());
   ASSERT_TRUE(emulator.exit_status() && emulator.exit_status()->signaled());
   {
@@ -1023,10 +1022,8 @@ std::vector<std::string> ObservedOrders(const MosquittoBroker& broker, ShadowCli
     if (!published.ok()) return {};
   }
   // The last update's three messages come after every other one's.
-  const auto deadline = Clock::now() + kLong;
-  while (client.WithToken(token(kUpdates)).size() < 3 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  testing_support::Eventually([&] { return client.WithToken(token(kUpdates)).size() >= 3; }, kLong,
+                              5ms);
   std::vector<std::string> orders;
   for (int i = 1; i <= kUpdates; ++i) {
     std::string order;

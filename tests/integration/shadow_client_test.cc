@@ -31,6 +31,7 @@
 #include "shadowsync/paho_transport.h"
 #include "support/child_process.h"
 #include "support/client_options.h"
+#include "support/eventually.h"
 #include "support/json_expect.h"
 #include "support/mosquitto_fixture.h"
 #include "support/shadow_service_fixture.h"
@@ -299,11 +300,9 @@ TEST_F(ShadowClientIntegrationTest, ReportPendingAtSigkillArrivesAfterRestartFro
                             {"--state", R"({"power":"on","brightness":70})"});
   first_options.log_path = dir.File("first.log");
   ASSERT_TRUE(first.Start(first_options).ok());
-  const auto deadline = std::chrono::steady_clock::now() + kLong;
-  while (first.ReadLog().find("pending\n") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline && first.IsRunning()) {
-    std::this_thread::sleep_for(20ms);
-  }
+  testing_support::Eventually(
+      [&] { return first.ReadLog().find("pending\n") != std::string::npos || !first.IsRunning(); },
+      kLong, 20ms);
   ASSERT_THAT(first.ReadLog(), HasSubstr("pending\n"));
   ASSERT_TRUE(first.Kill().ok());
   struct stat info;

@@ -8,6 +8,8 @@
 #include <thread>
 #include <utility>
 
+#include "support/eventually.h"
+#include "support/eventually.h"
 #include "support/process_output.h"
 
 namespace shadowsync::testing_support {
@@ -187,12 +189,8 @@ size_t EmulatorProcess::CountInLog(const std::string& needle) const {
 
 bool EmulatorProcess::WaitForLog(const std::string& needle, std::chrono::milliseconds timeout,
                                  size_t count) const {
-  const auto deadline = Clock::now() + timeout;
-  while (CountInLog(needle) < count) {
-    if (Clock::now() >= deadline) return CountInLog(needle) >= count;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return Eventually([&] { return CountInLog(needle) >= count; }, timeout,
+                    std::chrono::milliseconds(10));
 }
 
 }  // namespace shadowsync::testing_support
