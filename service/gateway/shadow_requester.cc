@@ -7,6 +7,7 @@
 #include <random>
 #include <utility>
 
+#include "named_shadow_list.h"
 #include "shadowsync/json.h"
 
 namespace shadowsync::gateway {
@@ -41,7 +42,8 @@ ShadowRequester::~ShadowRequester() { Stop(); }
 
 std::vector<std::string> ShadowRequester::AnswerFilters() {
   return {"$aws/things/+/shadow/+/accepted", "$aws/things/+/shadow/+/rejected",
-          "$aws/things/+/shadow/name/+/+/accepted", "$aws/things/+/shadow/name/+/+/rejected"};
+          "$aws/things/+/shadow/name/+/+/accepted", "$aws/things/+/shadow/name/+/+/rejected",
+          host::kListAnswerFilter};
 }
 
 void ShadowRequester::Start() {

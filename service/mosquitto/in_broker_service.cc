@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "named_shadow_list.h"
 #include "rule_loader.h"
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
@@ -237,6 +238,15 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
   // MOSQ_EVT_MESSAGE fires for live PUBLISHes only, never for retained
   // replays or will messages: every one is a request, retained or not (T9,
   // 12a.12).
+  // The gateway's ListNamedShadowsForThing (named_shadow_list.h); in store
+  // mode it sees the shadows of this loop pass too, as a GET does.
+  if (std::optional<std::string> thing = host::ParseListRequestTopic(topic)) {
+    Store& store = group_ ? static_cast<Store&>(*group_) : static_cast<Store&>(*memory_);
+    const ServiceMessage answer =
+        host::AnswerListRequest(store, *thing, payload, std::chrono::system_clock::now());
+    Emit(answer.topic, answer.payload);
+    return;
+  }
   std::optional<ShadowTopic> request = host_->ParseRequest(topic, false, payload);
   if (!request) return;
   if (!group_) {
