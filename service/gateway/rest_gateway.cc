@@ -7,6 +7,7 @@
 #include <random>
 #include <utility>
 
+#include "gateway_requests.h"
 #include "named_shadow_list.h"
 #include "rest_errors.h"
 #include "shadowsync/json.h"
@@ -144,10 +145,13 @@ void RestGateway::HandleShadow(const RestRoute& route, const RestRequest& reques
                               : route.operation == RestOperation::kUpdateThingShadow
                                   ? Operation::kUpdate
                                   : Operation::kDelete;
-  Result<std::string> topic = BuildTopic(route.shadow, operation);
-  if (!topic.ok()) {
-    return respond(WithPrincipal(ErrorResponse(400, topic.status().message()), principal));
+  Result<std::string> aws_topic = BuildTopic(route.shadow, operation);
+  if (!aws_topic.ok()) {
+    return respond(WithPrincipal(ErrorResponse(400, aws_topic.status().message()), principal));
   }
+  // The private twin of the request topic: the service answers it with REST
+  // semantics, so a REST error never appears on the devices' /rejected.
+  const std::string topic = host::GatewayRequestTopic(*aws_topic);
 
   const std::string token = requester_.NewToken();
   std::optional<std::string> user_token;
@@ -176,7 +180,7 @@ void RestGateway::HandleShadow(const RestRoute& route, const RestRequest& reques
   }
 
   Status sent = requester_.Request(
-      *topic, token, payload, [respond, user_token, principal](Result<ShadowAnswer> answer) {
+      topic, token, payload, [respond, user_token, principal](Result<ShadowAnswer> answer) {
         if (!answer.ok()) {
           return respond(WithPrincipal(FromRequestError(answer.status()), principal));
         }

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "gateway_requests.h"
 #include "named_shadow_list.h"
 #include "rule_loader.h"
 #include "shadowsync/responses.h"
@@ -247,16 +248,21 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
     Emit(answer.topic, answer.payload);
     return;
   }
+  // The gateway's requests come on a private twin of the request topic and
+  // are answered with REST semantics (gateway_requests.h).
+  const std::optional<std::string> gateway_topic = host::PublicTopicOfGatewayRequest(topic);
+  const bool from_gateway = gateway_topic.has_value();
+  if (from_gateway) topic = *gateway_topic;
   std::optional<ShadowTopic> request = host_->ParseRequest(topic, false, payload);
   if (!request) return;
   if (!group_) {
-    Answer(*request, host_->Handle(*request, topic, payload), arrived);
+    Answer(*request, host_->Handle(*request, topic, payload), arrived, from_gateway);
     return;
   }
   // Store mode: hold the answers until this loop pass's commit (see the
   // header). L7 counts the held requests of this connection.
   (void)handle;
-  Held held{*request, std::string(client_id), {}, arrived};
+  Held held{*request, std::string(client_id), {}, arrived, from_gateway};
   if (host_->BeginInflight(held.inflight_key)) {
     held.responses = host_->Handle(*request, topic, payload);
   } else {
@@ -267,9 +273,10 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
 }
 
 void InBrokerService::Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
-                             std::chrono::steady_clock::time_point arrived) {
-  for (const ServiceMessage& message : responses) Emit(message.topic, message.payload);
+                             std::chrono::steady_clock::time_point arrived, bool from_gateway) {
   host_->LogRequest(request, responses, arrived);
+  if (from_gateway) responses = host::ForGatewayRequest(std::move(responses));
+  for (const ServiceMessage& message : responses) Emit(message.topic, message.payload);
 }
 
 void InBrokerService::OnTick() {
@@ -297,7 +304,7 @@ void InBrokerService::OnTick() {
         break;
       }
     }
-    Answer(h.request, std::move(h.responses), h.arrived);
+    Answer(h.request, std::move(h.responses), h.arrived, h.from_gateway);
     if (!h.inflight_key.empty()) host_->EndInflight(h.inflight_key);
   }
 }

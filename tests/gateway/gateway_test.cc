@@ -444,7 +444,7 @@ TEST_F(GatewayTest, NoAnswerFromTheServiceIs504) {
   options.request_timeout = std::chrono::milliseconds(300);
   ASSERT_TRUE(StartGateway(options));
   ExpectError(Mtls("GET", "/things/gw-none/shadow"), 504, "GatewayTimeoutException",
-              "no answer from the shadow service on $aws/things/gw-none/shadow/get");
+              "no answer from the shadow service on $shadowsync/rest/things/gw-none/shadow/get");
 }
 
 TEST_F(GatewayTest, BrokerOutageIs5xxAndTheGatewayRecoversAfterIt) {

@@ -8,9 +8,15 @@
 #include "shadowsync/rest_client.h"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gateway_fixture.h"
@@ -376,6 +382,91 @@ TEST_F(RestClientTest, ShadowClientReportsAndGetsDeltasOverTheRestTransport) {
   device.RunFor(std::chrono::milliseconds(600));  // three more polls
   EXPECT_EQ(deltas.size(), 1u);
   ASSERT_TRUE(device.Stop(std::chrono::seconds(5)).ok());
+}
+
+// A client certificate on AWS's port 443 needs ALPN x-amzn-http-ca, which
+// libcurl 7.88 cannot set by an option: the client sets it on OpenSSL's
+// context. A TLS server of the test records what the client offered.
+TEST_F(RestClientTest, OffersTheConfiguredAlpnProtocol) {
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ssl::context context(net::ssl::context::tls_server);
+  context.use_certificate_chain_file(certs_->server_ec.cert);
+  context.use_private_key_file(certs_->server_ec.key, net::ssl::context::pem);
+  std::string offered;  // written by the server thread before it answers
+  SSL_CTX_set_alpn_select_cb(
+      context.native_handle(),
+      [](SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
+         unsigned int in_length, void* arg) {
+        *static_cast<std::string*>(arg) = std::string(reinterpret_cast<const char*>(in), in_length);
+        if (in_length < 1) return SSL_TLSEXT_ERR_NOACK;
+        *out = in + 1;
+        *out_length = in[0];
+        return SSL_TLSEXT_ERR_OK;
+      },
+      &offered);
+  net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  const int port = acceptor.local_endpoint().port();
+  std::thread server([&] {
+    boost::system::error_code ec;
+    net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+    acceptor.accept(stream.next_layer(), ec);
+    if (ec) return;
+    stream.handshake(net::ssl::stream_base::server, ec);
+    if (ec) return;
+    std::string request;
+    char buffer[1024];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      const std::size_t n = stream.read_some(net::buffer(buffer), ec);
+      if (ec) return;
+      request.append(buffer, n);
+    }
+    const std::string body = R"({"state":{},"version":4})";
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    net::write(stream, net::buffer(answer), ec);
+    stream.shutdown(ec);
+  });
+  RestClientOptions options;
+  options.endpoint = "https://127.0.0.1:" + std::to_string(port);
+  options.ca_file = certs_->ca_cert;
+  options.cert_file = certs_->client("test-client").ec.cert;
+  options.key_file = certs_->client("test-client").ec.key;
+  options.alpn = {"x-amzn-http-ca"};
+  options.max_attempts = 1;
+  RequestResult got = Client(options)->Get({"rc-alpn", std::nullopt});
+  server.join();
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->version, 4u);
+  EXPECT_EQ(offered, std::string("\x0e") + "x-amzn-http-ca");  // only ours, not h2/http1.1
+}
+
+// As AWS: a REST error is returned only in HTTP, never on the devices'
+// /rejected; a REST update publishes accepted, delta and documents.
+TEST_F(RestClientTest, RestErrorsAreNotPublishedOnRejected) {
+  ASSERT_TRUE(StartGateway());
+  MqttDevice device;
+  ASSERT_TRUE(device.Connect(
+      TlsOptions(certs_->client("lamp").ec, "lamp"),
+      {"$aws/things/rc-rej/shadow/+/rejected", "$aws/things/rc-rej/shadow/update/accepted",
+       "$aws/things/rc-rej/shadow/update/delta"}));
+  std::unique_ptr<ShadowRestClient> client = Client(CertificateOptions());
+  const ShadowId shadow{"rc-rej", std::nullopt};
+  EXPECT_EQ(client->Get(shadow).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(client->Update(shadow, R"({"state":{"desired":5}})").status().code(),
+            StatusCode::kRejected);
+  ASSERT_TRUE(client->Update(shadow, R"({"state":{"desired":{"on":true}}})").ok());
+  // The answers of one shadow are published in order: once the accepted
+  // and the delta of the last update are here, a /rejected of the two
+  // errors before it would be too.
+  ASSERT_TRUE(device.WaitFor("$aws/things/rc-rej/shadow/update/accepted").has_value());
+  ASSERT_TRUE(device.WaitFor("$aws/things/rc-rej/shadow/update/delta").has_value());
+  EXPECT_FALSE(
+      device.WaitFor("$aws/things/rc-rej/shadow/get/rejected", std::chrono::milliseconds(0)));
+  EXPECT_FALSE(
+      device.WaitFor("$aws/things/rc-rej/shadow/update/rejected", std::chrono::milliseconds(0)));
 }
 
 }  // namespace
