@@ -218,7 +218,8 @@ TEST(ParseArgumentsTest, ErrorMessages) {
   const std::vector<Case> cases = {
       {{}, "missing command: get, update, delete, watch or list"},
       {{"--thing", "lamp"}, "missing command: get, update, delete, watch or list"},
-      {{"list"}, "unknown command 'list'; expected get, update, delete, watch, authz"},
+      {{"lsit"}, "unknown command 'lsit'; did you mean 'list'?"},
+      {{"list"}, "missing --thing"},
       {{"gte"}, "unknown command 'gte'; did you mean 'get'?"},
       {With(Base("get"), {"extra"}), "unexpected argument 'extra'"},
       {With(Base("get"), {"--verbose"}), "unknown flag '--verbose'"},

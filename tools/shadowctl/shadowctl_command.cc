@@ -40,12 +40,12 @@ constexpr std::size_t kMaxPayloadBytes = 128 * 1024;
 constexpr double kMaxTimeoutSeconds = 1e6;
 
 constexpr char kDescription[] =
-    "A command-line client for the AWS IoT Device Shadow service over MQTT 3.1.1 or its HTTPS\n"
-    "REST API: AWS IoT Core itself, or mosquitto with the shadowsync plugin (and\n"
-    "shadowsync-gateway for HTTPS), or shadowsync-emulator on any broker.\n"
+    "A command-line client for the AWS IoT Device Shadow service over MQTT 3.1.1\n"
+    "or its HTTPS REST API: AWS IoT Core itself, or mosquitto with the shadowsync\n"
+    "plugin (and shadowsync-gateway for HTTPS), or shadowsync-emulator.\n"
     "\n"
     "  shadowctl get|update|delete|watch --thing T [--shadow S] --broker URI [options]\n"
-    "  shadowctl list --thing T --broker https://... (named shadows, HTTPS only)\n"
+    "  shadowctl list --thing T --broker https://... (named shadows)\n"
     "  shadowctl update ... (--desired JSON | --reported JSON | --file F) [--version N]\n"
     "  shadowctl watch ... [--count N]\n"
     "  shadowctl authz --registry F (--cert PEM | --thing T) --action A ...\n"
@@ -57,11 +57,11 @@ constexpr char kDescription[] =
     "document limit where it is certain), so a request the service would reject is not sent.\n"
     "\n"
     "Protocols (docs/protocols.md), from --broker's scheme or --protocol:\n"
-    "  mqtts://host:8883 (ssl://), tcp://, wss://   MQTT; --cert/--key for mutual TLS\n"
-    "  https://host:8443 with --cert/--key          REST with a client certificate\n"
-    "                                               (on port 443 ALPN x-amzn-http-ca is offered)\n"
-    "  https://host[:443] without --cert            REST with SigV4: credentials and region as\n"
-    "                                               the AWS CLI finds them, --profile, --region\n"
+    "  mqtts://host:8883, tcp://, wss://  MQTT (--cert/--key: mutual TLS)\n"
+    "  https://host:8443 --cert/--key     REST, client certificate\n"
+    "                                     (ALPN x-amzn-http-ca on port 443)\n"
+    "  https://host without --cert        REST, SigV4: AWS CLI credentials,\n"
+    "                                     --profile, --region\n"
     "watch needs MQTT: REST has no subscriptions.";
 
 constexpr char kFooter[] =
