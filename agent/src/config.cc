@@ -704,7 +704,7 @@ Status ApplyCommandLineOverrides(const ConnectionOverrides& o, AgentConfig* conf
     c.host = endpoint->host;
     c.tls = endpoint->tls;
     // A new endpoint brings its own port (or the default of its scheme).
-    c.port = endpoint->port != 0 ? endpoint->port : DefaultPort(c.tls, c.alpn);
+    c.port = endpoint->port != 0 ? endpoint->port : DefaultPort(c.tls, c.alpn, c.protocol);
   } else if (o.alpn && *o.alpn && !o.port) {
     c.port = 443;
   }

@@ -79,6 +79,11 @@ Result<std::unique_ptr<Transport>> TransportFor(const AgentConfig& config,
   if (!mqtt.ok()) return mqtt.status();
   const ConnectionConfig& c = config.connection;
   if (c.protocol != ConnectionProtocol::kHttps) return MakePahoTransport(*mqtt);
+  if (!c.tls) {
+    return InvalidArgumentError(
+        "connection: protocol \"https\" needs TLS, not the plain endpoint " + c.host + ":" +
+        std::to_string(c.port));
+  }
   // Report-only over HTTPS: the same files, the REST API's ALPN on 443.
   RestTransportOptions rest;
   rest.rest.endpoint = "https://" + c.host + ":" + std::to_string(c.port);
