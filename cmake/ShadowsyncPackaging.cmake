@@ -203,7 +203,7 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # The -dev package has only static libraries, so its Depends are the -dev
 # packages of what a consumer's link needs (shadowsync.pc, shadowsyncConfig).
 set(CPACK_DEBIAN_SHADOWSYNC_DEVELOPMENT_PACKAGE_DEPENDS
-    "rapidjson-dev (>= 1.1), libpaho-mqttpp-dev (>= 1.2), libpaho-mqtt-dev (>= 1.3), libssl-dev")
+    "rapidjson-dev (>= 1.1), libpaho-mqttpp-dev (>= 1.2), libpaho-mqtt-dev (>= 1.3), libssl-dev, libcurl4-openssl-dev")
 set(CPACK_DEBIAN_SHADOWSYNC_DEVELOPMENT_PACKAGE_SUGGESTS "libgmock-dev, cmake, pkg-config")
 # postinst creates the user with adduser.
 set(CPACK_DEBIAN_SHADOWSYNC_AGENT_PACKAGE_DEPENDS "adduser")

@@ -40,7 +40,7 @@ PACKAGES=(
   file                # CPack's DEB generator finds the ELF files for dpkg-shlibdeps with it
   lintian             # Debian's package checker: tests/package/check_debs.sh
   libboost-dev        # Boost.Beast/Asio (header-only): shadowsync-gateway's HTTPS server
-  libcurl4-openssl-dev # libcurl: tests/gateway's HTTPS client (client certificates, SigV4 headers)
+  libcurl4-openssl-dev # libcurl: the library's ShadowRestClient, and tests/gateway's HTTPS client
   python3-botocore    # tests/aws: an independent SigV4 signer that ours must agree with byte for byte
   libjs-dygraphs      # the console's history plot (docs/console.md), served by the gateway from /usr/share/javascript
   chromium            # tests/console: the console's browser tests run in headless Chromium

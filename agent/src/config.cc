@@ -19,6 +19,19 @@
 #include "src/schema_check.h"
 
 namespace shadowsync::agent {
+
+const char* ConnectionProtocolName(ConnectionProtocol protocol) {
+  switch (protocol) {
+    case ConnectionProtocol::kMqtt:
+      return "mqtt";
+    case ConnectionProtocol::kHttps:
+      return "https";
+    case ConnectionProtocol::kWss:
+      return "wss";
+  }
+  return "?";
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -136,8 +149,9 @@ Result<Endpoint> ParseEndpoint(std::string_view text, const std::string& where) 
   return out;
 }
 
-int DefaultPort(bool tls, bool alpn) {
-  if (alpn) return 443;
+int DefaultPort(bool tls, bool alpn, ConnectionProtocol protocol) {
+  if (alpn || protocol == ConnectionProtocol::kWss) return 443;
+  if (protocol == ConnectionProtocol::kHttps) return 8443;
   return tls ? 8883 : 1883;
 }
 
@@ -334,6 +348,13 @@ Status ReadConnection(const JsonValue& block, const std::string& source, AgentCo
     }
   }
   if (const JsonValue* v = Find(block, "keep_alive_seconds")) c.keep_alive_seconds = v->GetInt();
+  if (const JsonValue* v = Find(block, "protocol")) {
+    const std::string_view name = Str(*v);
+    c.protocol = name == "https" ? ConnectionProtocol::kHttps
+                 : name == "wss" ? ConnectionProtocol::kWss
+                                 : ConnectionProtocol::kMqtt;
+  }
+  if (const JsonValue* v = Find(block, "poll_seconds")) c.poll_seconds = v->GetDouble();
   return Status::Ok();
 }
 
@@ -350,10 +371,15 @@ Status ResolveEndpoint(const RawConnection& raw, ConnectionConfig* c) {
                                   " (the port in " + raw.endpoint_where + ") or no port, found " +
                                   std::to_string(*raw.port));
     }
-    c->port =
-        endpoint->port != 0 ? endpoint->port : raw.port.value_or(DefaultPort(c->tls, c->alpn));
+    c->port = endpoint->port != 0 ? endpoint->port
+                                  : raw.port.value_or(DefaultPort(c->tls, c->alpn, c->protocol));
   } else {
-    c->port = raw.port.value_or(DefaultPort(c->tls, c->alpn));
+    c->port = raw.port.value_or(DefaultPort(c->tls, c->alpn, c->protocol));
+  }
+  if (c->protocol != ConnectionProtocol::kMqtt && !c->tls) {
+    return InvalidArgumentError(std::string("/connection/protocol: \"") +
+                                ConnectionProtocolName(c->protocol) +
+                                "\" needs TLS, not the plain endpoint " + Quote(raw.endpoint));
   }
   if (c->alpn && !c->tls) {
     return InvalidArgumentError("/connection/alpn: expected false with the plain MQTT endpoint " +
@@ -678,7 +704,7 @@ Status ApplyCommandLineOverrides(const ConnectionOverrides& o, AgentConfig* conf
     c.host = endpoint->host;
     c.tls = endpoint->tls;
     // A new endpoint brings its own port (or the default of its scheme).
-    c.port = endpoint->port != 0 ? endpoint->port : DefaultPort(c.tls, c.alpn);
+    c.port = endpoint->port != 0 ? endpoint->port : DefaultPort(c.tls, c.alpn, c.protocol);
   } else if (o.alpn && *o.alpn && !o.port) {
     c.port = 443;
   }

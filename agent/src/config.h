@@ -36,6 +36,17 @@ using cli::LogLevel;
 using cli::LogLevelName;
 using cli::ParseLogLevel;
 
+/// How the agent reaches the shadow service (`connection.protocol`,
+/// docs/protocols.md).
+enum class ConnectionProtocol {
+  kMqtt,   ///< MQTT over TLS (8883, or 443 with ALPN): the default
+  kHttps,  ///< REST with the certificate (8443, or 443 with ALPN): report-only
+  kWss,    ///< MQTT over WebSocket (443), handed to the MQTT transport
+};
+
+/// "mqtt", "https", "wss".
+const char* ConnectionProtocolName(ConnectionProtocol protocol);
+
 /// Where and how the agent connects. After ParseConfig, `host`, `port`,
 /// `tls`, `thing_name` and `client_id` are resolved from whichever of
 /// "connection" and "AWS IoT" gave them ("connection" wins per key).
@@ -72,6 +83,10 @@ struct ConnectionConfig {
   std::string cert_pem;
   std::string key_pem;
   int keep_alive_seconds = 30;
+  ConnectionProtocol protocol = ConnectionProtocol::kMqtt;
+  /// kHttps: how often the shadow is read (GET) for remote configuration
+  /// (desired changes); reports are one POST each.
+  double poll_seconds = 300;
 };
 
 /// How a parameter "<sensor>/<param>" is filtered (see thresholds.h).

@@ -100,7 +100,7 @@ constexpr char kSchema[] = R"schema_json({
           "$ref": "#/definitions/shadowName"
         },
         "alpn": {
-          "description": "MQTT over TLS on port 443 with ALPN x-amzn-mqtt-ca; the default port becomes 443.",
+          "description": "TLS on port 443 with ALPN (x-amzn-mqtt-ca for mqtt, x-amzn-http-ca for https); the default port becomes 443.",
           "type": "boolean"
         },
         "ca_file": {
@@ -119,6 +119,20 @@ constexpr char kSchema[] = R"schema_json({
           "type": "integer",
           "minimum": 1,
           "maximum": 1200
+        },
+        "protocol": {
+          "description": "How to reach the shadow service (docs/protocols.md): mqtt (default; MQTT over TLS, 8883 or 443 with alpn), https (the REST API with the certificate, 8443 or 443 with alpn: report-only, one POST per report, desired read with a GET every poll_seconds), wss (MQTT over WebSocket, 443, handed to the MQTT transport).",
+          "enum": [
+            "mqtt",
+            "https",
+            "wss"
+          ]
+        },
+        "poll_seconds": {
+          "description": "protocol https: how often the shadow is read (GET) for remote configuration. Default 300.",
+          "type": "number",
+          "minimum": 1,
+          "maximum": 86400
         }
       },
       "patternProperties": {

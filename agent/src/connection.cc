@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "shadowsync/rest_transport.h"
+
 namespace shadowsync::agent {
 
 InlinePemFiles::~InlinePemFiles() {
@@ -41,8 +43,11 @@ Result<std::string> InlinePemFiles::Write(const std::string& name, const std::st
 Result<MqttOptions> MqttOptionsFor(const AgentConfig& config, InlinePemFiles& pem_files) {
   const ConnectionConfig& c = config.connection;
   MqttOptions options;
+  // wss: MQTT over WebSocket, handed to the MQTT transport as a URI.
   options.server_uri =
-      std::string(c.tls ? "ssl://" : "tcp://") + c.host + ":" + std::to_string(c.port);
+      c.protocol == ConnectionProtocol::kWss
+          ? "wss://" + c.host + ":" + std::to_string(c.port) + "/mqtt"
+          : std::string(c.tls ? "ssl://" : "tcp://") + c.host + ":" + std::to_string(c.port);
   options.client_id = c.client_id.empty() ? c.thing_name : c.client_id;
   options.keep_alive = std::chrono::seconds(c.keep_alive_seconds);
   // A short first connect keeps the loop (and a stop request) responsive;
@@ -66,6 +71,33 @@ Result<MqttOptions> MqttOptionsFor(const AgentConfig& config, InlinePemFiles& pe
     options.key_file = *key;
   }
   return options;
+}
+
+Result<std::unique_ptr<Transport>> TransportFor(const AgentConfig& config,
+                                                InlinePemFiles& pem_files) {
+  Result<MqttOptions> mqtt = MqttOptionsFor(config, pem_files);
+  if (!mqtt.ok()) return mqtt.status();
+  const ConnectionConfig& c = config.connection;
+  if (c.protocol != ConnectionProtocol::kHttps) return MakePahoTransport(*mqtt);
+  if (!c.tls) {
+    return InvalidArgumentError(
+        "connection: protocol \"https\" needs TLS, not the plain endpoint " + c.host + ":" +
+        std::to_string(c.port));
+  }
+  // Report-only over HTTPS: the same files, the REST API's ALPN on 443.
+  RestTransportOptions rest;
+  rest.rest.endpoint = "https://" + c.host + ":" + std::to_string(c.port);
+  rest.rest.ca_file = mqtt->ca_file;
+  rest.rest.cert_file = mqtt->cert_file;
+  rest.rest.key_file = mqtt->key_file;
+  if (c.alpn) rest.rest.alpn = {"x-amzn-http-ca"};
+  rest.poll_interval =
+      std::chrono::milliseconds(static_cast<std::int64_t>(c.poll_seconds * 1000.0));
+  Result<std::unique_ptr<Transport>> transport = MakeRestTransport(std::move(rest));
+  if (!transport.ok()) {
+    return Status(transport.status().code(), "connection (https): " + transport.status().message());
+  }
+  return transport;
 }
 
 ClientOptions ClientOptionsFor(const AgentConfig& config) {

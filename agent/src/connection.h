@@ -38,6 +38,13 @@ class InlinePemFiles {
 /// `pem_files`, which must outlive the transport.
 Result<MqttOptions> MqttOptionsFor(const AgentConfig& config, InlinePemFiles& pem_files);
 
+/// The transport `config.connection.protocol` asks for: Paho for mqtt and
+/// wss (a wss:// URI), the REST transport (shadowsync/rest_transport.h,
+/// report-only, the shadow read every poll_seconds) for https. Checks the
+/// options and TLS files; connects nothing.
+Result<std::unique_ptr<Transport>> TransportFor(const AgentConfig& config,
+                                                InlinePemFiles& pem_files);
+
 /// ShadowClient options: the thing and shadow, the journal.
 ClientOptions ClientOptionsFor(const AgentConfig& config);
 

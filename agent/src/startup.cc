@@ -99,11 +99,9 @@ PreparedStart PrepareStart(const AgentConfig& config, StartMode mode, cli::Logge
   prepared.pem_files = std::make_unique<InlinePemFiles>();
   std::unique_ptr<ShadowClient> client;
   if (config.connection.enabled) {
-    Result<MqttOptions> mqtt = MqttOptionsFor(config, *prepared.pem_files);
-    if (!mqtt.ok()) return fail(kExitConnection, mqtt.status().message());
     // Checks the options and every TLS file with OpenSSL (the key against
     // the certificate); makes no Paho client yet.
-    Result<std::unique_ptr<Transport>> transport = MakePahoTransport(*mqtt);
+    Result<std::unique_ptr<Transport>> transport = TransportFor(config, *prepared.pem_files);
     if (!transport.ok()) return fail(kExitConnection, transport.status().message());
     Result<std::unique_ptr<ShadowClient>> made =
         ShadowClient::Create(ClientOptionsFor(config), std::move(transport).value());

@@ -11,6 +11,7 @@
 #include <random>
 #include <utility>
 
+#include "gateway_requests.h"
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
 #include "shadowsync/update_request.h"
@@ -32,11 +33,17 @@ host::HostOptions ToHostOptions(const EmulatorOptions& options) {
 ServiceOptions DefaultEmulatorServiceOptions() { return host::DefaultHostServiceOptions(); }
 
 const std::vector<std::string>& RequestFilters() {
-  static const std::vector<std::string> filters = {
-      "$aws/things/+/shadow/get",           "$aws/things/+/shadow/update",
-      "$aws/things/+/shadow/delete",        "$aws/things/+/shadow/name/+/get",
-      "$aws/things/+/shadow/name/+/update", "$aws/things/+/shadow/name/+/delete",
-  };
+  static const std::vector<std::string> filters = [] {
+    std::vector<std::string> all = {
+        "$aws/things/+/shadow/get",           "$aws/things/+/shadow/update",
+        "$aws/things/+/shadow/delete",        "$aws/things/+/shadow/name/+/get",
+        "$aws/things/+/shadow/name/+/update", "$aws/things/+/shadow/name/+/delete",
+    };
+    // shadowsync-gateway's private twins (gateway_requests.h).
+    const std::vector<std::string>& gateway = host::GatewayRequestFilters();
+    all.insert(all.end(), gateway.begin(), gateway.end());
+    return all;
+  }();
   return filters;
 }
 
@@ -90,8 +97,9 @@ Status Emulator::Start() {
   }
   logger_.Info(
       "subscribed to " + std::to_string(RequestFilters().size()) +
-      " request filters ($aws/things/+/shadow/{get,update,delete} and "
-      "$aws/things/+/shadow/name/+/{get,update,delete}); workers=" +
+      " request filters ($aws/things/+/shadow/{get,update,delete}, "
+      "$aws/things/+/shadow/name/+/{get,update,delete} and the gateway's "
+      "$shadowsync/rest/things/...); workers=" +
       std::to_string(options_.workers) + " order=" + PublishOrderName(options_.host.order) +
       " max_inflight=" + std::to_string(options_.host.max_inflight) + " max_requests_per_second=" +
       std::to_string(options_.host.service.max_requests_per_second_per_thing));
@@ -191,15 +199,18 @@ std::size_t Emulator::WorkerIndex(const ShadowId& id) const {
 
 void Emulator::OnMessage(const MqttMessage& message) {
   const auto arrived = std::chrono::steady_clock::now();
-  std::optional<ShadowTopic> parsed =
-      host_.ParseRequest(message.topic, message.retained, message.payload);
+  // The gateway's requests come on a private twin of the request topic and
+  // are answered with REST semantics (gateway_requests.h).
+  std::optional<std::string> gateway_topic = host::PublicTopicOfGatewayRequest(message.topic);
+  const std::string& topic = gateway_topic ? *gateway_topic : message.topic;
+  std::optional<ShadowTopic> parsed = host_.ParseRequest(topic, message.retained, message.payload);
   if (!parsed) return;
   if (!accepting_) {
     host_.CountDropped();
     logger_.Warning(host::DescribeRequest(*parsed) + " result=dropped reason=stopping");
     return;
   }
-  Job job{message.topic, message.payload, std::move(*parsed), arrived};
+  Job job{topic, message.payload, std::move(*parsed), arrived, gateway_topic.has_value()};
 
   if (workers_.empty()) {
     Process(job, false);
@@ -256,16 +267,18 @@ void Emulator::ReleaseInflight(const std::string& thing) {
 void Emulator::Throttle(const Job& job) {
   std::vector<ServiceMessage> responses;
   responses.push_back(host_.Throttle(job.parsed, job.payload));
-  // On the transport's thread: no retries.
-  Publish(responses.front(), false);
   host_.LogRequest(job.parsed, responses, job.arrived);
+  if (job.from_gateway) responses = host::ForGatewayRequest(std::move(responses));
+  // On the transport's thread: no retries.
+  for (const ServiceMessage& message : responses) Publish(message, false);
 }
 
 void Emulator::Process(Job& job, bool may_retry) {
   std::vector<ServiceMessage> responses = host_.Handle(job.parsed, job.topic, job.payload);
+  host_.LogRequest(job.parsed, responses, job.arrived);
+  if (job.from_gateway) responses = host::ForGatewayRequest(std::move(responses));
   // ShadowService returned only after the Store made the change durable.
   for (const ServiceMessage& message : responses) Publish(message, may_retry);
-  host_.LogRequest(job.parsed, responses, job.arrived);
 }
 
 void Emulator::Publish(const ServiceMessage& message, bool may_retry) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Emulator: ShadowService on an MQTT broker (issue 3, "shadowsync-emulator").
-// It subscribes to the six request filters of classic and named shadows,
+// It subscribes to the six request filters of classic and named shadows
+// (and their private twins for shadowsync-gateway, gateway_requests.h),
 // hands every request to ShadowService and publishes the responses at QoS 1,
 // never retained (P10), after the store has made the change durable.
 //
@@ -170,6 +171,7 @@ class Emulator {
     std::string payload;
     ShadowTopic parsed;
     std::chrono::steady_clock::time_point arrived;
+    bool from_gateway = false;  // answered with REST semantics (gateway_requests.h)
   };
   struct Worker {
     Mutex mu;

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   cli::CommandLine command_line(
       "shadowsync-gateway",
       "The AWS IoT Device Shadow REST API (GetThingShadow, UpdateThingShadow, DeleteThingShadow, "
+      "ListNamedShadowsForThing, "
       "Publish) over HTTPS on this machine: mutual TLS like AWS's port 8443 and SigV4 like its "
       "port 443. Each request goes to the shadow service as an MQTT request through --broker, so "
       "devices see the same deltas and documents as from AWS. SIGINT or SIGTERM stops it.\n",

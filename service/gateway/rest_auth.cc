@@ -82,10 +82,16 @@ std::optional<RestCaller> RestAuth::Authenticate(const RestRequest& request,
 
 std::optional<RestResponse> RestAuth::Authorize(const RestCaller& caller, std::string_view action,
                                                 std::string_view resource) const {
-  // SigV4: IAM policies are not modelled; a verified key may do anything.
-  if (caller.auth == ListenerAuth::kSigV4 || !options_.registry) return std::nullopt;
+  if (!options_.registry) return std::nullopt;
+  // SigV4: the registry's IAM users decide when it lists any; without them
+  // a verified key may do everything.
+  if (caller.auth == ListenerAuth::kSigV4 && options_.registry->iam_users().empty()) {
+    return std::nullopt;
+  }
   const AuthorizationDecision decision =
-      options_.registry->Authorize(caller.principal, action, resource);
+      caller.auth == ListenerAuth::kSigV4
+          ? options_.registry->AuthorizeAccessKey(caller.access_key_id, action, resource)
+          : options_.registry->Authorize(caller.principal, action, resource);
   if (decision.allowed) return std::nullopt;
   RestResponse response = ErrorResponse(403, "Forbidden", "ForbiddenException");
   response.log_note = std::string(action) + " on " + std::string(resource) + ": " + decision.reason;

@@ -11,9 +11,11 @@
 // Authorization: with a registry, a certificate is authorized by the same
 // evaluator the broker plugin uses (Registry::Authorize on the route's
 // action and resource); denied is 403 "Forbidden", with the policy's reason
-// in the log only. SigV4 requests are allowed once the signature verifies:
-// IAM policies of access keys are not modelled. Without a registry, every
-// verified client is allowed.
+// in the log only. A SigV4 request is authorized by the policies of the
+// registry's IAM user that holds its access key (Registry::
+// AuthorizeAccessKey) when the registry lists IAM users, else allowed once
+// the signature verifies. Without a registry, every verified client is
+// allowed.
 //
 // Thread safety: immutable after construction; const methods may run
 // concurrently.

@@ -7,6 +7,8 @@
 #include <random>
 #include <utility>
 
+#include "gateway_requests.h"
+#include "named_shadow_list.h"
 #include "rest_errors.h"
 #include "shadowsync/json.h"
 #include "shadowsync/shadow_error.h"
@@ -108,13 +110,33 @@ void RestGateway::Handle(RestRequest request, Responder respond) {
     case RestOperation::kPublish:
       return HandlePublish(route, request, caller->label, std::move(respond));
     case RestOperation::kListNamedShadowsForThing:
-      return respond(WithPrincipal(
-          ErrorResponse(501,
-                        "ListNamedShadowsForThing is not available from the local gateway: the "
-                        "shadow service has no MQTT operation that lists named shadows (see "
-                        "docs/gateway.md)"),
-          caller->label));
+      return HandleList(route, request, caller->label, std::move(respond));
   }
+}
+
+void RestGateway::HandleList(const RestRoute& route, const RestRequest& request,
+                             const std::string& principal, Responder respond) {
+  // The service's private list request (named_shadow_list.h) with the
+  // query's pageSize and nextToken.
+  const std::string token = requester_.NewToken();
+  JsonDocument payload;
+  payload.SetObject();
+  auto& allocator = payload.GetAllocator();
+  payload.AddMember("clientToken", JsonValue(token.c_str(), allocator), allocator);
+  if (route.page_size) payload.AddMember("pageSize", JsonValue(*route.page_size), allocator);
+  if (route.next_token) {
+    payload.AddMember("nextToken", JsonValue(route.next_token->c_str(), allocator), allocator);
+  }
+  (void)request;
+  Status sent = requester_.Request(
+      host::ListRequestTopic(route.shadow.thing), token, ToCompactJson(payload),
+      [respond, principal](Result<ShadowAnswer> answer) {
+        if (!answer.ok()) {
+          return respond(WithPrincipal(FromRequestError(answer.status()), principal));
+        }
+        respond(WithPrincipal(FromAnswer(*answer, std::nullopt), principal));
+      });
+  if (!sent.ok()) respond(WithPrincipal(FromRequestError(sent), principal));
 }
 
 void RestGateway::HandleShadow(const RestRoute& route, const RestRequest& request,
@@ -123,10 +145,13 @@ void RestGateway::HandleShadow(const RestRoute& route, const RestRequest& reques
                               : route.operation == RestOperation::kUpdateThingShadow
                                   ? Operation::kUpdate
                                   : Operation::kDelete;
-  Result<std::string> topic = BuildTopic(route.shadow, operation);
-  if (!topic.ok()) {
-    return respond(WithPrincipal(ErrorResponse(400, topic.status().message()), principal));
+  Result<std::string> aws_topic = BuildTopic(route.shadow, operation);
+  if (!aws_topic.ok()) {
+    return respond(WithPrincipal(ErrorResponse(400, aws_topic.status().message()), principal));
   }
+  // The private twin of the request topic: the service answers it with REST
+  // semantics, so a REST error never appears on the devices' /rejected.
+  const std::string topic = host::GatewayRequestTopic(*aws_topic);
 
   const std::string token = requester_.NewToken();
   std::optional<std::string> user_token;
@@ -155,7 +180,7 @@ void RestGateway::HandleShadow(const RestRoute& route, const RestRequest& reques
   }
 
   Status sent = requester_.Request(
-      *topic, token, payload, [respond, user_token, principal](Result<ShadowAnswer> answer) {
+      topic, token, payload, [respond, user_token, principal](Result<ShadowAnswer> answer) {
         if (!answer.ok()) {
           return respond(WithPrincipal(FromRequestError(answer.status()), principal));
         }

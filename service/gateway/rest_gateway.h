@@ -47,6 +47,8 @@ class RestGateway {
  private:
   void HandleShadow(const RestRoute& route, const RestRequest& request,
                     const std::string& principal, Responder respond);
+  void HandleList(const RestRoute& route, const RestRequest& request, const std::string& principal,
+                  Responder respond);
   void HandlePublish(const RestRoute& route, const RestRequest& request,
                      const std::string& principal, Responder respond);
 

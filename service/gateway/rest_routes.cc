@@ -159,7 +159,18 @@ RouteResult MatchRoute(std::string_view method, std::string_view path, std::stri
   if (!valid.ok()) return Error(400, valid.message());
   route.shadow.thing = std::move(*thing);
   route.resource = "thing/" + route.shadow.thing;
-  if (route.operation != RestOperation::kListNamedShadowsForThing) {
+  if (route.operation == RestOperation::kListNamedShadowsForThing) {
+    if (const std::string* size = Find(params, "pageSize")) {
+      const bool digits = !size->empty() && size->size() <= 3 &&
+                          size->find_first_not_of("0123456789") == std::string::npos;
+      const int n = digits ? std::stoi(*size) : 0;
+      if (n < 1 || n > 100) return Error(400, "Invalid pageSize: must be from 1 to 100");
+      route.page_size = n;
+    }
+    if (const std::string* token = Find(params, "nextToken")) {
+      if (!token->empty()) route.next_token = *token;
+    }
+  } else {
     if (const std::string* name = Find(params, "name")) {
       Status valid_name = ValidateShadowName(*name);
       if (!valid_name.ok()) return Error(400, valid_name.message());

@@ -38,11 +38,13 @@ const char* RestOperationName(RestOperation operation);
 /// A request that matched a route.
 struct RestRoute {
   RestOperation operation = RestOperation::kGetThingShadow;
-  ShadowId shadow;       ///< the shadow operations and List (thing only)
-  std::string topic;     ///< Publish: decoded
-  int qos = 0;           ///< Publish
-  std::string action;    ///< "iot:GetThingShadow", ...
-  std::string resource;  ///< "thing/lamp", "thing/lamp/config", "topic/a/b"
+  ShadowId shadow;                        ///< the shadow operations and List (thing only)
+  std::string topic;                      ///< Publish: decoded
+  int qos = 0;                            ///< Publish
+  std::optional<int> page_size;           ///< List: pageSize (1 to 100)
+  std::optional<std::string> next_token;  ///< List: nextToken
+  std::string action;                     ///< "iot:GetThingShadow", ...
+  std::string resource;                   ///< "thing/lamp", "thing/lamp/config", "topic/a/b"
 };
 
 /// The route, or the error response: 404 for an unknown path, 405 for a

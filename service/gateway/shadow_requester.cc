@@ -7,6 +7,8 @@
 #include <random>
 #include <utility>
 
+#include "gateway_requests.h"
+#include "named_shadow_list.h"
 #include "shadowsync/json.h"
 
 namespace shadowsync::gateway {
@@ -40,8 +42,9 @@ ShadowRequester::ShadowRequester(Transport& transport, std::chrono::milliseconds
 ShadowRequester::~ShadowRequester() { Stop(); }
 
 std::vector<std::string> ShadowRequester::AnswerFilters() {
-  return {"$aws/things/+/shadow/+/accepted", "$aws/things/+/shadow/+/rejected",
-          "$aws/things/+/shadow/name/+/+/accepted", "$aws/things/+/shadow/name/+/+/rejected"};
+  std::vector<std::string> filters = host::GatewayAnswerFilters();
+  filters.push_back(host::kListAnswerFilter);
+  return filters;
 }
 
 void ShadowRequester::Start() {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Request/answer correlation over MQTT for the gateway: publish a shadow
-// request ($aws/things/T/shadow[/name/S]/get|update|delete) with a fresh
+// Request/answer correlation over MQTT for the gateway: publish a request
+// (the private twin of $aws/things/T/shadow[/name/S]/get|update|delete,
+// service/core/gateway_requests.h, or the list request) with a fresh
 // clientToken and hand the `/accepted` or `/rejected` answer that carries
 // that token to the caller, or kTimeout when none comes in time.
 //
 // Design: no subscription per request. The gateway subscribes once, at
-// start, to the four answer filters of AnswerFilters() (classic and named,
+// start, to the answer filters of AnswerFilters() (classic and named,
 // accepted and rejected; the transport renews them after a reconnect), so a
 // request costs one PUBLISH and no SUBSCRIBE/SUBACK round trip, and there is
 // no window in which an answer can arrive before its subscription. Answers

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "gateway_requests.h"
+#include "named_shadow_list.h"
 #include "open_table_sink.h"
 #include "rule_loader.h"
 #include "rule_stats.h"
@@ -238,16 +240,30 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
   // MOSQ_EVT_MESSAGE fires for live PUBLISHes only, never for retained
   // replays or will messages: every one is a request, retained or not (T9,
   // 12a.12).
+  // The gateway's ListNamedShadowsForThing (named_shadow_list.h); in store
+  // mode it sees the shadows of this loop pass too, as a GET does.
+  if (std::optional<std::string> thing = host::ParseListRequestTopic(topic)) {
+    Store& store = group_ ? static_cast<Store&>(*group_) : static_cast<Store&>(*memory_);
+    const ServiceMessage answer =
+        host::AnswerListRequest(store, *thing, payload, std::chrono::system_clock::now());
+    Emit(answer.topic, answer.payload);
+    return;
+  }
+  // The gateway's requests come on a private twin of the request topic and
+  // are answered with REST semantics (gateway_requests.h).
+  const std::optional<std::string> gateway_topic = host::PublicTopicOfGatewayRequest(topic);
+  const bool from_gateway = gateway_topic.has_value();
+  if (from_gateway) topic = *gateway_topic;
   std::optional<ShadowTopic> request = host_->ParseRequest(topic, false, payload);
   if (!request) return;
   if (!group_) {
-    Answer(*request, host_->Handle(*request, topic, payload), arrived);
+    Answer(*request, host_->Handle(*request, topic, payload), arrived, from_gateway);
     return;
   }
   // Store mode: hold the answers until this loop pass's commit (see the
   // header). L7 counts the held requests of this connection.
   (void)handle;
-  Held held{*request, std::string(client_id), {}, arrived};
+  Held held{*request, std::string(client_id), {}, arrived, from_gateway};
   if (host_->BeginInflight(held.inflight_key)) {
     held.responses = host_->Handle(*request, topic, payload);
   } else {
@@ -258,9 +274,10 @@ void InBrokerService::OnMessage(const void* handle, std::string_view client_id,
 }
 
 void InBrokerService::Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
-                             std::chrono::steady_clock::time_point arrived) {
-  for (const ServiceMessage& message : responses) Emit(message.topic, message.payload);
+                             std::chrono::steady_clock::time_point arrived, bool from_gateway) {
   host_->LogRequest(request, responses, arrived);
+  if (from_gateway) responses = host::ForGatewayRequest(std::move(responses));
+  for (const ServiceMessage& message : responses) Emit(message.topic, message.payload);
 }
 
 void InBrokerService::OnTick() {
@@ -291,7 +308,7 @@ void InBrokerService::OnTick() {
         break;
       }
     }
-    Answer(h.request, std::move(h.responses), h.arrived);
+    Answer(h.request, std::move(h.responses), h.arrived, h.from_gateway);
     if (!h.inflight_key.empty()) host_->EndInflight(h.inflight_key);
   }
 }

@@ -138,6 +138,7 @@ class InBrokerService {
     std::string inflight_key;  // empty: no in-flight slot taken
     std::vector<ServiceMessage> responses;
     std::chrono::steady_clock::time_point arrived;
+    bool from_gateway = false;  // answered with REST semantics (gateway_requests.h)
   };
 
   InBrokerService(PluginOptions options, Broker& broker, const host::Logger& logger);
@@ -146,7 +147,7 @@ class InBrokerService {
   // Publishes one of the service's own messages and feeds it to the rules.
   void Emit(const std::string& topic, const std::string& payload);
   void Answer(const ShadowTopic& request, std::vector<ServiceMessage> responses,
-              std::chrono::steady_clock::time_point arrived);
+              std::chrono::steady_clock::time_point arrived, bool from_gateway);
   void PublishLifecycle(bool connected, const Connection& connection,
                         const std::optional<std::string>& reason);
   std::string DescribePrincipal(const Connection& connection) const;

@@ -222,6 +222,28 @@ TEST(ConfigTest, LogLevelNamesRoundTrip) {
 
 // ---------------------------------------------------------------- endpoints
 
+// connection.protocol (docs/protocols.md): https is the REST API on 8443
+// (443 with ALPN), wss MQTT over WebSocket on 443; both need TLS.
+TEST(ConfigTest, ProtocolSetsTheDefaultPortAndTheTransport) {
+  AgentConfig mqtt = MustParseConfig(R"({"connection": {"endpoint": "x-ats.iot"}})");
+  EXPECT_EQ(mqtt.connection.protocol, ConnectionProtocol::kMqtt);
+  AgentConfig https = MustParseConfig(
+      R"({"connection": {"endpoint": "x-ats.iot", "protocol": "https", "poll_seconds": 30}})");
+  EXPECT_EQ(https.connection.protocol, ConnectionProtocol::kHttps);
+  EXPECT_EQ(https.connection.port, 8443);
+  EXPECT_EQ(https.connection.poll_seconds, 30);
+  AgentConfig https_443 = MustParseConfig(
+      R"({"connection": {"endpoint": "x-ats.iot", "protocol": "https", "alpn": true}})");
+  EXPECT_EQ(https_443.connection.port, 443);
+  AgentConfig wss =
+      MustParseConfig(R"({"connection": {"endpoint": "x-ats.iot", "protocol": "wss"}})");
+  EXPECT_EQ(wss.connection.port, 443);
+  EXPECT_EQ(ErrorOf(R"({"connection": {"endpoint": "tcp://localhost", "protocol": "https"}})"),
+            "agent.json: /connection/protocol: \"https\" needs TLS, not the plain endpoint "
+            "\"tcp://localhost\"");
+  EXPECT_NE(ErrorOf(R"({"connection": {"protocol": "coap"}})"), "");
+}
+
 TEST(ConfigTest, EndpointUrisSetTlsAndPort) {
   AgentConfig plain = MustParseConfig(R"({"connection": {"endpoint": "tcp://localhost:1884"}})");
   EXPECT_FALSE(plain.connection.tls);

@@ -263,7 +263,9 @@ EmulatorOptions TestOptions(int workers) {
 
 // --- Subscriptions --------------------------------------------------------
 
-TEST(EmulatorTest, SubscribesToTheSixRequestFiltersAtQos1) {
+// The six request filters, then their private twins for shadowsync-gateway
+// (service/core/gateway_requests.h).
+TEST(EmulatorTest, SubscribesToTheSixRequestFiltersAndTheGatewaysAtQos1) {
   FakeTransport transport;
   MemoryStore store;
   LogCapture log;
@@ -276,7 +278,13 @@ TEST(EmulatorTest, SubscribesToTheSixRequestFiltersAtQos1) {
       ElementsAre(P{"$aws/things/+/shadow/get", 1}, P{"$aws/things/+/shadow/update", 1},
                   P{"$aws/things/+/shadow/delete", 1}, P{"$aws/things/+/shadow/name/+/get", 1},
                   P{"$aws/things/+/shadow/name/+/update", 1},
-                  P{"$aws/things/+/shadow/name/+/delete", 1}));
+                  P{"$aws/things/+/shadow/name/+/delete", 1},
+                  P{"$shadowsync/rest/things/+/shadow/get", 1},
+                  P{"$shadowsync/rest/things/+/shadow/update", 1},
+                  P{"$shadowsync/rest/things/+/shadow/delete", 1},
+                  P{"$shadowsync/rest/things/+/shadow/name/+/get", 1},
+                  P{"$shadowsync/rest/things/+/shadow/name/+/update", 1},
+                  P{"$shadowsync/rest/things/+/shadow/name/+/delete", 1}));
   for (const auto& [filter, qos] : transport.subscriptions()) {
     EXPECT_EQ(filter.find('#'), std::string::npos) << filter;  // T8
   }
@@ -841,7 +849,7 @@ TEST(EmulatorTest, LogsConnectionEvents) {
   EXPECT_EQ(
       log.Matching("warning: connection to the broker lost: Unavailable: broker went away").size(),
       1u);
-  EXPECT_EQ(log.Matching("info: reconnected to the broker; the transport renewed the 6 request "
+  EXPECT_EQ(log.Matching("info: reconnected to the broker; the transport renewed the 12 request "
                          "subscriptions")
                 .size(),
             1u);

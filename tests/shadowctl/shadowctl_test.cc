@@ -216,9 +216,10 @@ TEST(ParseArgumentsTest, ErrorMessages) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{}, "missing command: get, update, delete or watch"},
-      {{"--thing", "lamp"}, "missing command: get, update, delete or watch"},
-      {{"list"}, "unknown command 'list'; expected get, update, delete, watch, authz"},
+      {{}, "missing command: get, update, delete, watch or list"},
+      {{"--thing", "lamp"}, "missing command: get, update, delete, watch or list"},
+      {{"lsit"}, "unknown command 'lsit'; did you mean 'list'?"},
+      {{"list"}, "missing --thing"},
       {{"gte"}, "unknown command 'gte'; did you mean 'get'?"},
       {With(Base("get"), {"extra"}), "unexpected argument 'extra'"},
       {With(Base("get"), {"--verbose"}), "unknown flag '--verbose'"},
@@ -227,7 +228,9 @@ TEST(ParseArgumentsTest, ErrorMessages) {
       {With(Base("get"), {"--timeout"}), "--timeout: needs a value"},
       {With(Base("get"), {"--thing", "other"}), "--thing given more than once"},
       {{"get", "--broker", "tcp://h:1"}, "missing --thing"},
-      {{"get", "--thing", "lamp"}, "missing --broker (tcp://host:port or ssl://host:port)"},
+      {{"get", "--thing", "lamp"},
+       "missing --broker (mqtts://host:port, tcp://host:port, wss://host/mqtt or "
+       "https://host:port)"},
       {{"get", "--thing", "la.mp", "--broker", "tcp://h:1"},
        "--thing: thing name: character '.' at position 2 is not allowed (allowed: a-z A-Z 0-9 "
        ": _ -)"},
@@ -237,11 +240,11 @@ TEST(ParseArgumentsTest, ErrorMessages) {
        "--shadow: shadow name: character '/' at position 1 is not allowed (allowed: $ a-z A-Z 0-9 "
        ": _ -)"},
       {{"get", "--thing", "lamp", "--broker", "localhost:1883"},
-       "--broker: 'localhost:1883' is not tcp://host:port or ssl://host:port"},
-      {With(Base("get"), {"--ca", "ca.pem"}),
-       "--ca needs an ssl:// broker, not tcp://127.0.0.1:1883"},
+       "--broker: 'localhost:1883' is not mqtts://host:port, tcp://host:port, wss://host/mqtt or "
+       "https://host:port"},
+      {With(Base("get"), {"--ca", "ca.pem"}), "--ca needs a TLS broker, not tcp://127.0.0.1:1883"},
       {With(Base("get"), {"--alpn", "x-amzn-mqtt-ca"}),
-       "--alpn needs an ssl:// broker, not tcp://127.0.0.1:1883"},
+       "--alpn needs a TLS broker, not tcp://127.0.0.1:1883"},
       {{"get", "--thing", "lamp", "--broker", "ssl://h:8883", "--cert", "c.pem"},
        "--cert and --key go together"},
       {{"get", "--thing", "lamp", "--broker", "ssl://h:8883", "--alpn", ""},
@@ -796,7 +799,8 @@ TEST(RunMainTest, UsageErrorExitsTwo) {
   Outcome o = Main({"get", "--thing", "lamp"}, FakeFactory(&probe));
   EXPECT_EQ(o.rc, kExitUsage);
   EXPECT_EQ(o.err,
-            "error: missing --broker (tcp://host:port or ssl://host:port)\n"
+            "error: missing --broker (mqtts://host:port, tcp://host:port, wss://host/mqtt or "
+            "https://host:port)\n"
             "see 'shadowctl --help'\n");
   EXPECT_EQ(probe.calls, 0);
 }
@@ -886,6 +890,45 @@ TEST(RunMainTest, RoundTripWithAGeneratedClientIdAndToken) {
   ASSERT_EQ(probe.payloads.size(), 1u);
   EXPECT_THAT(TokenOf(probe.payloads[0]), StartsWith("shadowctl-"));
   EXPECT_THAT(o.out, StartsWith("{\"version\":1,\"clientToken\":\"shadowctl-"));
+}
+
+// The protocol follows from --broker's scheme and --cert (docs/shadowctl.md,
+// "Over HTTPS"), or from --protocol, which must agree with the scheme.
+TEST(ParseArgumentsTest, ProtocolFromTheSchemeTheCertificateOrTheFlag) {
+  EXPECT_EQ(ParseOk(Base("get")).protocol, Protocol::kMqtt);
+  const std::vector<std::string> https = {"get", "--thing", "lamp", "--broker",
+                                          "https://127.0.0.1:8443"};
+  EXPECT_EQ(ParseOk(https).protocol, Protocol::kHttpsSigV4);
+  EXPECT_EQ(ParseOk(With(https, {"--cert", "c.pem", "--key", "k.pem"})).protocol,
+            Protocol::kHttpsCertificate);
+  Options sigv4 = ParseOk(With(https, {"--profile", "ops", "--region", "eu-west-1"}));
+  EXPECT_EQ(sigv4.profile, "ops");
+  EXPECT_EQ(sigv4.region, "eu-west-1");
+  EXPECT_EQ(ParseOk(With(https, {"--protocol", "https-sigv4"})).protocol, Protocol::kHttpsSigV4);
+  EXPECT_EQ(ParseOk({"get", "--thing", "lamp", "--broker", "wss://example.com/mqtt"}).protocol,
+            Protocol::kMqtt);
+
+  EXPECT_EQ(
+      ParseError(With(Base("get"), {"--protocol", "https-cert"})),
+      "--protocol https-cert does not go with --broker tcp://127.0.0.1:1883 (an MQTT broker)");
+  EXPECT_EQ(ParseError(With(https, {"--protocol", "https-cert"})),
+            "--protocol https-cert needs --cert and --key");
+  EXPECT_EQ(ParseError(With(https, {"--protocol", "coap"})),
+            "--protocol: 'coap' is not mqtt, https-cert or https-sigv4");
+  EXPECT_EQ(ParseError(With(Base("get"), {"--region", "x"})),
+            "--region is for SigV4 (https:// without --cert)");
+}
+
+TEST(ParseArgumentsTest, WatchNeedsMqttAndListNeedsHttps) {
+  EXPECT_NE(
+      ParseError({"watch", "--thing", "lamp", "--broker", "https://h"}).find("watch needs MQTT"),
+      std::string::npos);
+  EXPECT_NE(ParseError(Base("list")).find("list needs HTTPS"), std::string::npos);
+  Options list = ParseOk({"list", "--thing", "lamp", "--broker", "https://h", "--page-size", "10"});
+  EXPECT_EQ(list.command, Command::kList);
+  EXPECT_EQ(list.page_size, 10);
+  EXPECT_EQ(ParseError({"list", "--thing", "lamp", "--broker", "https://h", "--page-size", "0"}),
+            "--page-size: '0' is not an integer from 1 to 100");
 }
 
 }  // namespace

@@ -347,5 +347,42 @@ TEST(ExampleRegistryTest, LoadsAndBehavesAsTheIssueSays) {
          });
 }
 
+// IAM users (gateway SigV4): an access key's user's policies decide; an
+// unknown key is denied naming it; keys are unique across users.
+TEST(RegistryTest, IamUsersAuthorizeTheirAccessKeys) {
+  const Registry registry = MustParse(R"({
+    "certificates": [],
+    "policies": {
+      "read-shadows": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "iot:GetThingShadow", "Resource": "arn:aws:iot:*:*:thing/*"}]}
+    },
+    "iamUsers": [{"name": "viewer", "accessKeyIds": ["AKIDVIEW1", "AKIDVIEW2"],
+                  "policies": ["read-shadows"]}]
+  })");
+  ASSERT_EQ(registry.iam_users().size(), 1u);
+  EXPECT_EQ(registry.FindIamUser("AKIDVIEW2")->name, "viewer");
+  EXPECT_TRUE(registry.AuthorizeAccessKey("AKIDVIEW1", "iot:GetThingShadow", "thing/lamp").allowed);
+  EXPECT_FALSE(
+      registry.AuthorizeAccessKey("AKIDVIEW1", "iot:UpdateThingShadow", "thing/lamp").allowed);
+  const AuthorizationDecision unknown =
+      registry.AuthorizeAccessKey("AKIDOTHER", "iot:GetThingShadow", "thing/lamp");
+  EXPECT_FALSE(unknown.allowed);
+  EXPECT_THAT(unknown.reason, HasSubstr("AKIDOTHER is not listed in /iamUsers"));
+
+  Result<Registry> twice = Registry::Parse(R"({"certificates": [], "policies": {},
+    "iamUsers": [{"name": "a", "accessKeyIds": ["K"], "policies": []},
+                 {"name": "b", "accessKeyIds": ["K"], "policies": []}]})",
+                                           "registry.json");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(twice.status().message(),
+              HasSubstr("/iamUsers/1/accessKeyIds/0: access key K is also listed in /iamUsers/0"));
+  Result<Registry> undefined = Registry::Parse(R"({"certificates": [], "policies": {},
+    "iamUsers": [{"name": "a", "accessKeyIds": ["K"], "policies": ["nope"]}]})",
+                                               "registry.json");
+  ASSERT_FALSE(undefined.ok());
+  EXPECT_THAT(undefined.status().message(),
+              HasSubstr("/iamUsers/0/policies/0: policy \"nope\" is not defined"));
+}
+
 }  // namespace
 }  // namespace shadowsync

@@ -26,6 +26,7 @@
 #include "authz_command.h"
 #include "cli/command_line.h"
 #include "cli/connection_flags.h"
+#include "rest_command.h"
 #include "shadowsync/json.h"
 #include "shadowsync/shadow_error.h"
 
@@ -39,10 +40,12 @@ constexpr std::size_t kMaxPayloadBytes = 128 * 1024;
 constexpr double kMaxTimeoutSeconds = 1e6;
 
 constexpr char kDescription[] =
-    "A command-line client for the AWS IoT Device Shadow service over MQTT 3.1.1: AWS IoT Core\n"
-    "itself, or mosquitto with the shadowsync plugin, or shadowsync-emulator on any broker.\n"
+    "A command-line client for the AWS IoT Device Shadow service over MQTT 3.1.1\n"
+    "or its HTTPS REST API: AWS IoT Core itself, or mosquitto with the shadowsync\n"
+    "plugin (and shadowsync-gateway for HTTPS), or shadowsync-emulator.\n"
     "\n"
     "  shadowctl get|update|delete|watch --thing T [--shadow S] --broker URI [options]\n"
+    "  shadowctl list --thing T --broker https://... (named shadows)\n"
     "  shadowctl update ... (--desired JSON | --reported JSON | --file F) [--version N]\n"
     "  shadowctl watch ... [--count N]\n"
     "  shadowctl authz --registry F (--cert PEM | --thing T) --action A ...\n"
@@ -51,7 +54,15 @@ constexpr char kDescription[] =
     "publish the request at QoS 1 with a fresh clientToken, and wait for the answer carrying\n"
     "that token (answers to other clients are ignored). An update is validated locally first\n"
     "(JSON syntax with the byte offset, the service's 400 checks, nesting depth, the 8 KB\n"
-    "document limit where it is certain), so a request the service would reject is not sent.";
+    "document limit where it is certain), so a request the service would reject is not sent.\n"
+    "\n"
+    "Protocols (docs/protocols.md), from --broker's scheme or --protocol:\n"
+    "  mqtts://host:8883, tcp://, wss://  MQTT (--cert/--key: mutual TLS)\n"
+    "  https://host:8443 --cert/--key     REST, client certificate\n"
+    "                                     (ALPN x-amzn-http-ca on port 443)\n"
+    "  https://host without --cert        REST, SigV4: AWS CLI credentials,\n"
+    "                                     --profile, --region\n"
+    "watch needs MQTT: REST has no subscriptions.";
 
 constexpr char kFooter[] =
     "Exit codes:\n"
@@ -322,13 +333,18 @@ Result<Request> BuildUpdateRequest(const Options& options, const std::string& cl
   return request;
 }
 
-std::string PrettyJson(const JsonValue& value) {
+}  // namespace
+
+std::string FormatDocument(const JsonValue& document, bool compact) {
+  if (compact) return ToCompactJson(document);
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
   writer.SetIndent(' ', 2);
-  value.Accept(writer);
+  document.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
 }
+
+namespace {
 
 Operation OperationOf(Command command) {
   switch (command) {
@@ -338,6 +354,7 @@ Operation OperationOf(Command command) {
       return Operation::kDelete;
     case Command::kUpdate:
     case Command::kWatch:
+    case Command::kList:
       break;
   }
   return Operation::kUpdate;
@@ -370,6 +387,12 @@ void DefineCommandLine(cli::CommandLine& line, FlagValues* values,
   spec.shadow_flags = true;
   spec.client_id_default = "shadowctl-<pid>-<random>";
   cli::AddConnectionFlags(app, connection, spec);
+  value(app, "--protocol", "mqtt|https-cert|https-sigv4",
+        "how to reach the service (default: from --broker's scheme; https:// is https-cert "
+        "with --cert, else https-sigv4)");
+  value(app, "--profile", "NAME", "SigV4: the AWS profile (default: AWS_PROFILE, else default)");
+  value(app, "--region", "REGION",
+        "SigV4: the region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)");
   value(app, "--timeout", "SECONDS",
         "connect timeout and wait for the answer (default 10); watch: stop after SECONDS (only "
         "when given)");
@@ -391,7 +414,10 @@ void DefineCommandLine(cli::CommandLine& line, FlagValues* values,
                                              ".../update/documents message, one compact JSON "
                                              "object per line: "
                                              "{\"type\":\"delta\"|\"documents\",\"topic\":...,"
-                                             "\"payload\":{...}}"}}) {
+                                             "\"payload\":{...}} (MQTT only)"},
+                                   std::pair{"list",
+                                             "print the thing's named shadows, one per line "
+                                             "(ListNamedShadowsForThing, HTTPS only)"}}) {
     CLI::App* command = app.add_subcommand(name, help);
     command->fallthrough();
     command->footer("The shared flags (--thing, --broker, --timeout, ...): shadowctl --help");
@@ -406,6 +432,9 @@ void DefineCommandLine(cli::CommandLine& line, FlagValues* values,
       value(*command, "--max-depth", "N", "local nesting check, L2 (default 6)");
     }
     if (std::string_view(name) == "watch") value(*command, "--count", "N", "stop after N events");
+    if (std::string_view(name) == "list") {
+      value(*command, "--page-size", "N", "names per request, 1 to 100 (all pages are printed)");
+    }
   }
   app.add_subcommand("authz",
                      "would the registry's AWS IoT policies allow this action? offline, no broker "
@@ -438,11 +467,12 @@ Result<Options> ParseArguments(const std::vector<std::string>& args) {
   }
   const std::vector<CLI::App*> commands = line.app().get_subcommands();
   if (commands.empty())
-    return InvalidArgumentError("missing command: get, update, delete or watch");
+    return InvalidArgumentError("missing command: get, update, delete, watch or list");
   const std::string& command = commands.front()->get_name();
   options.command = command == "get"      ? Command::kGet
                     : command == "update" ? Command::kUpdate
                     : command == "delete" ? Command::kDelete
+                    : command == "list"   ? Command::kList
                                           : Command::kWatch;
   for (const auto& [name, value] :
        {std::pair{"--broker", &connection.broker}, std::pair{"--ca", &connection.ca_file},
@@ -472,20 +502,80 @@ Result<Options> ParseArguments(const std::vector<std::string>& args) {
 
   // The connection. The transport checks the files themselves.
   const std::string* broker = get("--broker");
-  if (!broker) return InvalidArgumentError("missing --broker (tcp://host:port or ssl://host:port)");
-  const bool tls = StartsWith(*broker, "ssl://") || StartsWith(*broker, "mqtts://");
-  if (!tls && !StartsWith(*broker, "tcp://") && !StartsWith(*broker, "mqtt://")) {
+  if (!broker) {
+    return InvalidArgumentError(
+        "missing --broker (mqtts://host:port, tcp://host:port, wss://host/mqtt or "
+        "https://host:port)");
+  }
+  const bool https = StartsWith(*broker, "https://");
+  // wss:// (and ws://) go to the MQTT transport as they are.
+  const bool tls = https || StartsWith(*broker, "ssl://") || StartsWith(*broker, "mqtts://") ||
+                   StartsWith(*broker, "wss://");
+  if (!tls && !StartsWith(*broker, "tcp://") && !StartsWith(*broker, "mqtt://") &&
+      !StartsWith(*broker, "ws://")) {
     return InvalidArgumentError("--broker: '" + *broker +
-                                "' is not tcp://host:port or ssl://host:port");
+                                "' is not mqtts://host:port, tcp://host:port, wss://host/mqtt "
+                                "or https://host:port");
   }
   options.mqtt.server_uri = *broker;
   for (const char* name : {"--ca", "--cert", "--key", "--alpn"}) {
     if (get(name) && !tls) {
-      return InvalidArgumentError(std::string(name) + " needs an ssl:// broker, not " + *broker);
+      return InvalidArgumentError(std::string(name) + " needs a TLS broker, not " + *broker);
     }
   }
   if ((get("--cert") == nullptr) != (get("--key") == nullptr)) {
     return InvalidArgumentError("--cert and --key go together");
+  }
+  options.protocol = !https                     ? Protocol::kMqtt
+                     : get("--cert") != nullptr ? Protocol::kHttpsCertificate
+                                                : Protocol::kHttpsSigV4;
+  if (const std::string* protocol = get("--protocol")) {
+    const Protocol wanted = *protocol == "mqtt"          ? Protocol::kMqtt
+                            : *protocol == "https-cert"  ? Protocol::kHttpsCertificate
+                            : *protocol == "https-sigv4" ? Protocol::kHttpsSigV4
+                                                         : Protocol::kMqtt;
+    if (*protocol != "mqtt" && *protocol != "https-cert" && *protocol != "https-sigv4") {
+      return InvalidArgumentError("--protocol: '" + *protocol +
+                                  "' is not mqtt, https-cert or https-sigv4");
+    }
+    if ((wanted != Protocol::kMqtt) != https) {
+      return InvalidArgumentError("--protocol " + *protocol + " does not go with --broker " +
+                                  *broker + (https ? " (an HTTPS endpoint)" : " (an MQTT broker)"));
+    }
+    options.protocol = wanted;
+  }
+  if (options.protocol == Protocol::kHttpsCertificate && get("--cert") == nullptr) {
+    return InvalidArgumentError("--protocol https-cert needs --cert and --key");
+  }
+  if (options.protocol == Protocol::kHttpsSigV4 && get("--cert") != nullptr) {
+    return InvalidArgumentError("--cert/--key are for https-cert; SigV4 uses AWS credentials");
+  }
+  if (options.protocol != Protocol::kHttpsSigV4) {
+    for (const char* name : {"--profile", "--region"}) {
+      if (get(name)) {
+        return InvalidArgumentError(std::string(name) + " is for SigV4 (https:// without --cert)");
+      }
+    }
+  }
+  if (const std::string* profile = get("--profile")) options.profile = *profile;
+  if (const std::string* region = get("--region")) options.region = *region;
+  if (options.command == Command::kWatch && options.protocol != Protocol::kMqtt) {
+    return InvalidArgumentError(
+        "watch needs MQTT (the REST API has no subscriptions): use --broker mqtts://... or "
+        "wss://...");
+  }
+  if (options.command == Command::kList && options.protocol == Protocol::kMqtt) {
+    return InvalidArgumentError(
+        "list needs HTTPS (ListNamedShadowsForThing is a REST operation): use --broker "
+        "https://...");
+  }
+  if (const std::string* page_size = get("--page-size")) {
+    std::optional<std::uint64_t> n = ParseUint(*page_size);
+    if (!n || *n == 0 || *n > 100) {
+      return InvalidArgumentError("--page-size: '" + *page_size +
+                                  "' is not an integer from 1 to 100");
+    }
+    options.page_size = static_cast<int>(*n);
   }
   if (const std::string* ca = get("--ca")) options.mqtt.ca_file = *ca;
   if (const std::string* cert = get("--cert")) options.mqtt.cert_file = *cert;
@@ -751,7 +841,7 @@ int ShadowCtl::RunRequest() {
            << "\n";
       return kExitRejected;
     }
-    out_ << (options_.compact ? ToCompactJson(*doc) : PrettyJson(*doc)) << "\n";
+    out_ << FormatDocument(*doc, options_.compact) << "\n";
     out_.flush();
     if (!out_) {
       err_ << "error: cannot write to stdout\n";
@@ -837,7 +927,7 @@ int RunMain(const std::vector<std::string>& args, const TransportFactory& factor
     options.mqtt.client_id = token.substr(0, token.size() - 8);
   }
   Request request;
-  if (options.command != Command::kWatch) {
+  if (options.command != Command::kWatch && options.command != Command::kList) {
     Result<Request> built = BuildRequest(options, MakeClientToken());
     if (!built.ok()) {
       err << "error: " << built.status().message() << "\n";
@@ -846,6 +936,9 @@ int RunMain(const std::vector<std::string>& args, const TransportFactory& factor
     request = std::move(*built);
   }
   for (const std::string& warning : request.warnings) err << "warning: " << warning << "\n";
+  if (options.protocol != Protocol::kMqtt) {
+    return RunRest(options, request, out, err, SystemAwsEnvironment());
+  }
   Result<std::unique_ptr<Transport>> transport = factory(options.mqtt);
   if (!transport.ok()) {
     err << "error: " << InFlagTerms(transport.status().message()) << "\n";

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "shadowsync/json.h"
 #include "shadowsync/mutex.h"
 #include "shadowsync/paho_transport.h"
 #include "shadowsync/status.h"
@@ -41,7 +42,14 @@ enum ExitCode : int {
   kExitInterrupted = 130  ///< SIGINT/SIGTERM while waiting for an answer
 };
 
-enum class Command { kGet, kUpdate, kDelete, kWatch };
+enum class Command { kGet, kUpdate, kDelete, kWatch, kList };
+
+/// How shadowctl reaches the service (--protocol, or the --broker scheme).
+enum class Protocol {
+  kMqtt,              ///< tcp://, ssl://, mqtt://, mqtts://, ws://, wss://
+  kHttpsCertificate,  ///< https:// with --cert/--key (AWS: 8443, or 443 with ALPN)
+  kHttpsSigV4,        ///< https:// with AWS credentials (AWS: 443)
+};
 
 /// Where an update's state comes from (exactly one of them).
 enum class UpdateSource { kNone, kDesired, kReported, kFile };
@@ -51,7 +59,16 @@ struct Options {
   Command command = Command::kGet;
   ShadowId shadow;
   /// Broker, TLS files, ALPN, client id; connect_timeout follows --timeout.
+  /// For HTTPS, server_uri is the https:// endpoint and the files are the
+  /// same flags'.
   MqttOptions mqtt;
+  Protocol protocol = Protocol::kMqtt;
+  /// SigV4: --profile and --region (else the AWS CLI's environment and
+  /// files, shadowsync/aws_credentials.h).
+  std::optional<std::string> profile;
+  std::optional<std::string> region;
+  /// list only: --page-size (pages are followed to the end).
+  std::optional<int> page_size;
   /// Wait for the answer (get/update/delete). watch: stop after it, only
   /// when given explicitly (timeout_given).
   std::chrono::milliseconds timeout{10000};
@@ -81,6 +98,9 @@ struct Options {
 
 /// The --help text.
 std::string UsageText();
+
+/// An answer document as shadowctl prints it: indented, or on one line.
+std::string FormatDocument(const JsonValue& document, bool compact);
 
 /// Parses argv[1..] (without the program name). kInvalidArgument with a
 /// message meant to follow "error: " on a usage error. A --help anywhere

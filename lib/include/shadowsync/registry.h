@@ -49,6 +49,19 @@ struct RegistryCertificate {
   std::string Describe() const;
 };
 
+/// An IAM user of the registry (`/iamUsers/<i>`): the access keys the
+/// gateway's SigV4 listener verifies are authorized by its policies (the
+/// same policy language; AWS's IAM policies for `iot:` actions on the data
+/// plane have this shape).
+struct RegistryIamUser {
+  std::string name;
+  std::vector<std::string> access_key_ids;
+  /// The attached policies in the file's order (point into the Registry).
+  std::vector<const Policy*> policies;
+  /// Where the entry is in the file, e.g. "/iamUsers/0".
+  std::string pointer;
+};
+
 /// Things, certificates and policies, parsed and cross-checked once.
 ///
 /// Certificates are recognised by SHA-256 fingerprint first, then by
@@ -115,6 +128,15 @@ class Registry {
   const std::optional<std::string>& region() const { return region_; }
   const std::optional<std::string>& account() const { return account_; }
   const std::vector<RegistryCertificate>& certificates() const { return certificates_; }
+  /// The IAM users (`/iamUsers`); empty when the file has none.
+  const std::vector<RegistryIamUser>& iam_users() const { return iam_users_; }
+  /// The IAM user with `access_key_id`; nullptr when none has it.
+  const RegistryIamUser* FindIamUser(std::string_view access_key_id) const;
+  /// Evaluates the policies of the IAM user with `access_key_id` (no
+  /// policy variables resolve). Unknown key: denied, with a reason naming
+  /// the key id.
+  AuthorizationDecision AuthorizeAccessKey(std::string_view access_key_id, std::string_view action,
+                                           std::string_view resource) const;
   const RegistryThing* FindThing(std::string_view name) const;
   const Policy* FindPolicy(std::string_view name) const;
 
@@ -129,6 +151,8 @@ class Registry {
   std::map<std::string, RegistryThing, std::less<>> things_;
   std::map<std::string, Policy, std::less<>> policies_;
   std::vector<RegistryCertificate> certificates_;
+  std::vector<RegistryIamUser> iam_users_;
+  std::map<std::string, std::size_t, std::less<>> by_access_key_;   // index into iam_users_
   std::map<std::string, std::size_t, std::less<>> by_sha256_;       // index into certificates_
   std::map<std::string, std::size_t, std::less<>> by_common_name_;  // entries without sha256
 };

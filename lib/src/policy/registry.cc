@@ -112,9 +112,9 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
                                    "\"policies\": {...}}, found ") +
                            JsonTypeName(doc)));
   }
-  if (Status s =
-          CheckMembers(doc, {"$schema", "region", "account", "things", "certificates", "policies"},
-                       "", "a registry");
+  if (Status s = CheckMembers(
+          doc, {"$schema", "region", "account", "things", "certificates", "policies", "iamUsers"},
+          "", "a registry");
       !s.ok()) {
     return fail(s);
   }
@@ -273,6 +273,70 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
     }
     registry.certificates_.push_back(std::move(cert));
   }
+
+  if (auto users = doc.FindMember("iamUsers"); users != doc.MemberEnd()) {
+    if (Status s = ExpectType(users->value, users->value.IsArray(), "an array", "/iamUsers");
+        !s.ok()) {
+      return fail(s);
+    }
+    for (rapidjson::SizeType i = 0; i < users->value.Size(); ++i) {
+      const JsonValue& v = users->value[i];
+      const std::string at = JsonPointerAppend("/iamUsers", std::to_string(i));
+      if (Status s = ExpectType(v, v.IsObject(), "an object", at); !s.ok()) return fail(s);
+      if (Status s = CheckMembers(v, {"name", "accessKeyIds", "policies"}, at, "an IAM user");
+          !s.ok()) {
+        return fail(s);
+      }
+      RegistryIamUser user;
+      user.pointer = at;
+      auto name = v.FindMember("name");
+      if (name == v.MemberEnd()) return fail(At(at, "missing \"name\""));
+      const std::string name_at = JsonPointerAppend(at, "name");
+      if (Status s =
+              ExpectType(name->value, name->value.IsString() && name->value.GetStringLength() > 0,
+                         "a non-empty string", name_at);
+          !s.ok()) {
+        return fail(s);
+      }
+      user.name = std::string(View(name->value));
+      for (const char* member : {"accessKeyIds", "policies"}) {
+        auto list = v.FindMember(member);
+        const std::string list_at = JsonPointerAppend(at, member);
+        if (list == v.MemberEnd()) return fail(At(at, std::string("missing \"") + member + "\""));
+        if (Status s =
+                ExpectType(list->value, list->value.IsArray(), "an array of strings", list_at);
+            !s.ok()) {
+          return fail(s);
+        }
+        for (rapidjson::SizeType k = 0; k < list->value.Size(); ++k) {
+          const JsonValue& item = list->value[k];
+          const std::string item_at = JsonPointerAppend(list_at, std::to_string(k));
+          if (Status s = ExpectType(item, item.IsString() && item.GetStringLength() > 0,
+                                    "a non-empty string", item_at);
+              !s.ok()) {
+            return fail(s);
+          }
+          if (std::string_view(member) == "policies") {
+            auto found = registry.policies_.find(View(item));
+            if (found == registry.policies_.end()) {
+              return fail(At(item_at, "policy \"" + std::string(View(item)) +
+                                          "\" is not defined in /policies"));
+            }
+            user.policies.push_back(&found->second);
+            continue;
+          }
+          const std::string key(View(item));
+          auto [pos, added] = registry.by_access_key_.emplace(key, registry.iam_users_.size());
+          if (!added) {
+            return fail(At(item_at, "access key " + key + " is also listed in " +
+                                        registry.iam_users_[pos->second].pointer));
+          }
+          user.access_key_ids.push_back(key);
+        }
+      }
+      registry.iam_users_.push_back(std::move(user));
+    }
+  }
   return registry;
 }
 
@@ -367,6 +431,23 @@ bool Registry::IsAllowed(const Principal& principal, std::string_view action,
     vars.certificate_common_name = principal.certificate_common_name;
   }
   return shadowsync::IsAllowed(cert->policies, vars, action, ArnFor(resource));
+}
+
+const RegistryIamUser* Registry::FindIamUser(std::string_view access_key_id) const {
+  auto it = by_access_key_.find(access_key_id);
+  return it == by_access_key_.end() ? nullptr : &iam_users_[it->second];
+}
+
+AuthorizationDecision Registry::AuthorizeAccessKey(std::string_view access_key_id,
+                                                   std::string_view action,
+                                                   std::string_view resource) const {
+  const RegistryIamUser* user = FindIamUser(access_key_id);
+  if (user == nullptr) {
+    AuthorizationDecision decision;
+    decision.reason = "access key " + std::string(access_key_id) + " is not listed in /iamUsers";
+    return decision;
+  }
+  return Evaluate(user->policies, PolicyVariables{}, action, ArnFor(resource));
 }
 
 std::vector<const RegistryCertificate*> Registry::CertificatesOfThing(
