@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,18 @@ struct RegistryCertificate {
   std::string Describe() const;
 };
 
+/// An IAM user of the registry (`/iamUsers/<name>`): the access keys that
+/// authenticate as it (SigV4, through shadowsync-gateway) and its
+/// policies. HTTP and WebSocket have no thing attached, so only
+/// ${iot:ClientId} resolves for it.
+struct RegistryIamUser {
+  std::string name;
+  /// The attached policies in the file's order (point into the Registry).
+  std::vector<const Policy*> policies;
+  /// Where the entry is in the file, e.g. "/iamUsers/alice".
+  std::string pointer;
+};
+
 /// Things, certificates and policies, parsed and cross-checked once.
 ///
 /// Certificates are recognised by SHA-256 fingerprint first, then by
@@ -80,7 +93,11 @@ class Registry {
   /// then by subject CN; nullptr when unknown.
   const RegistryCertificate* FindCertificate(const Principal& principal) const;
 
-  /// Evaluates the policies attached to the principal's certificate.
+  /// The IAM user owning `access_key_id`; nullptr when unknown.
+  const RegistryIamUser* FindIamUser(std::string_view access_key_id) const;
+
+  /// Evaluates the policies attached to the principal's certificate, or,
+  /// when the principal has an access_key_id, to that key's IAM user.
   /// `resource` is the short form AFTER the account, e.g. "client/lamp",
   /// "topic/$aws/things/lamp/shadow/update",
   /// "topicfilter/$aws/things/+/shadow/#", "thing/lamp"; the registry builds
@@ -129,6 +146,8 @@ class Registry {
   std::map<std::string, RegistryThing, std::less<>> things_;
   std::map<std::string, Policy, std::less<>> policies_;
   std::vector<RegistryCertificate> certificates_;
+  std::vector<std::unique_ptr<RegistryIamUser>> iam_users_;
+  std::map<std::string, const RegistryIamUser*, std::less<>> by_access_key_;
   std::map<std::string, std::size_t, std::less<>> by_sha256_;       // index into certificates_
   std::map<std::string, std::size_t, std::less<>> by_common_name_;  // entries without sha256
 };

@@ -113,7 +113,9 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
                            JsonTypeName(doc)));
   }
   if (Status s =
-          CheckMembers(doc, {"$schema", "region", "account", "things", "certificates", "policies"},
+          CheckMembers(doc,
+                       {"$schema", "region", "account", "things", "certificates", "iamUsers",
+                        "policies"},
                        "", "a registry");
       !s.ok()) {
     return fail(s);
@@ -179,6 +181,81 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
     }
   }
 
+  // The "policies" array of a certificate or IAM user at `at`.
+  auto attach_policies = [&registry](const JsonValue& v, const std::string& at,
+                                     std::vector<const Policy*>* out) -> Status {
+    auto attached = v.FindMember("policies");
+    if (attached == v.MemberEnd()) {
+      return At(at, "missing \"policies\" (the names of the policies attached to it)");
+    }
+    const std::string policies_at = JsonPointerAppend(at, "policies");
+    if (Status s = ExpectType(attached->value, attached->value.IsArray(),
+                              "an array of policy names", policies_at);
+        !s.ok()) {
+      return s;
+    }
+    for (rapidjson::SizeType k = 0; k < attached->value.Size(); ++k) {
+      const JsonValue& name = attached->value[k];
+      const std::string name_at = JsonPointerAppend(policies_at, std::to_string(k));
+      if (Status s = ExpectType(name, name.IsString(), "a string", name_at); !s.ok()) return s;
+      auto found = registry.policies_.find(View(name));
+      if (found == registry.policies_.end()) {
+        return At(name_at,
+                  "policy \"" + std::string(View(name)) + "\" is not defined in /policies");
+      }
+      out->push_back(&found->second);
+    }
+    return Status::Ok();
+  };
+
+  if (auto users = doc.FindMember("iamUsers"); users != doc.MemberEnd()) {
+    if (Status s = ExpectType(users->value, users->value.IsObject(),
+                              "an object of IAM users by name", "/iamUsers");
+        !s.ok()) {
+      return fail(s);
+    }
+    for (const auto& m : users->value.GetObject()) {
+      const std::string at = JsonPointerAppend("/iamUsers", View(m.name));
+      if (Status s = ExpectType(m.value, m.value.IsObject(), "an object", at); !s.ok()) {
+        return fail(s);
+      }
+      if (Status s = CheckMembers(m.value, {"accessKeyIds", "policies"}, at, "an IAM user");
+          !s.ok()) {
+        return fail(s);
+      }
+      auto user = std::make_unique<RegistryIamUser>();
+      user->name = std::string(View(m.name));
+      user->pointer = at;
+      if (user->name.empty()) return fail(At(at, "empty IAM user name"));
+      if (Status s = attach_policies(m.value, at, &user->policies); !s.ok()) return fail(s);
+      auto keys = m.value.FindMember("accessKeyIds");
+      const std::string keys_at = JsonPointerAppend(at, "accessKeyIds");
+      if (keys == m.value.MemberEnd()) {
+        return fail(At(at, "missing \"accessKeyIds\" (the user's access key ids)"));
+      }
+      if (Status s = ExpectType(keys->value, keys->value.IsArray(), "an array of access key ids",
+                                keys_at);
+          !s.ok()) {
+        return fail(s);
+      }
+      const RegistryIamUser* saved = user.get();
+      registry.iam_users_.push_back(std::move(user));
+      for (rapidjson::SizeType k = 0; k < keys->value.Size(); ++k) {
+        const JsonValue& key = keys->value[k];
+        const std::string key_at = JsonPointerAppend(keys_at, std::to_string(k));
+        if (Status s = ExpectType(key, key.IsString() && key.GetStringLength() > 0,
+                                  "a non-empty string", key_at);
+            !s.ok()) {
+          return fail(s);
+        }
+        auto [pos, inserted] = registry.by_access_key_.emplace(std::string(View(key)), saved);
+        if (!inserted) {
+          return fail(At(key_at, "the access key id is also listed by " + pos->second->pointer));
+        }
+      }
+    }
+  }
+
   auto certificates = doc.FindMember("certificates");
   if (certificates == doc.MemberEnd()) return fail(At("", "missing \"certificates\""));
   if (Status s = ExpectType(certificates->value, certificates->value.IsArray(), "an array",
@@ -232,29 +309,7 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
       }
       cert.thing = &found->second;
     }
-    auto attached = v.FindMember("policies");
-    if (attached == v.MemberEnd()) {
-      return fail(At(at, "missing \"policies\" (the names of the policies attached to it)"));
-    }
-    const std::string policies_at = JsonPointerAppend(at, "policies");
-    if (Status s = ExpectType(attached->value, attached->value.IsArray(),
-                              "an array of policy names", policies_at);
-        !s.ok()) {
-      return fail(s);
-    }
-    for (rapidjson::SizeType k = 0; k < attached->value.Size(); ++k) {
-      const JsonValue& name = attached->value[k];
-      const std::string name_at = JsonPointerAppend(policies_at, std::to_string(k));
-      if (Status s = ExpectType(name, name.IsString(), "a string", name_at); !s.ok()) {
-        return fail(s);
-      }
-      auto found = registry.policies_.find(View(name));
-      if (found == registry.policies_.end()) {
-        return fail(
-            At(name_at, "policy \"" + std::string(View(name)) + "\" is not defined in /policies"));
-      }
-      cert.policies.push_back(&found->second);
-    }
+    if (Status s = attach_policies(v, at, &cert.policies); !s.ok()) return fail(s);
     // One entry per certificate: a second one would make the first one's
     // policies depend on the order of the file.
     if (!cert.sha256.empty()) {
@@ -334,8 +389,24 @@ AuthorizationDecision Registry::AuthorizeCertificate(const RegistryCertificate& 
                   ArnFor(resource));
 }
 
+const RegistryIamUser* Registry::FindIamUser(std::string_view access_key_id) const {
+  auto it = by_access_key_.find(access_key_id);
+  return it == by_access_key_.end() ? nullptr : it->second;
+}
+
 AuthorizationDecision Registry::Authorize(const Principal& principal, std::string_view action,
                                           std::string_view resource) const {
+  if (!principal.access_key_id.empty()) {
+    const RegistryIamUser* user = FindIamUser(principal.access_key_id);
+    if (user == nullptr) {
+      AuthorizationDecision decision;
+      decision.reason = "unknown access key " + principal.access_key_id + " (not in /iamUsers)";
+      return decision;
+    }
+    PolicyVariables vars;
+    vars.client_id = principal.client_id;
+    return Evaluate(user->policies, vars, action, ArnFor(resource));
+  }
   const RegistryCertificate* cert = FindCertificate(principal);
   if (cert == nullptr) {
     AuthorizationDecision decision;
@@ -360,6 +431,13 @@ AuthorizationDecision Registry::Authorize(const Principal& principal, std::strin
 
 bool Registry::IsAllowed(const Principal& principal, std::string_view action,
                          std::string_view resource) const {
+  if (!principal.access_key_id.empty()) {
+    const RegistryIamUser* user = FindIamUser(principal.access_key_id);
+    if (user == nullptr) return false;
+    PolicyVariables vars;
+    vars.client_id = principal.client_id;
+    return shadowsync::IsAllowed(user->policies, vars, action, ArnFor(resource));
+  }
   const RegistryCertificate* cert = FindCertificate(principal);
   if (cert == nullptr) return false;
   PolicyVariables vars = VariablesFor(*cert, principal.client_id);
