@@ -43,7 +43,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 Principal Cert(std::string client_id, std::string cn, std::string sha = "") {
-  return Principal{std::move(client_id), std::move(cn), std::move(sha)};
+  return Principal{std::move(client_id), std::move(cn), std::move(sha), {}};
 }
 
 // A registry with the seed policies and the given region/account members.
@@ -222,6 +222,61 @@ TEST(RegistryTest, FingerprintsAreNormalised) {
   std::string lower;
   for (int i = 0; i < 32; ++i) lower += "ab";
   EXPECT_TRUE(r.IsAllowed(Cert("c", "", lower), "iot:Connect", "client/c"));
+}
+
+TEST(RegistryTest, IamUsersAreFoundByAccessKeyAndEvaluatedWithTheirPolicies) {
+  const Registry r = MustParse(R"({
+    "certificates": [],
+    "iamUsers": {
+      "alice": {"accessKeyIds": ["AKIDALICE1", "AKIDALICE2"], "policies": ["own"]},
+      "idle": {"accessKeyIds": [], "policies": []}
+    },
+    "policies": {"own": {"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "iot:Connect", "Resource": "arn:aws:iot:*:*:client/${iot:ClientId}"},
+      {"Effect": "Allow", "Action": "iot:Publish",
+       "Resource": "arn:aws:iot:*:*:topic/$aws/things/alice-thing/shadow/*"}]}}
+  })");
+  ASSERT_NE(r.FindIamUser("AKIDALICE2"), nullptr);
+  EXPECT_EQ(r.FindIamUser("AKIDALICE2")->name, "alice");
+  EXPECT_EQ(r.FindIamUser("AKIDNOBODY"), nullptr);
+  Principal alice;
+  alice.client_id = "app-1";
+  alice.access_key_id = "AKIDALICE1";
+  EXPECT_TRUE(r.IsAllowed(alice, "iot:Connect", "client/app-1"));
+  EXPECT_TRUE(r.IsAllowed(alice, "iot:Publish", "topic/$aws/things/alice-thing/shadow/update"));
+  EXPECT_FALSE(r.IsAllowed(alice, "iot:Publish", "topic/$aws/things/bob/shadow/update"));
+  EXPECT_THAT(r.Authorize(alice, "iot:Publish", "topic/x").reason, HasSubstr("default deny"));
+  Principal stranger = alice;
+  stranger.access_key_id = "AKIDNOBODY";
+  EXPECT_FALSE(r.IsAllowed(stranger, "iot:Connect", "client/app-1"));
+  EXPECT_EQ(r.Authorize(stranger, "iot:Connect", "client/app-1").reason,
+            "unknown access key AKIDNOBODY (not in /iamUsers)");
+}
+
+TEST(RegistryParseTest, IamUserErrorsNameThePointer) {
+  const std::string policies = R"("policies":{"p":{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"*","Resource":"*"}]}})";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"certificates":[],"iamUsers":{"a":{"policies":["p"]}},)" + policies + "}",
+       "/iamUsers/a: missing \"accessKeyIds\""},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":["K"],"policies":["q"]}},)" +
+           policies + "}",
+       "/iamUsers/a/policies/0: policy \"q\" is not defined in /policies"},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":["K"],"policies":[]},)"
+       R"("b":{"accessKeyIds":["K"],"policies":[]}},)" + policies + "}",
+       "/iamUsers/b/accessKeyIds/0: the access key id is also listed by /iamUsers/a"},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":[""],"policies":[]}},)" + policies +
+           "}",
+       "/iamUsers/a/accessKeyIds/0"},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":[],"policies":[],"secret":"x"}},)" +
+           policies + "}",
+       "/iamUsers/a"},
+  };
+  for (const auto& [text, message] : cases) {
+    Result<Registry> r = Registry::Parse(text, "registry.json");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_THAT(r.status().message(), HasSubstr(message)) << text;
+  }
 }
 
 struct ErrorCase {
