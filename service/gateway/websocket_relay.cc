@@ -203,12 +203,24 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
     Log(std::to_string(status) + note + (note.empty() ? " (" + message.substr(0, 120) + ")" : ""));
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
     http::async_write(ws_.next_layer(), *response,
-                      [self = shared_from_this(), response](beast::error_code, std::size_t) {
+                      [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
+                        if (ec) return beast::get_lowest_layer(self->ws_).close();
+                        // Half-close, then discard what the client still sends (at
+                        // most until the deadline): closing with unread bytes would
+                        // reset the connection and could destroy the answer.
                         beast::error_code ignored;
                         beast::get_lowest_layer(self->ws_).socket().shutdown(
-                            tcp::socket::shutdown_both, ignored);
-                        beast::get_lowest_layer(self->ws_).close();
+                            tcp::socket::shutdown_send, ignored);
+                        self->Drain();
                       });
+  }
+
+  void Drain() {
+    beast::get_lowest_layer(ws_).async_read_some(
+        net::buffer(from_broker_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return beast::get_lowest_layer(self->ws_).close();
+          self->Drain();
+        });
   }
 
   void OnAccepted(beast::error_code ec) {

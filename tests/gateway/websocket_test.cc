@@ -396,8 +396,7 @@ TEST_F(WebSocketTest, LampExampleConvergesOverWssAcrossAGatewayRestart) {
   // The AWS CLI's variables: the lamp signs with them (cli/connection_flags.h).
   options.env = {{"AWS_ACCESS_KEY_ID", kBobKey},  {"AWS_SECRET_ACCESS_KEY", kBobSecret},
                  {"AWS_REGION", kRegion},         {"AWS_CONFIG_FILE", dir_->File("none")},
-                 {"AWS_SHARED_CREDENTIALS_FILE", dir_->File("none")},
-                 {"https_proxy", ""},             {"HTTPS_PROXY", ""}};
+                 {"AWS_SHARED_CREDENTIALS_FILE", dir_->File("none")}};
   options.log_path = dir_->File("lamp.log");
   ASSERT_TRUE(lamp.Start(options).ok());
   auto printed = [&](const std::string& line, std::size_t count = 1) {
@@ -441,11 +440,16 @@ TEST_F(WebSocketTest, BadSignatureSkewedClockAndBadHandshakesAreRefusedAndTheGat
   EXPECT_FALSE(Connect(wrong, nullptr).ok());
   EXPECT_TRUE(Eventually([&] { return LogCount("403 (SigV4 SignatureMismatch)") >= 1; }))
       << Log();
-  // A clock 10 minutes behind.
+  // A clock 10 minutes ahead (over the 5 minutes AWS allows).
   MqttOptions skewed = WssOptions(Keys(kAliceKey, kAliceSecret), "skewed");
-  skewed.sigv4->now = [] { return std::chrono::system_clock::now() - 10min; };
+  skewed.sigv4->now = [] { return std::chrono::system_clock::now() + 10min; };
   EXPECT_FALSE(Connect(skewed, nullptr).ok());
   EXPECT_TRUE(Eventually([&] { return LogCount("403 (SigV4 ClockSkew)") >= 1; })) << Log();
+  // Two hours behind: the presigned URL (X-Amz-Expires 3600) has expired.
+  MqttOptions late = WssOptions(Keys(kAliceKey, kAliceSecret), "late");
+  late.sigv4->now = [] { return std::chrono::system_clock::now() - 2h; };
+  EXPECT_FALSE(Connect(late, nullptr).ok());
+  EXPECT_TRUE(Eventually([&] { return LogCount("403 (SigV4 Expired)") >= 1; })) << Log();
   // An unknown key.
   EXPECT_FALSE(Connect(WssOptions(Keys("AKIDNOBODY000001", kAliceSecret), "nobody"), nullptr).ok());
 

@@ -489,11 +489,14 @@ mqtt::connect_options PahoTransport::MakeConnectOptions() const {
     builder.ssl(std::move(ssl));
   }
   // options_.proxy is already resolved (MakePahoTransport): "" is direct.
+  // Paho C 1.3.11 wants "[user:password@]host:port": it strips only the
+  // prefix "https://" from an https proxy, so the "http://" must go.
   if (uri_.websocket && !options_.proxy.empty()) {
+    const std::string paho_proxy = mqtt_internal::PahoProxyString(options_.proxy);
     if (uri_.tls) {
-      builder.https_proxy(options_.proxy);
+      builder.https_proxy(paho_proxy);
     } else {
-      builder.http_proxy(options_.proxy);
+      builder.http_proxy(paho_proxy);
     }
   }
   return builder.finalize();
@@ -1287,6 +1290,21 @@ Result<std::unique_ptr<Transport>> MakePahoTransport(const MqttOptions& options)
         return std::string(value);
       });
   if (!proxy.ok()) return proxy.status();
+  if (uri->websocket && proxy->empty()) {
+    // Paho C 1.3.11 reads this variable itself when no proxy is given, and
+    // knows no no_proxy: a direct connection cannot be had while it is set.
+    const char* paho_variable = uri->tls ? "https_proxy" : "http_proxy";
+    if (const char* value = std::getenv(paho_variable); value != nullptr) {
+      return InvalidArgumentError(
+          std::string("proxy: ") + paho_variable + " is set in the environment" +
+          (*value == '\0' ? " but empty" : "") + " and " +
+          (options.proxy_from_environment ? "no_proxy exempts " + uri->host
+                                          : std::string("proxy_from_environment is false")) +
+          ", but Paho C 1.3.11 would still tunnel through it (it reads " + paho_variable +
+          " itself and ignores no_proxy): unset it for this program, or set the proxy "
+          "explicitly");
+    }
+  }
   resolved.proxy = *proxy;
   resolved.proxy_from_environment = false;
   return std::unique_ptr<Transport>(new PahoTransport(std::move(resolved), std::move(uri).value()));

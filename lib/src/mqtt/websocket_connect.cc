@@ -102,6 +102,11 @@ Result<std::string> NormalizeProxyUrl(std::string_view proxy) {
   return "http://" + userinfo + std::string(host) + ":" + port;
 }
 
+std::string PahoProxyString(const std::string& normalized_proxy) {
+  const std::size_t sep = normalized_proxy.find("://");
+  return sep == std::string::npos ? normalized_proxy : normalized_proxy.substr(sep + 3);
+}
+
 bool NoProxyMatches(std::string_view no_proxy, const BrokerUri& uri) {
   const std::string host = Lower(uri.host);
   while (!no_proxy.empty()) {

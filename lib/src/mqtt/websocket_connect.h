@@ -14,7 +14,10 @@
 // Proxy: MqttOptions::proxy when set; else, when proxy_from_environment,
 // `https_proxy` (wss://) or `http_proxy` (ws://), lower case first then
 // upper case, unless `no_proxy` / `NO_PROXY` names the host. The proxy is
-// spoken to in plain HTTP (CONNECT host:port), as Paho C 1.3 does.
+// spoken to in plain HTTP (CONNECT host:port), as Paho C 1.3 does. Paho C
+// 1.3.11 itself reads `http_proxy` / `https_proxy` (lower case only, any
+// scheme, no no_proxy) when it is given no proxy, so MakePahoTransport
+// refuses a direct ws/wss connection while that variable is set.
 //
 // Thread safety: plain functions on values.
 
@@ -45,6 +48,10 @@ Result<std::string> PresignedWebSocketUri(const BrokerUri& uri, const AwsCredent
 /// be left out; the port defaults to 80). Returns it normalised with the
 /// scheme; kInvalidArgument says what is wrong (never echoing a password).
 Result<std::string> NormalizeProxyUrl(std::string_view proxy);
+
+/// A normalised proxy URL as Paho C 1.3.11 takes it: without the scheme,
+/// "[user:password@]host:port".
+std::string PahoProxyString(const std::string& normalized_proxy);
 
 /// Whether `no_proxy` (comma-separated; "*", a host, ".domain" or "domain"
 /// for the domain and its subdomains, an IP literal; each optionally with
