@@ -100,6 +100,11 @@ class ConnectProxy {
     tcp::socket poke(io_);
     poke.connect(acceptor_.local_endpoint(), ignored);
     thread_.join();
+    {
+      // End the tunnels still open: their clients may outlive the proxy.
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& socket : sockets_) socket->shutdown(tcp::socket::shutdown_both, ignored);
+    }
     for (std::thread& t : tunnels_) t.join();
   }
   int port() const { return acceptor_.local_endpoint().port(); }
@@ -115,6 +120,10 @@ class ConnectProxy {
       boost::system::error_code ec;
       acceptor_.accept(*client, ec);
       if (ec || stop_) return;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        sockets_.push_back(client);
+      }
       tunnels_.emplace_back([this, client] { Tunnel(client); });
     }
   }
@@ -133,6 +142,10 @@ class ConnectProxy {
     }
     const std::size_t colon = target.rfind(':');
     auto upstream = std::make_shared<tcp::socket>(io_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sockets_.push_back(upstream);
+    }
     upstream->connect(tcp::endpoint(net::ip::make_address(target.substr(0, colon)),
                                     static_cast<unsigned short>(std::stoi(target.substr(colon + 1)))),
                       ec);
@@ -165,6 +178,7 @@ class ConnectProxy {
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::vector<std::string> targets_;
+  std::vector<std::shared_ptr<tcp::socket>> sockets_;
 };
 
 class WebSocketTest : public ShadowServiceTest {
@@ -507,6 +521,7 @@ TEST_F(WebSocketTest, ConnectsThroughAnHttpConnectProxy) {
   ASSERT_TRUE((*client)->Publish("wss/proxied", "through the proxy", 1).ok());
   EXPECT_TRUE(Eventually([&] { return inbox.Has("wss/proxied", "through the proxy"); }));
   EXPECT_THAT(proxy.targets(), ::testing::ElementsAre("127.0.0.1:" + std::to_string(wss_port_)));
+  EXPECT_TRUE((*client)->Disconnect().ok());
 }
 
 TEST_F(WebSocketTest, AnIamUserAllowedOnlyItsOwnThingCannotPublishToAnothersTopic) {
