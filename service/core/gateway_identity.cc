@@ -15,23 +15,27 @@ namespace shadowsync::host {
 Result<std::string> LoadGatewaySecret(const std::string& path) {
   struct stat info;
   if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
-    return InvalidArgumentError(path + ": readable by group or others; the gateway secret must "
-                                       "not be (fix: chmod 600 " + path + ")");
+    return InvalidArgumentError(path +
+                                ": readable by group or others; the gateway secret must "
+                                "not be (fix: chmod 600 " +
+                                path + ")");
   }
   Result<std::string> text = internal::ReadWholeFile(path);
   if (!text.ok()) return text.status();
   std::string_view secret = *text;
   secret = secret.substr(0, secret.find('\n'));
-  while (!secret.empty() && (secret.back() == ' ' || secret.back() == '\r' ||
-                             secret.back() == '\t')) {
+  while (!secret.empty() &&
+         (secret.back() == ' ' || secret.back() == '\r' || secret.back() == '\t')) {
     secret.remove_suffix(1);
   }
   while (!secret.empty() && (secret.front() == ' ' || secret.front() == '\t')) {
     secret.remove_prefix(1);
   }
   if (secret.size() < 16) {
-    return InvalidArgumentError(path + ": the secret on its first line must be at least 16 "
-                                       "characters (e.g. openssl rand -hex 32 > " + path + ")");
+    return InvalidArgumentError(path +
+                                ": the secret on its first line must be at least 16 "
+                                "characters (e.g. openssl rand -hex 32 > " +
+                                path + ")");
   }
   return std::string(secret);
 }

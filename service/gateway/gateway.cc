@@ -4,12 +4,12 @@
 #include <utility>
 
 #include "access_keys.h"
+#include "gateway_identity.h"
 #include "rest_auth.h"
 #include "rest_gateway.h"
-#include "gateway_identity.h"
 #include "shadow_requester.h"
-#include "websocket_relay.h"
 #include "shadowsync/registry.h"
+#include "websocket_relay.h"
 
 namespace shadowsync::gateway {
 

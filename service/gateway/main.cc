@@ -149,8 +149,7 @@ int main(int argc, char** argv) {
   if (!options.relay_broker.empty() && options.relay_secret_file.empty()) {
     return usage("--relay-broker needs --relay-secret-file");
   }
-  options.wss_port =
-      options.relay_broker.empty() ? std::nullopt : std::optional<int>(wss_port);
+  options.wss_port = options.relay_broker.empty() ? std::nullopt : std::optional<int>(wss_port);
   options.mqtt = *mqtt;
   options.mtls_port = no_mtls ? std::nullopt : std::optional<int>(mtls_port);
   options.sigv4_port =

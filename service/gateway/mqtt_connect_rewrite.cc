@@ -21,8 +21,8 @@ Status Malformed(const std::string& what) {
 // Reads a two-byte length and that many bytes at *pos.
 bool ReadField(std::string_view body, std::size_t* pos, std::string_view* out) {
   if (body.size() - *pos < 2) return false;
-  const std::size_t length = (static_cast<unsigned char>(body[*pos]) << 8) |
-                             static_cast<unsigned char>(body[*pos + 1]);
+  const std::size_t length =
+      (static_cast<unsigned char>(body[*pos]) << 8) | static_cast<unsigned char>(body[*pos + 1]);
   if (body.size() - *pos - 2 < length) return false;
   *out = body.substr(*pos + 2, length);
   *pos += 2 + length;

@@ -21,9 +21,9 @@ namespace shadowsync::gateway {
 
 /// A rewritten CONNECT.
 struct RewrittenConnect {
-  std::string packet;         ///< the CONNECT to send to the broker
-  std::size_t consumed = 0;   ///< bytes of the input it replaces
-  std::string client_id;      ///< for the log
+  std::string packet;        ///< the CONNECT to send to the broker
+  std::size_t consumed = 0;  ///< bytes of the input it replaces
+  std::string client_id;     ///< for the log
 };
 
 /// Looks at the start of what the client sent. std::nullopt: not a whole

@@ -156,8 +156,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
     incoming.path = std::string(path);
     incoming.query = std::string(query);
     for (const auto& field : request) {
-      incoming.headers.push_back(
-          {std::string(field.name_string()), std::string(field.value())});
+      incoming.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     }
     const std::shared_ptr<const AccessKeys> keys = shared_->config.access_keys;
     const SigV4Verdict verdict = VerifySigV4(
@@ -193,8 +192,8 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   void Refuse(int status, const std::string& message, const std::string& error_type,
               const std::string& note = "") {
     const RestResponse error = ErrorResponse(status, message, error_type);
-    auto response = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(status), 11);
+    auto response =
+        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
     for (const auto& [name, value] : error.headers) response->set(name, value);
     response->set(http::field::content_type, "application/json");
     response->set(http::field::connection, "close");
@@ -226,8 +225,8 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   void OnAccepted(beast::error_code ec) {
     if (ec) return End("WebSocket handshake failed: " + ec.message());
     broker_.expires_after(shared_->config.broker_connect_timeout);
-    broker_.async_connect(shared_->broker, beast::bind_front_handler(&RelaySession::OnBroker,
-                                                                     shared_from_this()));
+    broker_.async_connect(shared_->broker,
+                          beast::bind_front_handler(&RelaySession::OnBroker, shared_from_this()));
   }
 
   void OnBroker(beast::error_code ec) {
@@ -249,8 +248,8 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   }
 
   void OnClientRead(beast::error_code ec, std::size_t) {
-    if (ec) return Shutdown(ec == websocket::error::closed ? "client closed"
-                                                           : "client: " + ec.message());
+    if (ec)
+      return Shutdown(ec == websocket::error::closed ? "client closed" : "client: " + ec.message());
     std::string data = beast::buffers_to_string(client_buffer_.data());
     client_buffer_.consume(client_buffer_.size());
     if (!connect_seen_) {
@@ -272,8 +271,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
     }
     to_broker_ = std::move(data);
     net::async_write(broker_, net::buffer(to_broker_),
-                     beast::bind_front_handler(&RelaySession::OnBrokerWritten,
-                                               shared_from_this()));
+                     beast::bind_front_handler(&RelaySession::OnBrokerWritten, shared_from_this()));
   }
 
   void OnBrokerWritten(beast::error_code ec, std::size_t) {
@@ -291,8 +289,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
     if (ec) return Shutdown(ec == net::error::eof ? "broker closed" : "broker: " + ec.message());
     writing_ = true;
     ws_.async_write(net::buffer(from_broker_.data(), bytes),
-                    beast::bind_front_handler(&RelaySession::OnClientWritten,
-                                              shared_from_this()));
+                    beast::bind_front_handler(&RelaySession::OnClientWritten, shared_from_this()));
   }
 
   void OnClientWritten(beast::error_code ec, std::size_t) {
@@ -331,8 +328,8 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started_)
                         .count();
-    std::string line = "wss: " + (method_.empty() ? std::string("-") : method_) + " /mqtt from " +
-                       remote_;
+    std::string line =
+        "wss: " + (method_.empty() ? std::string("-") : method_) + " /mqtt from " + remote_;
     if (!access_key_id_.empty()) line += " key " + access_key_id_;
     if (!client_id_.empty()) line += " client " + client_id_;
     shared_->Log(line + " " + what + " " + std::to_string(ms) + "ms");
@@ -371,8 +368,7 @@ struct WebSocketRelay::Impl {
   bool started = false;
 
   void Accept() {
-    acceptor->async_accept(net::make_strand(*io), [this](beast::error_code ec,
-                                                         tcp::socket socket) {
+    acceptor->async_accept(net::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
       if (ec) {
         shared->Log("wss: accept failed: " + ec.message());
@@ -412,7 +408,8 @@ Status WebSocketRelay::Start() {
     return Status(StatusCode::kInvalidArgument,
                   "relay broker: " + config.broker_host + " is not an IP address");
   }
-  impl_->shared->broker = tcp::endpoint(broker_address, static_cast<unsigned short>(config.broker_port));
+  impl_->shared->broker =
+      tcp::endpoint(broker_address, static_cast<unsigned short>(config.broker_port));
 
   impl_->context = std::make_unique<ssl::context>(ssl::context::tls_server);
   ssl::context& context = *impl_->context;
@@ -444,8 +441,8 @@ Status WebSocketRelay::Start() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status(StatusCode::kUnavailable, where + config.address + ":" +
-                                                std::to_string(config.port) + ": " + ec.message());
+    return Status(StatusCode::kUnavailable,
+                  where + config.address + ":" + std::to_string(config.port) + ": " + ec.message());
   }
   impl_->port = acceptor.local_endpoint(ec).port();
   impl_->Accept();

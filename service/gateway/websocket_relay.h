@@ -38,7 +38,7 @@ namespace shadowsync::gateway {
 
 struct WebSocketRelayConfig {
   std::string address = "127.0.0.1";
-  int port = 0;  ///< 0 picks a free port
+  int port = 0;           ///< 0 picks a free port
   std::string cert_file;  ///< the server's certificate chain (PEM)
   std::string key_file;   ///< its private key (PEM)
   /// The broker's plain TCP listener, on loopback: "127.0.0.1:1883".

@@ -166,8 +166,8 @@ Verdict InBrokerService::OnConnect(const ConnectionInfo& info) {
                        host::GatewaySecretMatches(gateway_secret_, info.password);
   if (!access_key.empty() && !vouched) {
     if (registry_ || !gateway_secret_.empty()) {
-      logger_.Info("denied " + DescribePrincipal(connection) +
-                   " action=iot:Connect: username \"" + host::Printable(info.username, 160) +
+      logger_.Info("denied " + DescribePrincipal(connection) + " action=iot:Connect: username \"" +
+                   host::Printable(info.username, 160) +
                    "\" is reserved for shadowsync-gateway and the password is not its secret" +
                    (gateway_secret_.empty() ? " (plugin_opt_gateway_secret_file is not set)" : ""));
       return Verdict::kDeny;

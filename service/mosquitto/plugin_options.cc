@@ -33,9 +33,12 @@ Result<PluginOptions> ParsePluginOptions(
     const std::vector<std::pair<std::string, std::string>>& options) {
   PluginOptions out;
   std::map<std::string, std::string*> paths = {
-      {"store", &out.store_path},        {"seed_file", &out.seed_file},
-      {"export_file", &out.export_file}, {"registry", &out.registry_path},
-      {"rules_dir", &out.rules_dir},     {"rules_table_store", &out.rules_table_store},
+      {"store", &out.store_path},
+      {"seed_file", &out.seed_file},
+      {"export_file", &out.export_file},
+      {"registry", &out.registry_path},
+      {"rules_dir", &out.rules_dir},
+      {"rules_table_store", &out.rules_table_store},
       {"gateway_secret_file", &out.gateway_secret_file},
   };
   for (const auto& [name, value] : options) {

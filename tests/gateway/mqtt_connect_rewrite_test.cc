@@ -48,8 +48,7 @@ TEST(MqttConnectRewriteTest, ReplacesUsernameAndPasswordAndKeepsTheRest) {
   EXPECT_EQ((*rewritten)->client_id, "lamp");
   EXPECT_EQ((*rewritten)->packet,
             Connect(0x02 | 0x04 | 0x80 | 0x40, Field("lamp") + Field("will/topic") + Field("bye") +
-                                                   Field("iam:AKID") +
-                                                   Field("secret-0123456789")));
+                                                   Field("iam:AKID") + Field("secret-0123456789")));
 }
 
 TEST(MqttConnectRewriteTest, AddsCredentialsToAConnectWithout) {
@@ -73,19 +72,17 @@ TEST(MqttConnectRewriteTest, RefusesWhatIsNotAnMqtt311Connect) {
   std::string v5 = Field("MQTT") + std::string{5, 2, 0, 30, 0} + Field("c");
   v5 = std::string{0x10, static_cast<char>(v5.size())} + v5;
   EXPECT_THAT(RewriteMqttConnect(v5, "u", "p", 4096).status().message(), HasSubstr("MQTT 5"));
-  EXPECT_THAT(
-      RewriteMqttConnect(Connect(0x03, Field("c")), "u", "p", 4096).status().message(),
-      HasSubstr("reserved flag"));
+  EXPECT_THAT(RewriteMqttConnect(Connect(0x03, Field("c")), "u", "p", 4096).status().message(),
+              HasSubstr("reserved flag"));
   EXPECT_THAT(RewriteMqttConnect(Connect(0x80, ""), "u", "p", 4096).status().message(),
               HasSubstr("no client id"));
   EXPECT_THAT(RewriteMqttConnect("\x10\xff\xff\xff\x7f", "u", "p", 4096).status().message(),
               HasSubstr("over the limit"));
   EXPECT_THAT(RewriteMqttConnect("\x10\xff\xff\xff\xff\x01", "u", "p", 4096).status().message(),
               HasSubstr("longer than 4 bytes"));
-  EXPECT_THAT(RewriteMqttConnect(Connect(0x02, Field("c") + "junk"), "u", "p", 4096)
-                  .status()
-                  .message(),
-              HasSubstr("bytes after the payload"));
+  EXPECT_THAT(
+      RewriteMqttConnect(Connect(0x02, Field("c") + "junk"), "u", "p", 4096).status().message(),
+      HasSubstr("bytes after the payload"));
 }
 
 }  // namespace

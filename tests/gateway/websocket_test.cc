@@ -146,9 +146,10 @@ class ConnectProxy {
       std::lock_guard<std::mutex> lock(mu_);
       sockets_.push_back(upstream);
     }
-    upstream->connect(tcp::endpoint(net::ip::make_address(target.substr(0, colon)),
-                                    static_cast<unsigned short>(std::stoi(target.substr(colon + 1)))),
-                      ec);
+    upstream->connect(
+        tcp::endpoint(net::ip::make_address(target.substr(0, colon)),
+                      static_cast<unsigned short>(std::stoi(target.substr(colon + 1)))),
+        ec);
     if (ec) {
       net::write(*client, net::buffer(std::string("HTTP/1.1 502 Bad Gateway\r\n\r\n")), ec);
       return;
@@ -281,10 +282,11 @@ class WebSocketTest : public ShadowServiceTest {
     Result<std::unique_ptr<Transport>> made = MakePahoTransport(options);
     if (!made.ok()) return made.status();
     Transport* transport = made->get();
-    transport->SetHandlers([inbox](const MqttMessage& m) {
-      if (inbox) inbox->Add(m);
-    },
-                           [](ConnectionEvent, const Status&) {});
+    transport->SetHandlers(
+        [inbox](const MqttMessage& m) {
+          if (inbox) inbox->Add(m);
+        },
+        [](ConnectionEvent, const Status&) {});
     clients_.push_back(std::move(made).value());
     Status connected = transport->Connect();
     if (!connected.ok()) return connected;
@@ -405,11 +407,21 @@ TEST_F(WebSocketTest, LampExampleConvergesOverWssAcrossAGatewayRestart) {
   ChildProcess lamp;
   ChildProcessOptions options;
   options.argv = {SHADOWSYNC_BINARY_DIR "/examples/lamp/lamp",
-                  "--broker", WssUri(), "--ca", certs_->ca_cert, "--thing", "wss-lamp-example",
-                  "--client-id", UniqueClientId("lamp"), "--journal", dir_->File("lamp.journal")};
+                  "--broker",
+                  WssUri(),
+                  "--ca",
+                  certs_->ca_cert,
+                  "--thing",
+                  "wss-lamp-example",
+                  "--client-id",
+                  UniqueClientId("lamp"),
+                  "--journal",
+                  dir_->File("lamp.journal")};
   // The AWS CLI's variables: the lamp signs with them (cli/connection_flags.h).
-  options.env = {{"AWS_ACCESS_KEY_ID", kBobKey},  {"AWS_SECRET_ACCESS_KEY", kBobSecret},
-                 {"AWS_REGION", kRegion},         {"AWS_CONFIG_FILE", dir_->File("none")},
+  options.env = {{"AWS_ACCESS_KEY_ID", kBobKey},
+                 {"AWS_SECRET_ACCESS_KEY", kBobSecret},
+                 {"AWS_REGION", kRegion},
+                 {"AWS_CONFIG_FILE", dir_->File("none")},
                  {"AWS_SHARED_CREDENTIALS_FILE", dir_->File("none")}};
   options.log_path = dir_->File("lamp.log");
   ASSERT_TRUE(lamp.Start(options).ok());
@@ -452,8 +464,7 @@ TEST_F(WebSocketTest, BadSignatureSkewedClockAndBadHandshakesAreRefusedAndTheGat
   // A wrong secret: the upgrade gets 403, so the connect fails.
   MqttOptions wrong = WssOptions(Keys(kAliceKey, "not-the-secret-0123456789"), "wrong");
   EXPECT_FALSE(Connect(wrong, nullptr).ok());
-  EXPECT_TRUE(Eventually([&] { return LogCount("403 (SigV4 SignatureMismatch)") >= 1; }))
-      << Log();
+  EXPECT_TRUE(Eventually([&] { return LogCount("403 (SigV4 SignatureMismatch)") >= 1; })) << Log();
   // A clock 10 minutes ahead (over the 5 minutes AWS allows).
   MqttOptions skewed = WssOptions(Keys(kAliceKey, kAliceSecret), "skewed");
   skewed.sigv4->now = [] { return std::chrono::system_clock::now() + 10min; };
@@ -533,7 +544,8 @@ TEST_F(WebSocketTest, AnIamUserAllowedOnlyItsOwnThingCannotPublishToAnothersTopi
     {"commonName": "test-client", "policies": ["everything"]}
   ],
   "iamUsers": {
-    "alice": {"accessKeyIds": [")") + kAliceKey + R"("], "policies": ["own-thing"]}
+    "alice": {"accessKeyIds": [")") +
+                         kAliceKey + R"("], "policies": ["own-thing"]}
   },
   "policies": {
     "everything": {"Version": "2012-10-17",
@@ -573,10 +585,11 @@ TEST_F(WebSocketTest, AnIamUserAllowedOnlyItsOwnThingCannotPublishToAnothersTopi
                   ->Publish("$aws/things/alice-thing/shadow/update",
                             R"({"state":{"reported":{"by":"alice"}}})", 1)
                   .ok());
-  EXPECT_TRUE(Eventually(
-      [&] { return alice_inbox.Has("$aws/things/alice-thing/shadow/update/accepted"); }))
-      << ServiceLogTail();
-  EXPECT_TRUE(Eventually([&] { return seen.Has("$aws/things/alice-thing/shadow/update/accepted"); }));
+  EXPECT_TRUE(Eventually([&] {
+    return alice_inbox.Has("$aws/things/alice-thing/shadow/update/accepted");
+  })) << ServiceLogTail();
+  EXPECT_TRUE(
+      Eventually([&] { return seen.Has("$aws/things/alice-thing/shadow/update/accepted"); }));
   EXPECT_FALSE(seen.Has("$aws/things/bob-thing/shadow/update/accepted"));
   EXPECT_TRUE(Eventually([&] {
     return ServiceLogTail().find("iam_access_key=" + std::string(kAliceKey) +
@@ -592,9 +605,9 @@ TEST_F(WebSocketTest, AnIamUserAllowedOnlyItsOwnThingCannotPublishToAnothersTopi
   ChildProcessOptions forged;
   forged.argv = PlainEndpoint(broker_).Args();
   forged.argv.insert(forged.argv.begin(), "mosquitto_pub");
-  for (const char* arg : {"-i", "alice-3", "-u", "iam:AKIDALICEWSS0001", "-P",
-                          "a-guess-0123456789abcdef", "-t", "$aws/things/alice-thing/shadow/get",
-                          "-m", "{}", "-q", "1"}) {
+  for (const char* arg :
+       {"-i", "alice-3", "-u", "iam:AKIDALICEWSS0001", "-P", "a-guess-0123456789abcdef", "-t",
+        "$aws/things/alice-thing/shadow/get", "-m", "{}", "-q", "1"}) {
     forged.argv.push_back(arg);
   }
   Result<ProcessOutput> refused = RunProcess(forged);

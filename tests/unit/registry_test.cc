@@ -263,7 +263,8 @@ TEST(RegistryParseTest, IamUserErrorsNameThePointer) {
            policies + "}",
        "/iamUsers/a/policies/0: policy \"q\" is not defined in /policies"},
       {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":["K"],"policies":[]},)"
-       R"("b":{"accessKeyIds":["K"],"policies":[]}},)" + policies + "}",
+       R"("b":{"accessKeyIds":["K"],"policies":[]}},)" +
+           policies + "}",
        "/iamUsers/b/accessKeyIds/0: the access key id is also listed by /iamUsers/a"},
       {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":[""],"policies":[]}},)" + policies +
            "}",

@@ -118,8 +118,8 @@ TEST(PresignedWebSocketUriTest, SignsTheHostWithThePortAsPahoSendsIt) {
 TEST(PresignedWebSocketUriTest, SessionTokenIsAppendedAfterTheSignatureUnsigned) {
   const BrokerUri uri = Parse("wss://127.0.0.1:8445/mqtt");
   const AwsCredentials keys = Keys("FwoGZXIvYXdzEJr//token+with/reserved=chars");
-  Result<std::string> url = PresignedWebSocketUri(uri, keys, "eu-west-1", "iotdevicegateway",
-                                                  kTime);
+  Result<std::string> url =
+      PresignedWebSocketUri(uri, keys, "eu-west-1", "iotdevicegateway", kTime);
   ASSERT_TRUE(url.ok()) << url.status().ToString();
   const std::size_t signature = url->find("X-Amz-Signature=");
   const std::size_t token = url->find("X-Amz-Security-Token=");
@@ -132,16 +132,15 @@ TEST(PresignedWebSocketUriTest, SessionTokenIsAppendedAfterTheSignatureUnsigned)
 
 TEST(PresignedWebSocketUriTest, EachConnectGetsItsOwnSignature) {
   const BrokerUri uri = Parse("wss://127.0.0.1:8445/mqtt");
-  Result<std::string> first = PresignedWebSocketUri(uri, Keys(), "eu-west-1",
-                                                    "iotdevicegateway", kTime);
-  Result<std::string> later = PresignedWebSocketUri(
-      uri, Keys(), "eu-west-1", "iotdevicegateway", kTime + std::chrono::seconds(1));
+  Result<std::string> first =
+      PresignedWebSocketUri(uri, Keys(), "eu-west-1", "iotdevicegateway", kTime);
+  Result<std::string> later = PresignedWebSocketUri(uri, Keys(), "eu-west-1", "iotdevicegateway",
+                                                    kTime + std::chrono::seconds(1));
   ASSERT_TRUE(first.ok() && later.ok());
   EXPECT_NE(*first, *later);
   AwsCredentials no_secret = Keys();
   no_secret.secret_access_key.clear();
-  EXPECT_FALSE(
-      PresignedWebSocketUri(uri, no_secret, "eu-west-1", "iotdevicegateway", kTime).ok());
+  EXPECT_FALSE(PresignedWebSocketUri(uri, no_secret, "eu-west-1", "iotdevicegateway", kTime).ok());
   EXPECT_FALSE(PresignedWebSocketUri(uri, Keys(), "", "iotdevicegateway", kTime).ok());
 }
 
@@ -156,8 +155,8 @@ std::function<std::optional<std::string>(const std::string&)> Env(
 
 TEST(WebSocketProxyTest, ExplicitProxyWinsAndIsNormalised) {
   const BrokerUri uri = Parse("wss://iot.example.com/mqtt");
-  Result<std::string> proxy = ResolveWebSocketProxy(
-      uri, "proxy.corp:3128", true, Env({{"https_proxy", "http://other:1"}}));
+  Result<std::string> proxy =
+      ResolveWebSocketProxy(uri, "proxy.corp:3128", true, Env({{"https_proxy", "http://other:1"}}));
   ASSERT_TRUE(proxy.ok());
   EXPECT_EQ(*proxy, "http://proxy.corp:3128");
   EXPECT_EQ(*NormalizeProxyUrl("http://user:pw@proxy/"), "http://user:pw@proxy:80");

@@ -117,7 +117,7 @@ struct MqttSigV4 {
   /// LoadAwsCredentials() closure); an error fails that attempt with its
   /// message (which must hold no secret), and a reconnect tries again.
   std::function<Result<AwsCredentials>()> credentials;
-  std::string region;                     ///< e.g. "us-east-1"; required
+  std::string region;                        ///< e.g. "us-east-1"; required
   std::string service = "iotdevicegateway";  ///< AWS IoT's WebSocket service
   /// The signing clock; unset means system_clock::now().
   std::function<std::chrono::system_clock::time_point()> now;

@@ -96,8 +96,9 @@ Result<BrokerUri> ParseBrokerUri(std::string_view uri) {
     if (path.size() > kMaxPath) return UriError(uri, "path longer than 256 characters");
     for (char c : path) {
       if (c == '?' || c == '#') {
-        return UriError(uri, "a query or fragment is not allowed (the SigV4 query is added at "
-                             "every connect)");
+        return UriError(uri,
+                        "a query or fragment is not allowed (the SigV4 query is added at "
+                        "every connect)");
       }
       if (!IsPathChar(c)) return UriError(uri, "invalid character in the path");
     }

@@ -69,6 +69,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <memory>
@@ -77,7 +78,6 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -599,8 +599,7 @@ Result<std::string> PahoTransport::PresignedUri() const {
   if (!credentials.ok()) return credentials.status();
   const std::chrono::system_clock::time_point now =
       sigv4.now ? sigv4.now() : std::chrono::system_clock::now();
-  return mqtt_internal::PresignedWebSocketUri(uri_, *credentials, sigv4.region, sigv4.service,
-                                              now);
+  return mqtt_internal::PresignedWebSocketUri(uri_, *credentials, sigv4.region, sigv4.service, now);
 }
 
 Status PahoTransport::RenewSubscriptions(mqtt::async_client& client, std::uint64_t life) {

@@ -34,8 +34,8 @@ bool HostMatches(std::string_view entry, const std::string& host) {
   if (entry.front() == '.') entry.remove_prefix(1);  // ".example.com": the domain too
   if (entry.front() == '*' && entry.size() > 1 && entry[1] == '.') entry.remove_prefix(2);
   if (host == entry) return true;
-  return host.size() > entry.size() && host.compare(host.size() - entry.size(), entry.size(),
-                                                    entry) == 0 &&
+  return host.size() > entry.size() &&
+         host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
          host[host.size() - entry.size() - 1] == '.';
 }
 

@@ -112,11 +112,9 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
                                    "\"policies\": {...}}, found ") +
                            JsonTypeName(doc)));
   }
-  if (Status s =
-          CheckMembers(doc,
-                       {"$schema", "region", "account", "things", "certificates", "iamUsers",
-                        "policies"},
-                       "", "a registry");
+  if (Status s = CheckMembers(
+          doc, {"$schema", "region", "account", "things", "certificates", "iamUsers", "policies"},
+          "", "a registry");
       !s.ok()) {
     return fail(s);
   }
@@ -233,8 +231,8 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
       if (keys == m.value.MemberEnd()) {
         return fail(At(at, "missing \"accessKeyIds\" (the user's access key ids)"));
       }
-      if (Status s = ExpectType(keys->value, keys->value.IsArray(), "an array of access key ids",
-                                keys_at);
+      if (Status s =
+              ExpectType(keys->value, keys->value.IsArray(), "an array of access key ids", keys_at);
           !s.ok()) {
         return fail(s);
       }
