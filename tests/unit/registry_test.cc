@@ -294,7 +294,7 @@ TEST(RegistryParseTest, ErrorsNameFileAndPointer) {
       {R"({"policies":{}})", "/: missing \"certificates\""},
       {R"({"certificates":[],"policies":{},"thingz":{}})",
        "/thingz: unknown member (a registry has $schema, region, account, things, "
-       "certificates, policies)"},
+       "certificates, iamUsers, policies)"},
       {R"({"region":"US East","certificates":[],"policies":{}})",
        "/region: expected a region such as \"us-east-1\""},
       {R"({"account":123456789012,"certificates":[],"policies":{}})", "/account: expected ..."},
