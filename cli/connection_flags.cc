@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iterator>
 #include <random>
 #include <utility>
 
+#include "shadowsync/aws_credentials.h"
 #include "shadowsync/topic.h"
 
 namespace shadowsync::cli {
@@ -124,6 +126,24 @@ Result<MqttOptions> ToMqttOptions(const ConnectionFlags& flags, const std::strin
   options.cert_file = flags.cert_file.value_or("");
   options.key_file = flags.key_file.value_or("");
   options.alpn_protocols = flags.alpn_protocols;
+  // MQTT over WebSocket: SigV4 with the AWS CLI's credentials and region,
+  // the credentials looked up again at every (re)connect.
+  std::string scheme = options.server_uri.substr(0, options.server_uri.find("://"));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme == "wss" || scheme == "ws") {
+    Result<std::string> region = LoadAwsRegion(AwsCredentialOptions{}, SystemAwsEnvironment());
+    if (!region.ok()) {
+      return InvalidArgumentError("--broker " + options.server_uri +
+                                  ": SigV4 needs a region: " + region.status().message());
+    }
+    MqttSigV4 sigv4;
+    sigv4.region = *region;
+    sigv4.credentials = [] {
+      return LoadAwsCredentials(AwsCredentialOptions{}, SystemAwsEnvironment());
+    };
+    options.sigv4 = std::move(sigv4);
+  }
   if (Status valid = ValidateMqttOptions(options); !valid.ok()) {
     const std::vector<std::string> given = {options.server_uri, options.client_id, options.ca_file,
                                             options.cert_file, options.key_file};

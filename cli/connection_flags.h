@@ -4,6 +4,11 @@
 //
 //   --broker URI      tcp://host:port, or ssl://host:port for TLS; the
 //                     agent also takes a bare AWS IoT endpoint host.
+//                     wss://host/mqtt is MQTT over WebSocket, signed with
+//                     SigV4 from the AWS CLI's credentials and region
+//                     (aws_credentials.h; the environment, AWS_PROFILE,
+//                     the shared files, credential_process), through
+//                     https_proxy unless no_proxy names the host.
 //                     --endpoint is an alias (AWS calls it the endpoint).
 //   --ca F, --cert F, --key F   PEM files for TLS and mutual TLS
 //   --alpn[=P[,P...]] ALPN protocols offered in the TLS handshake,

@@ -4,10 +4,12 @@
 #include <utility>
 
 #include "access_keys.h"
+#include "gateway_identity.h"
 #include "rest_auth.h"
 #include "rest_gateway.h"
 #include "shadow_requester.h"
 #include "shadowsync/registry.h"
+#include "websocket_relay.h"
 
 namespace shadowsync::gateway {
 
@@ -20,6 +22,7 @@ struct Gateway::Parts {
   std::unique_ptr<RestAuth> auth;
   std::unique_ptr<RestGateway> handlers;
   std::unique_ptr<HttpsServer> server;
+  std::unique_ptr<WebSocketRelay> relay;  // MQTT over WebSocket; null when off
 };
 
 Gateway::Gateway(GatewayOptions options, LogSink log)
@@ -29,7 +32,7 @@ Gateway::~Gateway() { Stop(); }
 
 Status Gateway::Start() {
   if (parts_) return Status(StatusCode::kFailedPrecondition, "the gateway is already started");
-  if (!options_.mtls_port && !options_.sigv4_port) {
+  if (!options_.mtls_port && !options_.sigv4_port && !options_.wss_port) {
     return Status(StatusCode::kInvalidArgument,
                   "no listener: give --sigv4-credentials, or leave out --no-mtls");
   }
@@ -54,6 +57,12 @@ Status Gateway::Start() {
     auth.access_keys = std::make_shared<const AccessKeys>(std::move(keys).value());
   }
 
+  std::optional<WebSocketRelayConfig> relay;
+  if (options_.wss_port) {
+    Result<WebSocketRelayConfig> config = MakeRelayConfig();
+    if (!config.ok()) return config.status();
+    relay = std::move(config).value();
+  }
   ServerConfig server;
   server.max_body_bytes = options_.max_body_bytes;
   server.threads = options_.threads;
@@ -133,6 +142,20 @@ Status Gateway::Start() {
     (void)parts->transport->Disconnect();
     return serving;
   }
+  if (relay) {
+    parts->relay = std::make_unique<WebSocketRelay>(std::move(*relay), log_);
+    Status relaying = parts->relay->Start();
+    if (!relaying.ok()) {
+      parts->server->Stop();
+      parts->requester->Stop();
+      (void)parts->transport->Disconnect();
+      return fail("--wss-port", relaying);
+    }
+    wss_port_ = parts->relay->port();
+    log_("listening: MQTT over WebSocket wss://" + options_.bind_address + ":" +
+         std::to_string(wss_port_) + "/mqtt (SigV4 iotdevicegateway, region " + options_.region +
+         "), relayed to " + options_.relay_broker);
+  }
   std::size_t index = 0;
   if (options_.mtls_port) mtls_port_ = parts->server->port(index++);
   if (options_.sigv4_port) sigv4_port_ = parts->server->port(index++);
@@ -152,10 +175,63 @@ Status Gateway::Start() {
 
 void Gateway::Stop() {
   if (!parts_) return;
+  if (parts_->relay) parts_->relay->Stop();
   parts_->server->Stop();
   parts_->requester->Stop();
   (void)parts_->transport->Disconnect();
   parts_.reset();
+}
+
+Result<WebSocketRelayConfig> Gateway::MakeRelayConfig() const {
+  WebSocketRelayConfig config;
+  config.address = options_.bind_address;
+  config.port = *options_.wss_port;
+  config.cert_file = options_.server_cert_file;
+  config.key_file = options_.server_key_file;
+  config.sigv4.region = options_.region;
+  config.sigv4.services = {"iotdevicegateway"};
+  if (options_.credentials_file.empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "--sigv4-credentials: required for MQTT over WebSocket (--wss-port)");
+  }
+  Result<AccessKeys> keys = AccessKeys::Load(options_.credentials_file);
+  if (!keys.ok()) {
+    return Status(keys.status().code(), "--sigv4-credentials: " + keys.status().message());
+  }
+  config.access_keys = std::make_shared<const AccessKeys>(std::move(keys).value());
+  if (options_.relay_secret_file.empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "--relay-secret-file: required with --relay-broker (the secret of "
+                  "plugin_opt_gateway_secret_file)");
+  }
+  Result<std::string> secret = host::LoadGatewaySecret(options_.relay_secret_file);
+  if (!secret.ok()) {
+    return Status(secret.status().code(), "--relay-secret-file: " + secret.status().message());
+  }
+  config.secret = std::move(secret).value();
+  const std::string& broker = options_.relay_broker;
+  const std::size_t colon = broker.rfind(':');
+  int port = 0;
+  if (colon != std::string::npos && colon + 1 < broker.size() && colon + 6 >= broker.size()) {
+    port = 0;
+    for (char c : broker.substr(colon + 1)) {
+      port = (c >= '0' && c <= '9') ? port * 10 + (c - '0') : -1;
+      if (port < 0) break;
+    }
+  }
+  if (port < 1 || port > 65535) {
+    return Status(StatusCode::kInvalidArgument,
+                  "--relay-broker: \"" + broker +
+                      "\": expected IP:PORT of the broker's plain TCP listener, e.g. "
+                      "127.0.0.1:1883");
+  }
+  config.broker_host = broker.substr(0, colon);
+  if (config.broker_host == "localhost") config.broker_host = "127.0.0.1";
+  if (config.broker_host.size() > 2 && config.broker_host.front() == '[') {
+    config.broker_host = config.broker_host.substr(1, config.broker_host.size() - 2);
+  }
+  config.broker_port = port;
+  return config;
 }
 
 }  // namespace shadowsync::gateway

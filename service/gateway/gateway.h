@@ -22,6 +22,8 @@
 
 namespace shadowsync::gateway {
 
+struct WebSocketRelayConfig;
+
 /// Everything the gateway is configured with; the comments name the flags.
 struct GatewayOptions {
   MqttOptions mqtt;                        ///< the connection flags (--broker, --ca, ...)
@@ -34,6 +36,12 @@ struct GatewayOptions {
   std::string registry_file;               ///< --registry; "" allows every verified client
   std::string credentials_file;            ///< --sigv4-credentials
   std::string region = "us-east-1";        ///< --region
+  /// MQTT over WebSocket (websocket_relay.h): --wss-port, on with
+  /// --relay-broker (the broker's loopback TCP listener, "127.0.0.1:1883")
+  /// and --relay-secret-file (plugin_opt_gateway_secret_file's file).
+  std::optional<int> wss_port;
+  std::string relay_broker;
+  std::string relay_secret_file;
   std::chrono::milliseconds request_timeout{5000};  ///< --timeout
   std::size_t max_body_bytes = 128 * 1024;
   /// A client must send a whole request (headers and body) within this, or
@@ -66,14 +74,17 @@ class Gateway {
   /// The bound ports (after Start()); 0 for a listener that is off.
   int mtls_port() const { return mtls_port_; }
   int sigv4_port() const { return sigv4_port_; }
+  int wss_port() const { return wss_port_; }
 
  private:
   struct Parts;
+  Result<WebSocketRelayConfig> MakeRelayConfig() const;
   GatewayOptions options_;
   LogSink log_;
   std::unique_ptr<Parts> parts_;
   int mtls_port_ = 0;
   int sigv4_port_ = 0;
+  int wss_port_ = 0;
 };
 
 }  // namespace shadowsync::gateway

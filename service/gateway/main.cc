@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   gateway::GatewayOptions options;
   int mtls_port = 8443;
   int sigv4_port = 8444;
+  int wss_port = 8445;
   bool no_mtls = false;
   int timeout_ms = 5000;
   app.add_option("--bind", options.bind_address, "address of the listeners")
@@ -77,6 +78,22 @@ int main(int argc, char** argv) {
                  "SigV4 listener, on with --sigv4-credentials (AWS: 443)")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535))
+      ->group("Listeners");
+  app.add_option("--wss-port", wss_port,
+                 "MQTT over WebSocket listener (wss://.../mqtt, SigV4), on with --relay-broker "
+                 "(AWS: 443)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535))
+      ->group("Listeners");
+  app.add_option("--relay-broker", options.relay_broker,
+                 "the broker's plain TCP listener on loopback that WebSocket clients are "
+                 "relayed to, e.g. 127.0.0.1:1883; turns the WebSocket listener on")
+      ->type_name("IP:PORT")
+      ->group("Listeners");
+  app.add_option("--relay-secret-file", options.relay_secret_file,
+                 "file with the secret shared with the plugin (plugin_opt_gateway_secret_file); "
+                 "required with --relay-broker")
+      ->type_name("FILE")
       ->group("Listeners");
   app.add_option("--tls-cert", options.server_cert_file,
                  "the gateway's server certificate chain, PEM (required)")
@@ -173,6 +190,13 @@ int main(int argc, char** argv) {
   } else if (!console_port) {
     return usage("no listener: --no-mtls without --sigv4-credentials (or --console-port)");
   }
+  if (!options.relay_broker.empty() && options.credentials_file.empty()) {
+    return usage("--relay-broker needs --sigv4-credentials (the keys WebSocket clients sign with)");
+  }
+  if (!options.relay_broker.empty() && options.relay_secret_file.empty()) {
+    return usage("--relay-broker needs --relay-secret-file");
+  }
+  options.wss_port = options.relay_broker.empty() ? std::nullopt : std::optional<int>(wss_port);
   options.mqtt = *mqtt;
   options.mtls_port = no_mtls ? std::nullopt : std::optional<int>(mtls_port);
   options.sigv4_port =

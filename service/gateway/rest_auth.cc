@@ -85,13 +85,13 @@ std::optional<RestResponse> RestAuth::Authorize(const RestCaller& caller, std::s
   if (!options_.registry) return std::nullopt;
   // SigV4: the registry's IAM users decide when it lists any; without them
   // a verified key may do everything.
-  if (caller.auth == ListenerAuth::kSigV4 && options_.registry->iam_users().empty()) {
-    return std::nullopt;
+  Principal principal = caller.principal;
+  if (caller.auth == ListenerAuth::kSigV4) {
+    if (!options_.registry->has_iam_users()) return std::nullopt;
+    principal.access_key_id = caller.access_key_id;
   }
   const AuthorizationDecision decision =
-      caller.auth == ListenerAuth::kSigV4
-          ? options_.registry->AuthorizeAccessKey(caller.access_key_id, action, resource)
-          : options_.registry->Authorize(caller.principal, action, resource);
+      options_.registry->Authorize(principal, action, resource);
   if (decision.allowed) return std::nullopt;
   RestResponse response = ErrorResponse(403, "Forbidden", "ForbiddenException");
   response.log_note = std::string(action) + " on " + std::string(resource) + ": " + decision.reason;

@@ -12,8 +12,8 @@
 // evaluator the broker plugin uses (Registry::Authorize on the route's
 // action and resource); denied is 403 "Forbidden", with the policy's reason
 // in the log only. A SigV4 request is authorized by the policies of the
-// registry's IAM user that holds its access key (Registry::
-// AuthorizeAccessKey) when the registry lists IAM users, else allowed once
+// registry's IAM user that holds its access key (Registry::Authorize with
+// Principal::access_key_id) when the registry lists IAM users, else allowed once
 // the signature verifies. Without a registry, every verified client is
 // allowed.
 //

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "gateway_identity.h"
 #include "gateway_requests.h"
 #include "named_shadow_list.h"
 #include "open_table_sink.h"
@@ -77,6 +78,11 @@ Status InBrokerService::Open() {
     if (!registry.ok()) return WithOption("plugin_opt_registry", registry.status());
     registry_ = std::make_unique<Registry>(std::move(registry).value());
   }
+  if (!options_.gateway_secret_file.empty()) {
+    Result<std::string> secret = host::LoadGatewaySecret(options_.gateway_secret_file);
+    if (!secret.ok()) return WithOption("plugin_opt_gateway_secret_file", secret.status());
+    gateway_secret_ = std::move(secret).value();
+  }
   Status rules = OpenRules();
   if (!rules.ok()) return rules;
   host_ = std::make_unique<host::ShadowHost>(*store, logger_, options_.host);
@@ -142,7 +148,9 @@ std::string InBrokerService::DescribePrincipal(const Connection& connection) con
     out += " cn=" + host::Printable(info.certificate_common_name, 128);
   }
   if (!info.certificate_sha256.empty()) out += " sha256=" + info.certificate_sha256;
-  if (info.certificate_common_name.empty() && info.certificate_sha256.empty()) {
+  if (!connection.principal.access_key_id.empty()) {
+    out += " iam_access_key=" + connection.principal.access_key_id;
+  } else if (info.certificate_common_name.empty() && info.certificate_sha256.empty()) {
     out += " (no certificate)";
   }
   return out;
@@ -154,6 +162,21 @@ Verdict InBrokerService::OnConnect(const ConnectionInfo& info) {
   connection.principal.client_id = info.client_id;
   connection.principal.certificate_common_name = info.certificate_common_name;
   connection.principal.certificate_sha256 = info.certificate_sha256;
+  // "iam:<key>": a WebSocket client whose SigV4 the gateway verified; only
+  // the gateway knows the secret that proves it (gateway_identity.h).
+  const std::string_view access_key = host::AccessKeyOfUsername(info.username);
+  const bool vouched = !access_key.empty() && !gateway_secret_.empty() &&
+                       host::GatewaySecretMatches(gateway_secret_, info.password);
+  if (!access_key.empty() && !vouched) {
+    if (registry_ || !gateway_secret_.empty()) {
+      logger_.Info("denied " + DescribePrincipal(connection) + " action=iot:Connect: username \"" +
+                   host::Printable(info.username, 160) +
+                   "\" is reserved for shadowsync-gateway and the password is not its secret" +
+                   (gateway_secret_.empty() ? " (plugin_opt_gateway_secret_file is not set)" : ""));
+      return Verdict::kDeny;
+    }
+  }
+  if (vouched) connection.principal.access_key_id = std::string(access_key);
   if (registry_) {
     const AuthorizationDecision decision =
         registry_->Authorize(connection.principal, "iot:Connect", "client/" + info.client_id);
@@ -170,11 +193,12 @@ Verdict InBrokerService::OnConnect(const ConnectionInfo& info) {
   session.principal_identifier = !info.certificate_sha256.empty() ? info.certificate_sha256
                                  : !info.username.empty()         ? info.username
                                                                   : std::string("anonymous");
+  connection.info.password.clear();  // not kept beyond the check
   session.ip_address = info.ip_address;
   session.version_number = ++connect_counts_[info.client_id];
   PublishLifecycle(true, connection, std::nullopt);
   connections_[info.handle] = std::move(connection);
-  return registry_ ? Verdict::kAllow : Verdict::kDefer;
+  return (registry_ || vouched) ? Verdict::kAllow : Verdict::kDefer;
 }
 
 void InBrokerService::OnDisconnect(const void* handle) {

@@ -75,6 +75,7 @@ struct ConnectionInfo {
   const void* handle = nullptr;
   std::string client_id;
   std::string username;                 ///< empty when none
+  std::string password;                 ///< empty when none; never logged
   std::string certificate_common_name;  ///< empty without a certificate
   std::string certificate_sha256;       ///< lowercase hex; empty without one
   std::string ip_address;               ///< empty when unknown
@@ -162,6 +163,7 @@ class InBrokerService {
   std::unique_ptr<MemoryStore> memory_;
   std::unique_ptr<host::ShadowHost> host_;
   std::unique_ptr<Registry> registry_;
+  std::string gateway_secret_;  // plugin_opt_gateway_secret_file; never logged
   std::unique_ptr<host::RuleEngine> rules_;
   std::string rule_stats_;  // the last snapshot published
   std::chrono::steady_clock::time_point rule_stats_at_{};

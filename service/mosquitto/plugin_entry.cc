@@ -115,6 +115,7 @@ int OnBasicAuth(int, void* event_data, void* userdata) {
     info.handle = event->client;
     info.client_id = OrEmpty(mosquitto_client_id(event->client));
     info.username = OrEmpty(event->username);
+    info.password = OrEmpty(event->password);
     info.ip_address = OrEmpty(mosquitto_client_address(event->client));
     if (auto* certificate = static_cast<X509*>(mosquitto_client_certificate(event->client))) {
       info.certificate_common_name = CommonName(certificate);

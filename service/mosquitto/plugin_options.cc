@@ -33,9 +33,13 @@ Result<PluginOptions> ParsePluginOptions(
     const std::vector<std::pair<std::string, std::string>>& options) {
   PluginOptions out;
   std::map<std::string, std::string*> paths = {
-      {"store", &out.store_path},        {"seed_file", &out.seed_file},
-      {"export_file", &out.export_file}, {"registry", &out.registry_path},
-      {"rules_dir", &out.rules_dir},     {"rules_table_store", &out.rules_table_store},
+      {"store", &out.store_path},
+      {"seed_file", &out.seed_file},
+      {"export_file", &out.export_file},
+      {"registry", &out.registry_path},
+      {"rules_dir", &out.rules_dir},
+      {"rules_table_store", &out.rules_table_store},
+      {"gateway_secret_file", &out.gateway_secret_file},
   };
   for (const auto& [name, value] : options) {
     const std::string option = OptionName(name);
@@ -54,7 +58,7 @@ Result<PluginOptions> ParsePluginOptions(
           option +
           ": unknown option (known: order, order_seed, store, seed_file, export_file, "
           "max_document_bytes, max_depth, max_inflight, max_requests_per_second, "
-          "registry, rules_dir, rules_table_store, log_level)");
+          "registry, rules_dir, rules_table_store, log_level, gateway_secret_file)");
     }
   }
   if (out.host.order_seed && out.host.order != host::PublishOrder::kRandom) {

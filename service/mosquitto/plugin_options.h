@@ -17,6 +17,9 @@
 //   rules_dir                AWS IoT topic rules, one *.json file each
 //   rules_table_store        SQLite path or postgresql:// URI: the tables of dynamoDB(v2) actions
 //   log_level                error | warn | info (default) | debug
+//   gateway_secret_file      the secret shadowsync-gateway proves itself with
+//                            when it connects WebSocket clients as IAM users
+//                            (gateway_identity.h)
 //
 // A bad value or an unknown name is an error that names the option; the
 // plugin then refuses to load, and mosquitto refuses to start.
@@ -44,6 +47,7 @@ struct PluginOptions {
   std::string registry_path;
   std::string rules_dir;
   std::string rules_table_store;
+  std::string gateway_secret_file;
   host::LogLevel log_level = host::LogLevel::kInfo;
 };
 

@@ -313,12 +313,12 @@ TEST_F(RestClientTest, IamUserAllowedOnlyGetThingShadowCannotUpdate) {
       "read-shadows": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Action": "iot:GetThingShadow", "Resource": "arn:aws:iot:*:*:thing/*"}]}
     },
-    "iamUsers": [
-      {"name": "admin", "accessKeyIds": [")") +
+    "iamUsers": {
+      "admin": {"accessKeyIds": [")") +
                                     kAccessKeyId + R"("], "policies": ["all-shadows"]},
-      {"name": "viewer", "accessKeyIds": [")" +
+      "viewer": {"accessKeyIds": [")" +
                                     kViewerKey + R"("], "policies": ["read-shadows"]}
-    ]})",
+    }})",
                                 0600)
                   .ok());
   GatewayOptions options = Options();

@@ -354,7 +354,8 @@ TEST_F(ValidateMqttOptionsTest, RejectsBadServerUri) {
   const std::pair<const char*, const char*> cases[] = {
       {"", "empty"},
       {"localhost:1883", "no scheme"},
-      {"ws://localhost:80", "unsupported scheme \"ws://\""},
+      {"wss://localhost/mqtt?x=1", "a query or fragment is not allowed"},
+      {"wss://localhost/mq tt", "invalid character in the path"},
       {"http://localhost", "unsupported scheme"},
       {"tcp://", "no host"},
       {"tcp://:1883", "no host"},

@@ -367,3 +367,77 @@ TEST_F(InBrokerServiceTest, TheRulesCountersArePublishedRetainedFromTheTickAtMos
 
 }  // namespace
 }  // namespace shadowsync::mosquitto_plugin
+
+namespace shadowsync::mosquitto_plugin {
+namespace {
+
+// MQTT over WebSocket (gateway_identity.h): an "iam:<key>" username counts
+// only with the gateway's secret, and then the key's IAM user's policies
+// decide.
+TEST_F(InBrokerServiceTest, GatewayVouchedIamIdentityNeedsTheSecretAndGetsItsUsersPolicies) {
+  const std::string secret_file = dir_->File("secret");
+  ASSERT_TRUE(
+      testing_support::WriteStringToFile(secret_file, "gateway-secret-0123456789\n", 0600).ok());
+  const std::string registry = dir_->File("registry.json");
+  ASSERT_TRUE(testing_support::WriteStringToFile(registry, R"({
+    "certificates": [],
+    "iamUsers": {"alice": {"accessKeyIds": ["AKIDALICE"], "policies": ["own"]}},
+    "policies": {"own": {"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "iot:Connect", "Resource": "arn:aws:iot:*:*:client/app-*"},
+      {"Effect": "Allow", "Action": "iot:Publish",
+       "Resource": "arn:aws:iot:*:*:topic/$aws/things/alice-thing/shadow/*"}]}}
+  })")
+                  .ok());
+  PluginOptions options;
+  options.registry_path = registry;
+  options.gateway_secret_file = secret_file;
+  auto service = Make(options);
+  ASSERT_NE(service, nullptr);
+
+  ConnectionInfo vouched = Connection(&handle_a_, "app-1");
+  vouched.username = "iam:AKIDALICE";
+  vouched.password = "gateway-secret-0123456789";
+  EXPECT_EQ(service->OnConnect(vouched), Verdict::kAllow);
+  EXPECT_EQ(
+      service->OnAccess(&handle_a_, Access::kWrite, "$aws/things/alice-thing/shadow/get", false),
+      Verdict::kAllow);
+  EXPECT_EQ(service->OnAccess(&handle_a_, Access::kWrite, "$aws/things/bob/shadow/get", false),
+            Verdict::kDeny);
+  EXPECT_THAT(log_lines_.back(), HasSubstr("iam_access_key=AKIDALICE action=iot:Publish"));
+
+  ConnectionInfo forged = Connection(&handle_b_, "app-2");
+  forged.username = "iam:AKIDALICE";
+  forged.password = "a-guess";
+  EXPECT_EQ(service->OnConnect(forged), Verdict::kDeny);
+  EXPECT_THAT(log_lines_.back(), HasSubstr("is reserved for shadowsync-gateway"));
+  for (const std::string& line : log_lines_) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("gateway-secret-0123456789")));
+  }
+  // An access key that no IAM user lists.
+  ConnectionInfo unknown = Connection(&handle_b_, "app-3");
+  unknown.username = "iam:AKIDNOBODY";
+  unknown.password = "gateway-secret-0123456789";
+  EXPECT_EQ(service->OnConnect(unknown), Verdict::kDeny);
+}
+
+TEST_F(InBrokerServiceTest, GatewaySecretFileMustBePrivateAndLongEnough) {
+  const std::string loose = dir_->File("loose");
+  ASSERT_TRUE(testing_support::WriteStringToFile(loose, "gateway-secret-0123456789\n", 0644).ok());
+  PluginOptions options;
+  options.gateway_secret_file = loose;
+  Result<std::unique_ptr<InBrokerService>> made =
+      InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("plugin_opt_gateway_secret_file: "));
+  EXPECT_THAT(made.status().message(), HasSubstr("readable by group or others"));
+  const std::string short_secret = dir_->File("short");
+  ASSERT_TRUE(testing_support::WriteStringToFile(short_secret, "short\n", 0600).ok());
+  options.gateway_secret_file = short_secret;
+  made = InBrokerService::Create(options, broker_, logger_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("at least 16 characters"));
+  EXPECT_THAT(made.status().message(), ::testing::Not(HasSubstr("short\n")));
+}
+
+}  // namespace
+}  // namespace shadowsync::mosquitto_plugin

@@ -43,7 +43,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 Principal Cert(std::string client_id, std::string cn, std::string sha = "") {
-  return Principal{std::move(client_id), std::move(cn), std::move(sha)};
+  return Principal{std::move(client_id), std::move(cn), std::move(sha), {}};
 }
 
 // A registry with the seed policies and the given region/account members.
@@ -224,6 +224,62 @@ TEST(RegistryTest, FingerprintsAreNormalised) {
   EXPECT_TRUE(r.IsAllowed(Cert("c", "", lower), "iot:Connect", "client/c"));
 }
 
+TEST(RegistryTest, IamUsersAreFoundByAccessKeyAndEvaluatedWithTheirPolicies) {
+  const Registry r = MustParse(R"({
+    "certificates": [],
+    "iamUsers": {
+      "alice": {"accessKeyIds": ["AKIDALICE1", "AKIDALICE2"], "policies": ["own"]},
+      "idle": {"accessKeyIds": [], "policies": []}
+    },
+    "policies": {"own": {"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "iot:Connect", "Resource": "arn:aws:iot:*:*:client/${iot:ClientId}"},
+      {"Effect": "Allow", "Action": "iot:Publish",
+       "Resource": "arn:aws:iot:*:*:topic/$aws/things/alice-thing/shadow/*"}]}}
+  })");
+  ASSERT_NE(r.FindIamUser("AKIDALICE2"), nullptr);
+  EXPECT_EQ(r.FindIamUser("AKIDALICE2")->name, "alice");
+  EXPECT_EQ(r.FindIamUser("AKIDNOBODY"), nullptr);
+  Principal alice;
+  alice.client_id = "app-1";
+  alice.access_key_id = "AKIDALICE1";
+  EXPECT_TRUE(r.IsAllowed(alice, "iot:Connect", "client/app-1"));
+  EXPECT_TRUE(r.IsAllowed(alice, "iot:Publish", "topic/$aws/things/alice-thing/shadow/update"));
+  EXPECT_FALSE(r.IsAllowed(alice, "iot:Publish", "topic/$aws/things/bob/shadow/update"));
+  EXPECT_THAT(r.Authorize(alice, "iot:Publish", "topic/x").reason, HasSubstr("default deny"));
+  Principal stranger = alice;
+  stranger.access_key_id = "AKIDNOBODY";
+  EXPECT_FALSE(r.IsAllowed(stranger, "iot:Connect", "client/app-1"));
+  EXPECT_EQ(r.Authorize(stranger, "iot:Connect", "client/app-1").reason,
+            "unknown access key AKIDNOBODY (not in /iamUsers)");
+}
+
+TEST(RegistryParseTest, IamUserErrorsNameThePointer) {
+  const std::string policies = R"("policies":{"p":{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"*","Resource":"*"}]}})";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"certificates":[],"iamUsers":{"a":{"policies":["p"]}},)" + policies + "}",
+       "/iamUsers/a: missing \"accessKeyIds\""},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":["K"],"policies":["q"]}},)" +
+           policies + "}",
+       "/iamUsers/a/policies/0: policy \"q\" is not defined in /policies"},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":["K"],"policies":[]},)"
+       R"("b":{"accessKeyIds":["K"],"policies":[]}},)" +
+           policies + "}",
+       "/iamUsers/b/accessKeyIds/0: the access key id is also listed by /iamUsers/a"},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":[""],"policies":[]}},)" + policies +
+           "}",
+       "/iamUsers/a/accessKeyIds/0"},
+      {R"({"certificates":[],"iamUsers":{"a":{"accessKeyIds":[],"policies":[],"secret":"x"}},)" +
+           policies + "}",
+       "/iamUsers/a"},
+  };
+  for (const auto& [text, message] : cases) {
+    Result<Registry> r = Registry::Parse(text, "registry.json");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_THAT(r.status().message(), HasSubstr(message)) << text;
+  }
+}
+
 struct ErrorCase {
   std::string text;
   std::string message;  // after "registry.json: "; a prefix when it ends with "..."
@@ -238,7 +294,7 @@ TEST(RegistryParseTest, ErrorsNameFileAndPointer) {
       {R"({"policies":{}})", "/: missing \"certificates\""},
       {R"({"certificates":[],"policies":{},"thingz":{}})",
        "/thingz: unknown member (a registry has $schema, region, account, things, "
-       "certificates, policies)"},
+       "certificates, iamUsers, policies)"},
       {R"({"region":"US East","certificates":[],"policies":{}})",
        "/region: expected a region such as \"us-east-1\""},
       {R"({"account":123456789012,"certificates":[],"policies":{}})", "/account: expected ..."},
@@ -345,43 +401,6 @@ TEST(ExampleRegistryTest, LoadsAndBehavesAsTheIssueSays) {
               "topic/$aws/things/lamp/shadow/update", true},
              {Cert("x", "nobody"), "iot:Connect", "client/x", false},
          });
-}
-
-// IAM users (gateway SigV4): an access key's user's policies decide; an
-// unknown key is denied naming it; keys are unique across users.
-TEST(RegistryTest, IamUsersAuthorizeTheirAccessKeys) {
-  const Registry registry = MustParse(R"({
-    "certificates": [],
-    "policies": {
-      "read-shadows": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Action": "iot:GetThingShadow", "Resource": "arn:aws:iot:*:*:thing/*"}]}
-    },
-    "iamUsers": [{"name": "viewer", "accessKeyIds": ["AKIDVIEW1", "AKIDVIEW2"],
-                  "policies": ["read-shadows"]}]
-  })");
-  ASSERT_EQ(registry.iam_users().size(), 1u);
-  EXPECT_EQ(registry.FindIamUser("AKIDVIEW2")->name, "viewer");
-  EXPECT_TRUE(registry.AuthorizeAccessKey("AKIDVIEW1", "iot:GetThingShadow", "thing/lamp").allowed);
-  EXPECT_FALSE(
-      registry.AuthorizeAccessKey("AKIDVIEW1", "iot:UpdateThingShadow", "thing/lamp").allowed);
-  const AuthorizationDecision unknown =
-      registry.AuthorizeAccessKey("AKIDOTHER", "iot:GetThingShadow", "thing/lamp");
-  EXPECT_FALSE(unknown.allowed);
-  EXPECT_THAT(unknown.reason, HasSubstr("AKIDOTHER is not listed in /iamUsers"));
-
-  Result<Registry> twice = Registry::Parse(R"({"certificates": [], "policies": {},
-    "iamUsers": [{"name": "a", "accessKeyIds": ["K"], "policies": []},
-                 {"name": "b", "accessKeyIds": ["K"], "policies": []}]})",
-                                           "registry.json");
-  ASSERT_FALSE(twice.ok());
-  EXPECT_THAT(twice.status().message(),
-              HasSubstr("/iamUsers/1/accessKeyIds/0: access key K is also listed in /iamUsers/0"));
-  Result<Registry> undefined = Registry::Parse(R"({"certificates": [], "policies": {},
-    "iamUsers": [{"name": "a", "accessKeyIds": ["K"], "policies": ["nope"]}]})",
-                                               "registry.json");
-  ASSERT_FALSE(undefined.ok());
-  EXPECT_THAT(undefined.status().message(),
-              HasSubstr("/iamUsers/0/policies/0: policy \"nope\" is not defined"));
 }
 
 }  // namespace

@@ -231,7 +231,7 @@ int RunAuthz(const std::vector<std::string>& args, std::ostream& out, std::ostre
       err << "error: " << identity.status().message() << "\n";
       return kExitUsage;
     }
-    const Principal principal{options.client_id, identity->common_name, identity->sha256};
+    const Principal principal{options.client_id, identity->common_name, identity->sha256, {}};
     const AuthorizationDecision d =
         Decide(*registry, registry->FindCertificate(principal), principal, options, *resource);
     out << (d.allowed ? "allowed: " : "denied: ") << d.reason << "\n";
@@ -247,7 +247,7 @@ int RunAuthz(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   bool all_allowed = true;
   for (const RegistryCertificate* cert : certs) {
-    const Principal principal{options.client_id, cert->common_name, cert->sha256};
+    const Principal principal{options.client_id, cert->common_name, cert->sha256, {}};
     const AuthorizationDecision d = Decide(*registry, cert, principal, options, *resource);
     if (certs.size() > 1) out << cert->pointer << " (" << cert->Describe() << "): ";
     out << (d.allowed ? "allowed: " : "denied: ") << d.reason << "\n";

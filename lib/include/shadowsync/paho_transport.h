@@ -94,20 +94,43 @@
 #define SHADOWSYNC_PAHO_TRANSPORT_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "shadowsync/aws_credentials.h"
 #include "shadowsync/status.h"
 #include "shadowsync/transport.h"
 
 namespace shadowsync {
+
+/// SigV4 for MQTT over WebSocket, as AWS IoT authenticates IAM credentials
+/// on port 443: the transport presigns a fresh `GET <path>` URL at every
+/// connect and reconnect (a presigned URL expires, and temporary
+/// credentials rotate). The signed host is what Paho sends in the Host
+/// header, `host:port`; for service iotdevicegateway a session token is
+/// appended after the signature, unsigned (platform notes §3).
+struct MqttSigV4 {
+  /// Called at every (re)connect, on the connecting thread (e.g. a
+  /// LoadAwsCredentials() closure); an error fails that attempt with its
+  /// message (which must hold no secret), and a reconnect tries again.
+  std::function<Result<AwsCredentials>()> credentials;
+  std::string region;                        ///< e.g. "us-east-1"; required
+  std::string service = "iotdevicegateway";  ///< AWS IoT's WebSocket service
+  /// The signing clock; unset means system_clock::now().
+  std::function<std::chrono::system_clock::time_point()> now;
+};
 
 /// Everything needed to reach a broker. MQTT 3.1.1 always.
 struct MqttOptions {
   /// "tcp://host:port" for plain MQTT, "ssl://host:port" for TLS;
   /// "mqtt://" and "mqtts://" are accepted as aliases. Without a port: 1883
   /// (plain) or 8883 (TLS). IPv6 literals in brackets: "ssl://[::1]:8883".
+  /// MQTT over WebSocket: "wss://host[:port][/path]" (TLS, port 443, path
+  /// /mqtt by default: AWS IoT's `wss://<endpoint>/mqtt`), or "ws://" (plain,
+  /// port 80) for local tests; no query (SigV4 adds it).
   std::string server_uri;
   /// Must not be empty.
   std::string client_id;
@@ -122,6 +145,16 @@ struct MqttOptions {
   std::string key_file;
   /// ALPN protocols, e.g. {"x-amzn-mqtt-ca"} for AWS IoT on port 443.
   std::vector<std::string> alpn_protocols;
+
+  /// ws:// and wss:// only: presign every connect with SigV4. Without it
+  /// the WebSocket upgrade carries no authentication.
+  std::optional<MqttSigV4> sigv4;
+  /// ws:// and wss:// only: an HTTP proxy, "http://[user:password@]host:port",
+  /// through which the transport tunnels with CONNECT. Empty: with
+  /// proxy_from_environment, `https_proxy` (wss://) or `http_proxy` (ws://),
+  /// lower case first, unless `no_proxy` names the host; else direct.
+  std::string proxy;
+  bool proxy_from_environment = true;
 
   /// 0 to 65535 s; 0 turns keep-alive off.
   std::chrono::seconds keep_alive{30};
@@ -140,8 +173,10 @@ struct MqttOptions {
 };
 
 /// Checks the options without connecting: the URI scheme, host and port;
-/// the other fields' ranges; that TLS fields are given only for ssl://, that
-/// ssl:// has a ca_file and cert_file and key_file come together; that the
+/// the other fields' ranges; that TLS fields are given only for ssl:// and
+/// wss://, that these have a ca_file and cert_file and key_file come
+/// together; that sigv4 and proxy come only with ws:// or wss://, sigv4 with
+/// credentials and a region, proxy as a valid http:// URL; that the
 /// TLS files exist, are readable and hold PEM (a certificate in ca_file and
 /// cert_file, an unencrypted key in key_file), and that the key belongs to
 /// the certificate. kInvalidArgument names the field, and the path for a

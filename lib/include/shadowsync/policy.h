@@ -36,6 +36,10 @@ struct Principal {
   std::string client_id;
   std::string certificate_common_name;  ///< subject CN; empty when unknown
   std::string certificate_sha256;       ///< lowercase hex, no colons; empty when unknown
+  /// SigV4 callers (through shadowsync-gateway): the verified access key
+  /// id; when set, the registry evaluates that key's IAM user instead of a
+  /// certificate.
+  std::string access_key_id;
 };
 
 /// The outcome and the statement that decided it, for logs and

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,16 +50,15 @@ struct RegistryCertificate {
   std::string Describe() const;
 };
 
-/// An IAM user of the registry (`/iamUsers/<i>`): the access keys the
-/// gateway's SigV4 listener verifies are authorized by its policies (the
-/// same policy language; AWS's IAM policies for `iot:` actions on the data
-/// plane have this shape).
+/// An IAM user of the registry (`/iamUsers/<name>`): the access keys that
+/// authenticate as it (SigV4, through shadowsync-gateway) and its
+/// policies. HTTP and WebSocket have no thing attached, so only
+/// ${iot:ClientId} resolves for it.
 struct RegistryIamUser {
   std::string name;
-  std::vector<std::string> access_key_ids;
   /// The attached policies in the file's order (point into the Registry).
   std::vector<const Policy*> policies;
-  /// Where the entry is in the file, e.g. "/iamUsers/0".
+  /// Where the entry is in the file, e.g. "/iamUsers/alice".
   std::string pointer;
 };
 
@@ -93,7 +93,13 @@ class Registry {
   /// then by subject CN; nullptr when unknown.
   const RegistryCertificate* FindCertificate(const Principal& principal) const;
 
-  /// Evaluates the policies attached to the principal's certificate.
+  /// The IAM user owning `access_key_id`; nullptr when unknown.
+  const RegistryIamUser* FindIamUser(std::string_view access_key_id) const;
+  /// Whether the file lists any IAM user (`/iamUsers`).
+  bool has_iam_users() const { return !iam_users_.empty(); }
+
+  /// Evaluates the policies attached to the principal's certificate, or,
+  /// when the principal has an access_key_id, to that key's IAM user.
   /// `resource` is the short form AFTER the account, e.g. "client/lamp",
   /// "topic/$aws/things/lamp/shadow/update",
   /// "topicfilter/$aws/things/+/shadow/#", "thing/lamp"; the registry builds
@@ -128,15 +134,6 @@ class Registry {
   const std::optional<std::string>& region() const { return region_; }
   const std::optional<std::string>& account() const { return account_; }
   const std::vector<RegistryCertificate>& certificates() const { return certificates_; }
-  /// The IAM users (`/iamUsers`); empty when the file has none.
-  const std::vector<RegistryIamUser>& iam_users() const { return iam_users_; }
-  /// The IAM user with `access_key_id`; nullptr when none has it.
-  const RegistryIamUser* FindIamUser(std::string_view access_key_id) const;
-  /// Evaluates the policies of the IAM user with `access_key_id` (no
-  /// policy variables resolve). Unknown key: denied, with a reason naming
-  /// the key id.
-  AuthorizationDecision AuthorizeAccessKey(std::string_view access_key_id, std::string_view action,
-                                           std::string_view resource) const;
   const RegistryThing* FindThing(std::string_view name) const;
   const Policy* FindPolicy(std::string_view name) const;
 
@@ -151,8 +148,8 @@ class Registry {
   std::map<std::string, RegistryThing, std::less<>> things_;
   std::map<std::string, Policy, std::less<>> policies_;
   std::vector<RegistryCertificate> certificates_;
-  std::vector<RegistryIamUser> iam_users_;
-  std::map<std::string, std::size_t, std::less<>> by_access_key_;   // index into iam_users_
+  std::vector<std::unique_ptr<RegistryIamUser>> iam_users_;
+  std::map<std::string, const RegistryIamUser*, std::less<>> by_access_key_;
   std::map<std::string, std::size_t, std::less<>> by_sha256_;       // index into certificates_
   std::map<std::string, std::size_t, std::less<>> by_common_name_;  // entries without sha256
 };

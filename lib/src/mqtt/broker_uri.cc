@@ -34,6 +34,15 @@ bool IsHostNameChar(char c) {
          c == '.' || c == '_';
 }
 
+// RFC 3986 pchar (unreserved, sub-delims, ':', '@', '%') and '/'.
+bool IsPathChar(char c) {
+  return IsHostNameChar(c) || c == '~' || c == '/' || c == ':' || c == '@' || c == '%' ||
+         c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
+         c == '+' || c == ',' || c == ';' || c == '=';
+}
+
+constexpr std::size_t kMaxPath = 256;
+
 bool IsIpv4(const std::string& host) {
   in_addr addr{};
   return inet_pton(AF_INET, host.c_str(), &addr) == 1;
@@ -52,7 +61,9 @@ std::string BrokerUri::Endpoint() const {
 }
 
 Result<BrokerUri> ParseBrokerUri(std::string_view uri) {
-  if (uri.empty()) return UriError(uri, "empty; expected tcp://host:port or ssl://host:port");
+  if (uri.empty()) {
+    return UriError(uri, "empty; expected tcp://host:port, ssl://host:port or wss://host/mqtt");
+  }
   const std::size_t sep = uri.find("://");
   if (sep == std::string_view::npos) {
     return UriError(uri, "no scheme; expected tcp://host:port or ssl://host:port");
@@ -66,12 +77,34 @@ Result<BrokerUri> ParseBrokerUri(std::string_view uri) {
     out.tls = false;
   } else if (scheme == "ssl" || scheme == "mqtts") {
     out.tls = true;
+  } else if (scheme == "wss" || scheme == "ws") {
+    out.tls = scheme == "wss";
+    out.websocket = true;
   } else {
     return UriError(uri, "unsupported scheme \"" + scheme +
-                             "://\"; use tcp:// (or mqtt://) or ssl:// (or mqtts://)");
+                             "://\"; use tcp:// (or mqtt://), ssl:// (or mqtts://), or wss:// "
+                             "(or ws://) for MQTT over WebSocket");
   }
 
   std::string_view rest = uri.substr(sep + 3);
+  if (out.websocket) {
+    // The path goes to the WebSocket request; the rest is host[:port].
+    const std::size_t slash = rest.find('/');
+    const std::string_view path =
+        slash == std::string_view::npos ? std::string_view("/mqtt") : rest.substr(slash);
+    if (slash != std::string_view::npos) rest = rest.substr(0, slash);
+    if (path.size() > kMaxPath) return UriError(uri, "path longer than 256 characters");
+    for (char c : path) {
+      if (c == '?' || c == '#') {
+        return UriError(uri,
+                        "a query or fragment is not allowed (the SigV4 query is added at "
+                        "every connect)");
+      }
+      if (!IsPathChar(c)) return UriError(uri, "invalid character in the path");
+    }
+    out.path = std::string(path);
+  }
+
   std::string_view port_text;
   bool has_port = false;
   if (!rest.empty() && rest.front() == '[') {
@@ -108,7 +141,7 @@ Result<BrokerUri> ParseBrokerUri(std::string_view uri) {
   if (out.host.empty()) return UriError(uri, "no host");
 
   if (!has_port) {
-    out.port = out.tls ? 8883 : 1883;
+    out.port = out.websocket ? (out.tls ? 443 : 80) : (out.tls ? 8883 : 1883);
   } else {
     if (port_text.empty()) return UriError(uri, "empty port; expected 1-65535");
     long port = 0;
@@ -123,7 +156,11 @@ Result<BrokerUri> ParseBrokerUri(std::string_view uri) {
     if (port < 1 || port > 65535) return UriError(uri, "port out of range; expected 1-65535");
     out.port = static_cast<int>(port);
   }
-  out.paho_uri = std::string(out.tls ? "ssl://" : "tcp://") + out.Endpoint();
+  if (out.websocket) {
+    out.paho_uri = std::string(out.tls ? "wss://" : "ws://") + out.Endpoint() + out.path;
+  } else {
+    out.paho_uri = std::string(out.tls ? "ssl://" : "tcp://") + out.Endpoint();
+  }
   return out;
 }
 

@@ -69,6 +69,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <memory>
@@ -85,6 +86,7 @@
 #include "mqtt/connect_diagnosis.h"
 #include "mqtt/tcp_nodelay.h"
 #include "mqtt/tls_files.h"
+#include "mqtt/websocket_connect.h"
 #include "shadowsync/mutex.h"
 
 namespace shadowsync {
@@ -309,6 +311,8 @@ class PahoTransport final : public Transport {
   WaitResult WaitToken(const mqtt::token_ptr& token, Clock::time_point deadline, std::uint64_t life,
                        int* rc, std::string* message) const;
   Status ConnectOnce(mqtt::async_client& client, std::uint64_t life, bool diagnose);
+  // wss:// with SigV4: the URI Paho connects to this time (websocket_connect.h).
+  Result<std::string> PresignedUri() const;
   std::string DescribeConnectFailure(int rc, const std::string& paho_message, bool diagnose) const;
   Status RenewSubscriptions(mqtt::async_client& client, std::uint64_t life);
   bool ResendFailed(mqtt::async_client& client);
@@ -484,6 +488,17 @@ mqtt::connect_options PahoTransport::MakeConnectOptions() const {
     if (!options_.alpn_protocols.empty()) ssl.set_alpn_protos(options_.alpn_protocols);
     builder.ssl(std::move(ssl));
   }
+  // options_.proxy is already resolved (MakePahoTransport): "" is direct.
+  // Paho C 1.3.11 wants "[user:password@]host:port": it strips only the
+  // prefix "https://" from an https proxy, so the "http://" must go.
+  if (uri_.websocket && !options_.proxy.empty()) {
+    const std::string paho_proxy = mqtt_internal::PahoProxyString(options_.proxy);
+    if (uri_.tls) {
+      builder.https_proxy(paho_proxy);
+    } else {
+      builder.http_proxy(paho_proxy);
+    }
+  }
   return builder.finalize();
 }
 
@@ -522,6 +537,10 @@ std::string PahoTransport::DescribeConnectFailure(int rc, const std::string& pah
       cause = "no answer to the MQTT CONNECT within connect_timeout (" +
               std::to_string(options_.connect_timeout.count()) + " s); TCP" +
               (uri_.tls ? " and TLS work" : " works");
+    } else if (uri_.websocket) {
+      cause = std::string("TCP") + (uri_.tls ? " and TLS work" : " works") +
+              ", but the WebSocket upgrade (HTTP 101 expected; a refused SigV4 signature is "
+              "403) or the MQTT connect failed";
     } else {
       cause = uri_.tls ? "TCP and TLS work (a diagnostic TLS handshake succeeded), but the MQTT "
                          "connect failed"
@@ -532,11 +551,26 @@ std::string PahoTransport::DescribeConnectFailure(int rc, const std::string& pah
 }
 
 Status PahoTransport::ConnectOnce(mqtt::async_client& client, std::uint64_t life, bool diagnose) {
+  mqtt::connect_options connect_options = MakeConnectOptions();
+  if (uri_.websocket && !options_.proxy.empty()) {
+    // The probe would go around the proxy and judge the wrong path.
+    diagnose = false;
+  }
+  if (uri_.websocket && options_.sigv4) {
+    // A fresh presigned URL at every attempt (paho_transport.h, MqttSigV4).
+    // Paho connects to serverURIs instead of the client's URI when given.
+    Result<std::string> presigned = PresignedUri();
+    if (!presigned.ok()) {
+      return Unavailable("connect to " + options_.server_uri +
+                         " failed: SigV4: " + presigned.status().message());
+    }
+    connect_options.set_servers(mqtt::string_collection::create({*presigned}));
+  }
   mqtt::token_ptr token;
   // The sockets that exist before Paho opens its own (tcp_nodelay.h).
   const mqtt_internal::TcpSocketSnapshot sockets_before = TakeTcpSocketSnapshot();
   try {
-    token = client.connect(MakeConnectOptions());
+    token = client.connect(connect_options);
   } catch (const mqtt::exception& e) {
     return Unavailable(DescribeConnectFailure(e.get_return_code(), e.get_message(), diagnose));
   }
@@ -557,6 +591,15 @@ Status PahoTransport::ConnectOnce(mqtt::async_client& client, std::uint64_t life
       break;
   }
   return Unavailable("connect to " + options_.server_uri + " abandoned: Disconnect() was called");
+}
+
+Result<std::string> PahoTransport::PresignedUri() const {
+  const MqttSigV4& sigv4 = *options_.sigv4;
+  Result<AwsCredentials> credentials = sigv4.credentials();
+  if (!credentials.ok()) return credentials.status();
+  const std::chrono::system_clock::time_point now =
+      sigv4.now ? sigv4.now() : std::chrono::system_clock::now();
+  return mqtt_internal::PresignedWebSocketUri(uri_, *credentials, sigv4.region, sigv4.service, now);
 }
 
 Status PahoTransport::RenewSubscriptions(mqtt::async_client& client, std::uint64_t life) {
@@ -1170,6 +1213,29 @@ Status ValidateMqttOptions(const MqttOptions& options) {
     return InvalidArgumentError("max_buffered_messages: must be at least 1");
   }
 
+  if (!uri->websocket) {
+    if (options.sigv4) {
+      return InvalidArgumentError("sigv4 is set but server_uri is not wss:// or ws://");
+    }
+    if (!options.proxy.empty()) {
+      return InvalidArgumentError("proxy is set but server_uri is not wss:// or ws://");
+    }
+  } else {
+    if (options.sigv4) {
+      if (!options.sigv4->credentials) {
+        return InvalidArgumentError("sigv4.credentials: required (a credentials source)");
+      }
+      if (options.sigv4->region.empty()) return InvalidArgumentError("sigv4.region: required");
+      if (options.sigv4->service.empty()) {
+        return InvalidArgumentError("sigv4.service: must not be empty (iotdevicegateway)");
+      }
+    }
+    if (!options.proxy.empty()) {
+      Result<std::string> proxy = mqtt_internal::NormalizeProxyUrl(options.proxy);
+      if (!proxy.ok()) return InvalidArgumentError("proxy: " + proxy.status().message());
+    }
+  }
+
   if (!uri->tls) {
     const std::pair<const char*, const std::string*> files[] = {{"ca_file", &options.ca_file},
                                                                 {"cert_file", &options.cert_file},
@@ -1187,7 +1253,7 @@ Status ValidateMqttOptions(const MqttOptions& options) {
 
   if (options.ca_file.empty()) {
     return InvalidArgumentError(
-        "ca_file: required for ssl:// (the server certificate is always verified)");
+        "ca_file: required for ssl:// and wss:// (the server certificate is always verified)");
   }
   if (!options.cert_file.empty() && options.key_file.empty()) {
     return InvalidArgumentError("key_file: required when cert_file is set");
@@ -1213,7 +1279,34 @@ Result<std::unique_ptr<Transport>> MakePahoTransport(const MqttOptions& options)
   if (Status s = ValidateMqttOptions(options); !s.ok()) return s;
   Result<BrokerUri> uri = mqtt_internal::ParseBrokerUri(options.server_uri);
   if (!uri.ok()) return uri.status();
-  return std::unique_ptr<Transport>(new PahoTransport(options, std::move(uri).value()));
+  // The proxy is decided once: the explicit one, else the environment's.
+  MqttOptions resolved = options;
+  Result<std::string> proxy = mqtt_internal::ResolveWebSocketProxy(
+      *uri, options.proxy, options.proxy_from_environment,
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+      });
+  if (!proxy.ok()) return proxy.status();
+  if (uri->websocket && proxy->empty()) {
+    // Paho C 1.3.11 reads this variable itself when no proxy is given, and
+    // knows no no_proxy: a direct connection cannot be had while it is set.
+    const char* paho_variable = uri->tls ? "https_proxy" : "http_proxy";
+    if (const char* value = std::getenv(paho_variable); value != nullptr) {
+      return InvalidArgumentError(
+          std::string("proxy: ") + paho_variable + " is set in the environment" +
+          (*value == '\0' ? " but empty" : "") + " and " +
+          (options.proxy_from_environment ? "no_proxy exempts " + uri->host
+                                          : std::string("proxy_from_environment is false")) +
+          ", but Paho C 1.3.11 would still tunnel through it (it reads " + paho_variable +
+          " itself and ignores no_proxy): unset it for this program, or set the proxy "
+          "explicitly");
+    }
+  }
+  resolved.proxy = *proxy;
+  resolved.proxy_from_environment = false;
+  return std::unique_ptr<Transport>(new PahoTransport(std::move(resolved), std::move(uri).value()));
 }
 
 }  // namespace shadowsync

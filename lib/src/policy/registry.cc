@@ -113,7 +113,7 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
                            JsonTypeName(doc)));
   }
   if (Status s = CheckMembers(
-          doc, {"$schema", "region", "account", "things", "certificates", "policies", "iamUsers"},
+          doc, {"$schema", "region", "account", "things", "certificates", "iamUsers", "policies"},
           "", "a registry");
       !s.ok()) {
     return fail(s);
@@ -179,6 +179,81 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
     }
   }
 
+  // The "policies" array of a certificate or IAM user at `at`.
+  auto attach_policies = [&registry](const JsonValue& v, const std::string& at,
+                                     std::vector<const Policy*>* out) -> Status {
+    auto attached = v.FindMember("policies");
+    if (attached == v.MemberEnd()) {
+      return At(at, "missing \"policies\" (the names of the policies attached to it)");
+    }
+    const std::string policies_at = JsonPointerAppend(at, "policies");
+    if (Status s = ExpectType(attached->value, attached->value.IsArray(),
+                              "an array of policy names", policies_at);
+        !s.ok()) {
+      return s;
+    }
+    for (rapidjson::SizeType k = 0; k < attached->value.Size(); ++k) {
+      const JsonValue& name = attached->value[k];
+      const std::string name_at = JsonPointerAppend(policies_at, std::to_string(k));
+      if (Status s = ExpectType(name, name.IsString(), "a string", name_at); !s.ok()) return s;
+      auto found = registry.policies_.find(View(name));
+      if (found == registry.policies_.end()) {
+        return At(name_at,
+                  "policy \"" + std::string(View(name)) + "\" is not defined in /policies");
+      }
+      out->push_back(&found->second);
+    }
+    return Status::Ok();
+  };
+
+  if (auto users = doc.FindMember("iamUsers"); users != doc.MemberEnd()) {
+    if (Status s = ExpectType(users->value, users->value.IsObject(),
+                              "an object of IAM users by name", "/iamUsers");
+        !s.ok()) {
+      return fail(s);
+    }
+    for (const auto& m : users->value.GetObject()) {
+      const std::string at = JsonPointerAppend("/iamUsers", View(m.name));
+      if (Status s = ExpectType(m.value, m.value.IsObject(), "an object", at); !s.ok()) {
+        return fail(s);
+      }
+      if (Status s = CheckMembers(m.value, {"accessKeyIds", "policies"}, at, "an IAM user");
+          !s.ok()) {
+        return fail(s);
+      }
+      auto user = std::make_unique<RegistryIamUser>();
+      user->name = std::string(View(m.name));
+      user->pointer = at;
+      if (user->name.empty()) return fail(At(at, "empty IAM user name"));
+      if (Status s = attach_policies(m.value, at, &user->policies); !s.ok()) return fail(s);
+      auto keys = m.value.FindMember("accessKeyIds");
+      const std::string keys_at = JsonPointerAppend(at, "accessKeyIds");
+      if (keys == m.value.MemberEnd()) {
+        return fail(At(at, "missing \"accessKeyIds\" (the user's access key ids)"));
+      }
+      if (Status s =
+              ExpectType(keys->value, keys->value.IsArray(), "an array of access key ids", keys_at);
+          !s.ok()) {
+        return fail(s);
+      }
+      const RegistryIamUser* saved = user.get();
+      registry.iam_users_.push_back(std::move(user));
+      for (rapidjson::SizeType k = 0; k < keys->value.Size(); ++k) {
+        const JsonValue& key = keys->value[k];
+        const std::string key_at = JsonPointerAppend(keys_at, std::to_string(k));
+        if (Status s = ExpectType(key, key.IsString() && key.GetStringLength() > 0,
+                                  "a non-empty string", key_at);
+            !s.ok()) {
+          return fail(s);
+        }
+        auto [pos, inserted] = registry.by_access_key_.emplace(std::string(View(key)), saved);
+        if (!inserted) {
+          return fail(At(key_at, "the access key id is also listed by " + pos->second->pointer));
+        }
+      }
+    }
+  }
+
   auto certificates = doc.FindMember("certificates");
   if (certificates == doc.MemberEnd()) return fail(At("", "missing \"certificates\""));
   if (Status s = ExpectType(certificates->value, certificates->value.IsArray(), "an array",
@@ -232,29 +307,7 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
       }
       cert.thing = &found->second;
     }
-    auto attached = v.FindMember("policies");
-    if (attached == v.MemberEnd()) {
-      return fail(At(at, "missing \"policies\" (the names of the policies attached to it)"));
-    }
-    const std::string policies_at = JsonPointerAppend(at, "policies");
-    if (Status s = ExpectType(attached->value, attached->value.IsArray(),
-                              "an array of policy names", policies_at);
-        !s.ok()) {
-      return fail(s);
-    }
-    for (rapidjson::SizeType k = 0; k < attached->value.Size(); ++k) {
-      const JsonValue& name = attached->value[k];
-      const std::string name_at = JsonPointerAppend(policies_at, std::to_string(k));
-      if (Status s = ExpectType(name, name.IsString(), "a string", name_at); !s.ok()) {
-        return fail(s);
-      }
-      auto found = registry.policies_.find(View(name));
-      if (found == registry.policies_.end()) {
-        return fail(
-            At(name_at, "policy \"" + std::string(View(name)) + "\" is not defined in /policies"));
-      }
-      cert.policies.push_back(&found->second);
-    }
+    if (Status s = attach_policies(v, at, &cert.policies); !s.ok()) return fail(s);
     // One entry per certificate: a second one would make the first one's
     // policies depend on the order of the file.
     if (!cert.sha256.empty()) {
@@ -272,70 +325,6 @@ Result<Registry> Registry::Parse(std::string_view text, std::string_view file_na
       }
     }
     registry.certificates_.push_back(std::move(cert));
-  }
-
-  if (auto users = doc.FindMember("iamUsers"); users != doc.MemberEnd()) {
-    if (Status s = ExpectType(users->value, users->value.IsArray(), "an array", "/iamUsers");
-        !s.ok()) {
-      return fail(s);
-    }
-    for (rapidjson::SizeType i = 0; i < users->value.Size(); ++i) {
-      const JsonValue& v = users->value[i];
-      const std::string at = JsonPointerAppend("/iamUsers", std::to_string(i));
-      if (Status s = ExpectType(v, v.IsObject(), "an object", at); !s.ok()) return fail(s);
-      if (Status s = CheckMembers(v, {"name", "accessKeyIds", "policies"}, at, "an IAM user");
-          !s.ok()) {
-        return fail(s);
-      }
-      RegistryIamUser user;
-      user.pointer = at;
-      auto name = v.FindMember("name");
-      if (name == v.MemberEnd()) return fail(At(at, "missing \"name\""));
-      const std::string name_at = JsonPointerAppend(at, "name");
-      if (Status s =
-              ExpectType(name->value, name->value.IsString() && name->value.GetStringLength() > 0,
-                         "a non-empty string", name_at);
-          !s.ok()) {
-        return fail(s);
-      }
-      user.name = std::string(View(name->value));
-      for (const char* member : {"accessKeyIds", "policies"}) {
-        auto list = v.FindMember(member);
-        const std::string list_at = JsonPointerAppend(at, member);
-        if (list == v.MemberEnd()) return fail(At(at, std::string("missing \"") + member + "\""));
-        if (Status s =
-                ExpectType(list->value, list->value.IsArray(), "an array of strings", list_at);
-            !s.ok()) {
-          return fail(s);
-        }
-        for (rapidjson::SizeType k = 0; k < list->value.Size(); ++k) {
-          const JsonValue& item = list->value[k];
-          const std::string item_at = JsonPointerAppend(list_at, std::to_string(k));
-          if (Status s = ExpectType(item, item.IsString() && item.GetStringLength() > 0,
-                                    "a non-empty string", item_at);
-              !s.ok()) {
-            return fail(s);
-          }
-          if (std::string_view(member) == "policies") {
-            auto found = registry.policies_.find(View(item));
-            if (found == registry.policies_.end()) {
-              return fail(At(item_at, "policy \"" + std::string(View(item)) +
-                                          "\" is not defined in /policies"));
-            }
-            user.policies.push_back(&found->second);
-            continue;
-          }
-          const std::string key(View(item));
-          auto [pos, added] = registry.by_access_key_.emplace(key, registry.iam_users_.size());
-          if (!added) {
-            return fail(At(item_at, "access key " + key + " is also listed in " +
-                                        registry.iam_users_[pos->second].pointer));
-          }
-          user.access_key_ids.push_back(key);
-        }
-      }
-      registry.iam_users_.push_back(std::move(user));
-    }
   }
   return registry;
 }
@@ -398,8 +387,24 @@ AuthorizationDecision Registry::AuthorizeCertificate(const RegistryCertificate& 
                   ArnFor(resource));
 }
 
+const RegistryIamUser* Registry::FindIamUser(std::string_view access_key_id) const {
+  auto it = by_access_key_.find(access_key_id);
+  return it == by_access_key_.end() ? nullptr : it->second;
+}
+
 AuthorizationDecision Registry::Authorize(const Principal& principal, std::string_view action,
                                           std::string_view resource) const {
+  if (!principal.access_key_id.empty()) {
+    const RegistryIamUser* user = FindIamUser(principal.access_key_id);
+    if (user == nullptr) {
+      AuthorizationDecision decision;
+      decision.reason = "unknown access key " + principal.access_key_id + " (not in /iamUsers)";
+      return decision;
+    }
+    PolicyVariables vars;
+    vars.client_id = principal.client_id;
+    return Evaluate(user->policies, vars, action, ArnFor(resource));
+  }
   const RegistryCertificate* cert = FindCertificate(principal);
   if (cert == nullptr) {
     AuthorizationDecision decision;
@@ -424,6 +429,13 @@ AuthorizationDecision Registry::Authorize(const Principal& principal, std::strin
 
 bool Registry::IsAllowed(const Principal& principal, std::string_view action,
                          std::string_view resource) const {
+  if (!principal.access_key_id.empty()) {
+    const RegistryIamUser* user = FindIamUser(principal.access_key_id);
+    if (user == nullptr) return false;
+    PolicyVariables vars;
+    vars.client_id = principal.client_id;
+    return shadowsync::IsAllowed(user->policies, vars, action, ArnFor(resource));
+  }
   const RegistryCertificate* cert = FindCertificate(principal);
   if (cert == nullptr) return false;
   PolicyVariables vars = VariablesFor(*cert, principal.client_id);
@@ -431,23 +443,6 @@ bool Registry::IsAllowed(const Principal& principal, std::string_view action,
     vars.certificate_common_name = principal.certificate_common_name;
   }
   return shadowsync::IsAllowed(cert->policies, vars, action, ArnFor(resource));
-}
-
-const RegistryIamUser* Registry::FindIamUser(std::string_view access_key_id) const {
-  auto it = by_access_key_.find(access_key_id);
-  return it == by_access_key_.end() ? nullptr : &iam_users_[it->second];
-}
-
-AuthorizationDecision Registry::AuthorizeAccessKey(std::string_view access_key_id,
-                                                   std::string_view action,
-                                                   std::string_view resource) const {
-  const RegistryIamUser* user = FindIamUser(access_key_id);
-  if (user == nullptr) {
-    AuthorizationDecision decision;
-    decision.reason = "access key " + std::string(access_key_id) + " is not listed in /iamUsers";
-    return decision;
-  }
-  return Evaluate(user->policies, PolicyVariables{}, action, ArnFor(resource));
 }
 
 std::vector<const RegistryCertificate*> Registry::CertificatesOfThing(
