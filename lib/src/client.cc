@@ -243,22 +243,25 @@ class ShadowClient::Impl {
 
   Status Stop(std::chrono::milliseconds timeout) {
     const auto end = Clock::now() + timeout;
-    // Offline there is nothing to wait for: a pending report stays pending.
+    // Offline there is nothing to wait for: a pending report stays pending,
+    // and what the transport holds cannot be delivered before it goes.
     bool settled = !HasPendingReport();
+    Status flushed = Status::Ok();
     if (online_) {
       settled = RunUntil([this] { return !HasPendingReport() && pending_.empty(); }, timeout);
+      const auto left =
+          std::max(std::chrono::milliseconds(0),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
+      flushed = transport_->Flush(left);
     }
-    const auto left =
-        std::max(std::chrono::milliseconds(0),
-                 std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
-    Status flushed = transport_->Flush(left);
     (void)transport_->Disconnect();
     online_ = false;
     synced_ = false;
     if (!settled) {
+      const bool kept = journal_ && journal_->holds_state();
       return Status(StatusCode::kTimeout,
                     "stopped with the device's reported state not yet acknowledged" +
-                        std::string(journal_ ? " (kept in " + journal_->path() + ")" : ""));
+                        std::string(kept ? " (kept in " + journal_->path() + ")" : ""));
     }
     return flushed;
   }
@@ -370,9 +373,10 @@ class ShadowClient::Impl {
   // ---- state ----
 
   bool online() const { return online_; }
+  // Offline too: acked_ keeps what the service last acknowledged, so a
+  // state acknowledged before the connection dropped is not pending.
   bool HasPendingReport() const {
     if (!target_) return false;
-    if (!synced_) return true;
     return in_flight_.has_value() || !JsonEquals(acked_.value(), target_->value());
   }
   const JsonValue& acked() const { return acked_.value(); }
@@ -454,9 +458,8 @@ class ShadowClient::Impl {
 
   void SaveJournal() {
     if (!journal_ || !target_) return;
-    Status saved = (synced_ && !in_flight_ && JsonEquals(acked_.value(), target_->value()))
-                       ? journal_->Clear()
-                       : journal_->Save(target_->value());
+    // The file holds the state exactly while a report is pending.
+    Status saved = HasPendingReport() ? journal_->Save(target_->value()) : journal_->Clear();
     if (!saved.ok()) ReportResult(saved);
   }
 

@@ -190,5 +190,33 @@ TEST_F(LampIntegrationTest, AppliesAndReportsDesiredValuesRefusesABadOneAndStops
   EXPECT_NE(::stat(journal.c_str(), &info), 0) << "no journal left: nothing was pending";
 }
 
+// Issue 14: a lamp stopped while offline, whose state the service
+// acknowledged before the connection dropped, has nothing pending: exit 0,
+// and no journal (HasPendingReport() used to be true whenever the client was
+// not synced, so every offline stop said "not yet acknowledged (kept in
+// <journal>)" and exited 3).
+TEST_F(LampIntegrationTest, SigtermWhileOfflineWithItsStateAcknowledgedExitsZero) {
+  const std::string journal = dir_->File("lamp.journal");
+  ChildProcessOptions lamp_options;
+  lamp_options.argv = LampArgv(journal);
+  lamp_options.log_path = dir_->File("lamp.log");
+  ASSERT_TRUE(lamp_.Start(lamp_options).ok());
+  ASSERT_TRUE(app_->Start().ok());
+  ASSERT_TRUE(LampPrinted("lamp: ready\n"));
+  ASSERT_TRUE(Desire(R"({"brightness":55})"));
+  ASSERT_TRUE(LampPrinted("lamp: reported {\"power\":\"off\",\"brightness\":55}"));
+
+  ASSERT_TRUE(broker_.Stop().ok());
+  ASSERT_TRUE(LampPrinted("lamp: offline"));
+  ASSERT_TRUE(lamp_.Signal(SIGTERM).ok());
+  Result<testing_support::ExitStatus> exited = lamp_.WaitForExit(15s);
+  ASSERT_TRUE(exited.ok()) << exited.status().ToString() << "\n" << lamp_.ReadLog();
+  EXPECT_TRUE(exited->success()) << exited->ToString() << "\n" << lamp_.ReadLog();
+  EXPECT_THAT(lamp_.ReadLog(), HasSubstr("lamp: stopped\n"));
+  EXPECT_THAT(lamp_.ReadLog(), ::testing::Not(HasSubstr("not yet acknowledged")));
+  struct stat info;
+  EXPECT_NE(::stat(journal.c_str(), &info), 0) << "no journal: nothing was pending";
+}
+
 }  // namespace
 }  // namespace shadowsync

@@ -337,6 +337,103 @@ TEST_F(ClientTest, StopSaysWhenTheDevicesStateWasNotAcknowledged) {
   EXPECT_TRUE(settled->Stop(std::chrono::milliseconds(50)).ok());
 }
 
+// Issue 14: offline, a state the service acknowledged before the
+// connection dropped is not pending; Stop() succeeds and removes no journal
+// because none exists. (HasPendingReport() was true whenever the client was
+// not synced, so every offline stop said "not yet acknowledged (kept in
+// <journal>)" and the lamp exited 3, the agent 4.)
+TEST_F(ClientTest, OfflineAStateAcknowledgedBeforeTheDropIsNotPending) {
+  auto dir = testing_support::TempDir::Create("client-journal");
+  ASSERT_TRUE(dir.ok());
+  const std::string path = (*dir)->File("journal.json");
+  ClientOptions options;
+  options.journal_path = path;
+  auto device = StartDevice(options);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  Settle(*device);
+  ASSERT_FALSE(device->HasPendingReport());
+  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
+  Settle(*device);
+  ASSERT_FALSE(device->IsOnline());
+  EXPECT_FALSE(device->HasPendingReport());
+  // Reporting the same state again offline changes nothing either.
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  EXPECT_FALSE(device->HasPendingReport());
+  struct stat info;
+  EXPECT_NE(::stat(path.c_str(), &info), 0) << "no journal: nothing is pending";
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_TRUE(stopped.ok()) << stopped.ToString();
+}
+
+// Offline with a state the service lacks: pending, kept in the journal, and
+// Stop() names the file; the state going back to the acknowledged one ends
+// both.
+TEST_F(ClientTest, OfflineAChangedStateIsPendingAndTheJournalHoldsItOnlyMeanwhile) {
+  auto dir = testing_support::TempDir::Create("client-journal");
+  ASSERT_TRUE(dir.ok());
+  const std::string path = (*dir)->File("journal.json");
+  ClientOptions options;
+  options.journal_path = path;
+  auto device = StartDevice(options);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  Settle(*device);
+  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
+  Settle(*device);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":2})")).ok());
+  EXPECT_TRUE(device->HasPendingReport());
+  struct stat info;
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << "the journal holds the pending state";
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());  // back to what the service has
+  EXPECT_FALSE(device->HasPendingReport());
+  EXPECT_NE(::stat(path.c_str(), &info), 0) << "nothing pending: the journal is removed";
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":3})")).ok());
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_EQ(stopped.code(), StatusCode::kTimeout) << stopped.ToString();
+  EXPECT_THAT(stopped.message(), HasSubstr("not yet acknowledged (kept in " + path + ")"));
+}
+
+// Without a journal, Stop() names none.
+TEST_F(ClientTest, StopOfflineWithoutAJournalNamesNone) {
+  auto device = StartDevice();
+  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
+  Settle(*device);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":2})")).ok());
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_EQ(stopped.code(), StatusCode::kTimeout) << stopped.ToString();
+  EXPECT_THAT(stopped.message(), HasSubstr("not yet acknowledged"));
+  EXPECT_THAT(stopped.message(), ::testing::Not(HasSubstr("kept in")));
+}
+
+// A report whose answer was lost with the connection stays pending offline
+// (the service may or may not have applied it), and the reconnect's GET
+// settles it.
+TEST_F(ClientTest, AReportInFlightWhenTheConnectionDropsStaysPendingOffline) {
+  auto device = StartDevice();
+  broker_.DropNext("$aws/things/lamp/shadow/update/accepted", 1);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  Settle(*device);
+  ASSERT_TRUE(device->HasPendingReport()) << "the report is in flight";
+  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
+  Settle(*device);
+  EXPECT_TRUE(device->HasPendingReport());
+  ASSERT_TRUE(broker_.ReconnectClient("device").ok());
+  Settle(*device);
+  EXPECT_FALSE(device->HasPendingReport());
+}
+
+// A fresh client knows of no acknowledgement: its first state is pending
+// until the GET after connecting shows the service has it.
+TEST_F(ClientTest, AFreshClientsFirstStateIsPendingUntilTheServiceShowsIt) {
+  ASSERT_TRUE(broker_.SetReported(kLamp, R"({"a":1})").ok());
+  auto device = Make("device");
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  EXPECT_TRUE(device->HasPendingReport());
+  ASSERT_TRUE(device->Start().ok());
+  Settle(*device);
+  EXPECT_FALSE(device->HasPendingReport());
+  EXPECT_TRUE(UpdatesFrom("device").empty()) << "the service had the state already";
+}
+
 // ---- Deltas ----
 
 // D5 sends the delta after every update while desired != reported; each
