@@ -462,7 +462,7 @@ class Run {
     broker.client_names = {"shadowsync-emulator"};
     broker.log_types = {"error", "warning", "notice", "information"};
     if (!emulator_mode()) {
-      broker.plugin_path = testing_support::BuiltPluginPath();
+      broker.plugin_path = settings_.binary_dir + "/service/mosquitto/shadowsync_mosquitto.so";
       broker.plugin_options = {
           {"store", dir_ + "/shadows.db"}, {"max_inflight", "0"}, {"max_requests_per_second", "0"}};
     }
