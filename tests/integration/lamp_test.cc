@@ -133,6 +133,20 @@ class LampIntegrationTest : public testing_support::ShadowServiceTest {
     return false;
   }
 
+  // Starts the lamp with `journal` and the app, and waits for "lamp: ready".
+  ::testing::AssertionResult StartLampAndApp(const std::string& journal) {
+    ChildProcessOptions lamp_options;
+    lamp_options.argv = LampArgv(journal);
+    lamp_options.log_path = dir_->File("lamp.log");
+    if (Status started = lamp_.Start(lamp_options); !started.ok()) {
+      return ::testing::AssertionFailure() << "lamp: " << started.ToString();
+    }
+    if (Status started = app_->Start(); !started.ok()) {
+      return ::testing::AssertionFailure() << "app: " << started.ToString();
+    }
+    return LampPrinted("lamp: ready\n");
+  }
+
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ShadowClient> app_;
   ChildProcess lamp_;  // last: stopped first
@@ -140,12 +154,7 @@ class LampIntegrationTest : public testing_support::ShadowServiceTest {
 
 TEST_F(LampIntegrationTest, AppliesAndReportsDesiredValuesRefusesABadOneAndStopsOnSigterm) {
   const std::string journal = dir_->File("lamp.journal");
-  ChildProcessOptions lamp_options;
-  lamp_options.argv = LampArgv(journal);
-  lamp_options.log_path = dir_->File("lamp.log");
-  ASSERT_TRUE(lamp_.Start(lamp_options).ok());
-  ASSERT_TRUE(app_->Start().ok());
-  ASSERT_TRUE(LampPrinted("lamp: ready\n"));
+  ASSERT_TRUE(StartLampAndApp(journal));
 
   // Valid values: applied, logged, reported.
   ASSERT_TRUE(Desire(R"({"power":"on","brightness":30})"));
@@ -197,12 +206,7 @@ TEST_F(LampIntegrationTest, AppliesAndReportsDesiredValuesRefusesABadOneAndStops
 // <journal>)" and exited 3).
 TEST_F(LampIntegrationTest, SigtermWhileOfflineWithItsStateAcknowledgedExitsZero) {
   const std::string journal = dir_->File("lamp.journal");
-  ChildProcessOptions lamp_options;
-  lamp_options.argv = LampArgv(journal);
-  lamp_options.log_path = dir_->File("lamp.log");
-  ASSERT_TRUE(lamp_.Start(lamp_options).ok());
-  ASSERT_TRUE(app_->Start().ok());
-  ASSERT_TRUE(LampPrinted("lamp: ready\n"));
+  ASSERT_TRUE(StartLampAndApp(journal));
   ASSERT_TRUE(Desire(R"({"brightness":55})"));
   ASSERT_TRUE(LampPrinted("lamp: reported {\"power\":\"off\",\"brightness\":55}"));
 

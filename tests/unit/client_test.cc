@@ -30,10 +30,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using testkit::LoopbackBroker;
-using testkit::MockTransport;
 using ::testing::NiceMock;
 using testing_support::MustParse;
+using testkit::LoopbackBroker;
+using testkit::MockTransport;
 
 ::testing::AssertionResult SameJson(const JsonValue& actual, const std::string& expected) {
   JsonDocument want = MustParse(expected);
@@ -337,59 +337,68 @@ TEST_F(ClientTest, StopSaysWhenTheDevicesStateWasNotAcknowledged) {
   EXPECT_TRUE(settled->Stop(std::chrono::milliseconds(50)).ok());
 }
 
-// Issue 14: offline, a state the service acknowledged before the
-// connection dropped is not pending; Stop() succeeds and removes no journal
-// because none exists. (HasPendingReport() was true whenever the client was
-// not synced, so every offline stop said "not yet acknowledged (kept in
-// <journal>)" and the lamp exited 3, the agent 4.)
-TEST_F(ClientTest, OfflineAStateAcknowledgedBeforeTheDropIsNotPending) {
-  auto dir = testing_support::TempDir::Create("client-journal");
-  ASSERT_TRUE(dir.ok());
-  const std::string path = (*dir)->File("journal.json");
-  ClientOptions options;
-  options.journal_path = path;
-  auto device = StartDevice(options);
-  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
-  Settle(*device);
-  ASSERT_FALSE(device->HasPendingReport());
-  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
-  Settle(*device);
-  ASSERT_FALSE(device->IsOnline());
+// Issue 14: offline stops. A device with a journal whose state {"a":1}
+// the service acknowledged, then disconnected.
+class ClientOfflineStopTest : public ClientTest {
+ protected:
+  std::unique_ptr<ShadowClient> AcknowledgedThenOffline() {
+    auto dir = testing_support::TempDir::Create("client-journal");
+    EXPECT_TRUE(dir.ok());
+    if (!dir.ok()) return nullptr;
+    dir_ = std::move(dir).value();
+    journal_ = dir_->File("journal.json");
+    ClientOptions options;
+    options.journal_path = journal_;
+    auto device = StartDevice(options);
+    EXPECT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+    Settle(*device);
+    EXPECT_FALSE(device->HasPendingReport());
+    EXPECT_TRUE(broker_.DisconnectClient("device").ok());
+    Settle(*device);
+    EXPECT_FALSE(device->IsOnline());
+    return device;
+  }
+
+  bool JournalExists() const {
+    struct stat info;
+    return ::stat(journal_.c_str(), &info) == 0;
+  }
+
+  std::unique_ptr<testing_support::TempDir> dir_;
+  std::string journal_;
+};
+
+// A state acknowledged before the connection dropped is not pending, and
+// Stop() succeeds with no journal file. (HasPendingReport() was true
+// whenever the client was not synced, so every offline stop said "not yet
+// acknowledged (kept in <journal>)" and the lamp exited 3, the agent 4.)
+TEST_F(ClientOfflineStopTest, AStateAcknowledgedBeforeTheDropIsNotPending) {
+  auto device = AcknowledgedThenOffline();
+  ASSERT_NE(device, nullptr);
   EXPECT_FALSE(device->HasPendingReport());
   // Reporting the same state again offline changes nothing either.
   ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
   EXPECT_FALSE(device->HasPendingReport());
-  struct stat info;
-  EXPECT_NE(::stat(path.c_str(), &info), 0) << "no journal: nothing is pending";
+  EXPECT_FALSE(JournalExists()) << "no journal: nothing is pending";
   const Status stopped = device->Stop(std::chrono::milliseconds(50));
   EXPECT_TRUE(stopped.ok()) << stopped.ToString();
 }
 
-// Offline with a state the service lacks: pending, kept in the journal, and
-// Stop() names the file; the state going back to the acknowledged one ends
-// both.
-TEST_F(ClientTest, OfflineAChangedStateIsPendingAndTheJournalHoldsItOnlyMeanwhile) {
-  auto dir = testing_support::TempDir::Create("client-journal");
-  ASSERT_TRUE(dir.ok());
-  const std::string path = (*dir)->File("journal.json");
-  ClientOptions options;
-  options.journal_path = path;
-  auto device = StartDevice(options);
-  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
-  Settle(*device);
-  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
-  Settle(*device);
+// A state the service lacks: pending, kept in the journal, and Stop() names
+// the file; the state going back to the acknowledged one ends both.
+TEST_F(ClientOfflineStopTest, AChangedStateIsPendingAndTheJournalHoldsItOnlyMeanwhile) {
+  auto device = AcknowledgedThenOffline();
+  ASSERT_NE(device, nullptr);
   ASSERT_TRUE(device->Report(MustParse(R"({"a":2})")).ok());
   EXPECT_TRUE(device->HasPendingReport());
-  struct stat info;
-  EXPECT_EQ(::stat(path.c_str(), &info), 0) << "the journal holds the pending state";
+  EXPECT_TRUE(JournalExists()) << "the journal holds the pending state";
   ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());  // back to what the service has
   EXPECT_FALSE(device->HasPendingReport());
-  EXPECT_NE(::stat(path.c_str(), &info), 0) << "nothing pending: the journal is removed";
+  EXPECT_FALSE(JournalExists()) << "nothing pending: the journal is removed";
   ASSERT_TRUE(device->Report(MustParse(R"({"a":3})")).ok());
   const Status stopped = device->Stop(std::chrono::milliseconds(50));
   EXPECT_EQ(stopped.code(), StatusCode::kTimeout) << stopped.ToString();
-  EXPECT_THAT(stopped.message(), HasSubstr("not yet acknowledged (kept in " + path + ")"));
+  EXPECT_THAT(stopped.message(), HasSubstr("not yet acknowledged (kept in " + journal_ + ")"));
 }
 
 // Without a journal, Stop() names none.
