@@ -208,7 +208,8 @@ int Main(const Settings& settings) {
   const double connect_seconds =
       std::chrono::duration<double>(Clock::now() - connect_start).count();
   const long rss_connected = RssKib(::getpid());
-  std::cout << "connected " << settings.devices << " devices in " << connect_seconds << " s\n";
+  std::cout << "connected " << settings.devices << " devices in " << connect_seconds << " s"
+            << std::endl;
 
   // The app: one raw transport publishing desired changes.
   MqttOptions app_mqtt;
@@ -289,7 +290,10 @@ int Main(const Settings& settings) {
     }
     return true;
   };
+  const auto drain_start = Clock::now();
   while (Clock::now() < drain_end && !settled()) std::this_thread::sleep_for(100ms);
+  std::cout << "drained in " << std::chrono::duration<double>(Clock::now() - drain_start).count()
+            << " s" << std::endl;
   running = false;
   for (std::thread& poller : pollers) poller.join();
 
@@ -314,7 +318,7 @@ int Main(const Settings& settings) {
             << " ms, max " << summary.max_ns / 1e6 << " ms (" << summary.samples << " samples)\n"
             << "desired changes: " << desired_changes << " (" << app_refused << " refused)\n"
             << "lost reports " << lost_reports << ", duplicated reports " << dup_reports
-            << ", lost deltas " << lost_deltas << ", duplicated deltas " << dup_deltas << "\n";
+            << ", lost deltas " << lost_deltas << ", duplicated deltas " << dup_deltas << std::endl;
   if (broker_cpu_start && broker_cpu_end) {
     std::cout << "broker CPU: " << 100 * (*broker_cpu_end - *broker_cpu_start) / elapsed
               << "% of a core; RSS " << broker_rss / 1024.0 << " MiB (peak "
