@@ -248,7 +248,10 @@ class ShadowClient::Impl {
     bool settled = !HasPendingReport();
     Status flushed = Status::Ok();
     if (online_) {
-      settled = RunUntil([this] { return !HasPendingReport() && pending_.empty(); }, timeout);
+      // Waits for the other requests too, but only a report makes it
+      // unsettled (a resync GET still unanswered is no report).
+      (void)RunUntil([this] { return !HasPendingReport() && pending_.empty(); }, timeout);
+      settled = !HasPendingReport();
       const auto left =
           std::max(std::chrono::milliseconds(0),
                    std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
