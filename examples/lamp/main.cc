@@ -55,7 +55,8 @@ constexpr char kDescription[] =
     "the desired values of its shadow and reports its state back. It starts off at brightness "
     "100, or, with a journal left by an earlier run, in the state that run could not deliver. "
     "Each change is logged as one line on stdout; `lamp: ready` follows once the service has "
-    "acknowledged the lamp's state.\n";
+    "acknowledged the lamp's state. Its state itself is logged, whenever it changes, as "
+    "`lamp: state {\"power\":...,\"brightness\":...}`.\n";
 
 constexpr char kExitCodes[] =
     "Exit codes:\n"
@@ -178,7 +179,12 @@ class Lamp {
   // journal: the journal's state becomes the lamp's once acknowledged.
   void set_state_known(bool known) { state_known_ = known; }
 
+  // Also logs the lamp's state, when it changed, as one machine-readable
+  // line ("lamp: state {...}"; tests/chaos checks it against the shadow).
   void ReportState() {
+    const std::string state = shadowsync::ToCompactJson(state_.ToJson());
+    if (state != logged_state_) Log("state " + state);
+    logged_state_ = state;
     if (Status reported = client_.Report(state_.ToJson()); !reported.ok()) {
       Error("report: " + reported.ToString());
     }
@@ -272,6 +278,7 @@ class Lamp {
   LampState state_;
   bool state_known_ = true;
   std::vector<Delta> held_;
+  std::string logged_state_;  // the last "state" line's JSON
   // Desired keys whose ClearDesired is in flight, with the bad value (JSON).
   std::map<std::string, std::string> clearing_;
 };

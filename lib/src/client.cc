@@ -200,22 +200,28 @@ class ShadowClient::Impl {
 
   Status Stop(std::chrono::milliseconds timeout) {
     const auto end = Clock::now() + timeout;
-    // Offline there is nothing to wait for: a pending report stays pending.
+    // Offline there is nothing to wait for: a pending report stays pending,
+    // and what the transport holds cannot be delivered before it goes.
     bool settled = !HasPendingReport();
+    Status flushed = Status::Ok();
     if (online_) {
-      settled = RunUntil([this] { return !HasPendingReport() && requests_.empty(); }, timeout);
+      // Waits for the other requests too, but only a report makes it
+      // unsettled (a resync GET still unanswered is no report).
+      (void)RunUntil([this] { return !HasPendingReport() && requests_.empty(); }, timeout);
+      settled = !HasPendingReport();
+      const auto left =
+          std::max(std::chrono::milliseconds(0),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
+      flushed = transport_->Flush(left);
     }
-    const auto left =
-        std::max(std::chrono::milliseconds(0),
-                 std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
-    Status flushed = transport_->Flush(left);
     (void)transport_->Disconnect();
     online_ = false;
     report_.Unsync();
     if (!settled) {
+      const bool kept = journal_ && journal_->holds_state();
       return Status(StatusCode::kTimeout,
                     "stopped with the device's reported state not yet acknowledged" +
-                        std::string(journal_ ? " (kept in " + journal_->path() + ")" : ""));
+                        std::string(kept ? " (kept in " + journal_->path() + ")" : ""));
     }
     return flushed;
   }
@@ -392,7 +398,9 @@ class ShadowClient::Impl {
 
   void SaveJournal() {
     if (!journal_ || !report_.target()) return;
-    Status saved = report_.settled() ? journal_->Clear() : journal_->Save(*report_.target());
+    // The file holds the state exactly while a report is pending.
+    Status saved =
+        report_.HasPendingReport() ? journal_->Save(*report_.target()) : journal_->Clear();
     if (!saved.ok()) ReportResult(saved);
   }
 

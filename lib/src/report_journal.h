@@ -40,6 +40,8 @@ class ReportJournal {
   Status Clear();
 
   const std::string& path() const { return path_; }
+  /// Whether the file exists, i.e. holds a state (Save()d or recovered).
+  bool holds_state() const { return file_exists_; }
 
  private:
   ReportJournal(std::string path, ShadowId id) : path_(std::move(path)), id_(std::move(id)) {}

@@ -355,6 +355,45 @@ TEST_F(AgentEndToEndTest, SigtermFlushesTheLastReportAndExitsZero) {
   ASSERT_TRUE(WaitForShadow(ReportedIs("tank", "level", "4242.5"), 10s));
 }
 
+// Issue 14: stopped while offline, the agent exits 0 when the service
+// acknowledged its state before the connection dropped (it used to exit 4
+// and name the journal on every offline stop), and 4, naming the journal
+// that holds it, when it sampled a change offline.
+TEST_F(AgentEndToEndTest, SigtermOfflineExitsZeroWhenAcknowledgedAndFourWhenNot) {
+  ASSERT_TRUE(StartServices());
+  WriteFile("w1_slave", "t=20000 YES t=20000\n");
+  for (const bool change_offline : {false, true}) {
+    SCOPED_TRACE(change_offline ? "a change sampled offline" : "nothing new offline");
+    // A thing of its own each time: the shadow shows the agent's first
+    // report only once the service accepted it.
+    const std::string thing = change_offline ? "agent-e2e-offline-4" : "agent-e2e-offline-0";
+    WriteFile("tank", "1\n");
+    ASSERT_TRUE(StartApp(thing));
+    ASSERT_TRUE(StartAgent(WriteAgentConfig(thing, 0.2)));
+    ASSERT_TRUE(WaitForShadow(ReportedIs("tank", "level", "1")));
+    ASSERT_TRUE(broker_.Stop().ok());
+    ASSERT_TRUE(WaitForAgentLog("offline", 10s)) << agent_.ReadLog();
+    if (change_offline) {
+      WriteFile("tank", "77.5\n");
+      ASSERT_TRUE(WaitForObservation("77.5", 5s));
+    }
+    ASSERT_TRUE(agent_.Signal(SIGTERM).ok());
+    Result<ExitStatus> exited = agent_.WaitForExit(5s);
+    ASSERT_TRUE(exited.ok()) << exited.status().ToString();
+    ASSERT_TRUE(exited->exited()) << exited->ToString();
+    const std::string log = agent_.ReadLog();
+    if (change_offline) {
+      EXPECT_EQ(exited->exit_code(), 4) << log;
+      EXPECT_THAT(log, HasSubstr("not yet acknowledged (kept in "));
+      EXPECT_THAT(log, HasSubstr("journal.json)"));
+    } else {
+      EXPECT_EQ(exited->exit_code(), 0) << log;
+      EXPECT_THAT(log, Not(HasSubstr("not yet acknowledged")));
+    }
+    ASSERT_TRUE(broker_.Restart().ok());
+  }
+}
+
 TEST_F(AgentEndToEndTest, ADataLoggerSettingsFileWorksUnchanged) {
   ASSERT_TRUE(StartServices());
   ASSERT_TRUE(StartApp("TestThing23"));

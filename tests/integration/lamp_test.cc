@@ -133,6 +133,20 @@ class LampIntegrationTest : public testing_support::ShadowServiceTest {
     return false;
   }
 
+  // Starts the lamp with `journal` and the app, and waits for "lamp: ready".
+  ::testing::AssertionResult StartLampAndApp(const std::string& journal) {
+    ChildProcessOptions lamp_options;
+    lamp_options.argv = LampArgv(journal);
+    lamp_options.log_path = dir_->File("lamp.log");
+    if (Status started = lamp_.Start(lamp_options); !started.ok()) {
+      return ::testing::AssertionFailure() << "lamp: " << started.ToString();
+    }
+    if (Status started = app_->Start(); !started.ok()) {
+      return ::testing::AssertionFailure() << "app: " << started.ToString();
+    }
+    return LampPrinted("lamp: ready\n");
+  }
+
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ShadowClient> app_;
   ChildProcess lamp_;  // last: stopped first
@@ -140,12 +154,7 @@ class LampIntegrationTest : public testing_support::ShadowServiceTest {
 
 TEST_F(LampIntegrationTest, AppliesAndReportsDesiredValuesRefusesABadOneAndStopsOnSigterm) {
   const std::string journal = dir_->File("lamp.journal");
-  ChildProcessOptions lamp_options;
-  lamp_options.argv = LampArgv(journal);
-  lamp_options.log_path = dir_->File("lamp.log");
-  ASSERT_TRUE(lamp_.Start(lamp_options).ok());
-  ASSERT_TRUE(app_->Start().ok());
-  ASSERT_TRUE(LampPrinted("lamp: ready\n"));
+  ASSERT_TRUE(StartLampAndApp(journal));
 
   // Valid values: applied, logged, reported.
   ASSERT_TRUE(Desire(R"({"power":"on","brightness":30})"));
@@ -188,6 +197,29 @@ TEST_F(LampIntegrationTest, AppliesAndReportsDesiredValuesRefusesABadOneAndStops
   EXPECT_THAT(lamp_.ReadLog(), HasSubstr("lamp: stopped\n"));
   struct stat info;
   EXPECT_NE(::stat(journal.c_str(), &info), 0) << "no journal left: nothing was pending";
+}
+
+// Issue 14: a lamp stopped while offline, whose state the service
+// acknowledged before the connection dropped, has nothing pending: exit 0,
+// and no journal (HasPendingReport() used to be true whenever the client was
+// not synced, so every offline stop said "not yet acknowledged (kept in
+// <journal>)" and exited 3).
+TEST_F(LampIntegrationTest, SigtermWhileOfflineWithItsStateAcknowledgedExitsZero) {
+  const std::string journal = dir_->File("lamp.journal");
+  ASSERT_TRUE(StartLampAndApp(journal));
+  ASSERT_TRUE(Desire(R"({"brightness":55})"));
+  ASSERT_TRUE(LampPrinted("lamp: reported {\"power\":\"off\",\"brightness\":55}"));
+
+  ASSERT_TRUE(broker_.Stop().ok());
+  ASSERT_TRUE(LampPrinted("lamp: offline"));
+  ASSERT_TRUE(lamp_.Signal(SIGTERM).ok());
+  Result<testing_support::ExitStatus> exited = lamp_.WaitForExit(15s);
+  ASSERT_TRUE(exited.ok()) << exited.status().ToString() << "\n" << lamp_.ReadLog();
+  EXPECT_TRUE(exited->success()) << exited->ToString() << "\n" << lamp_.ReadLog();
+  EXPECT_THAT(lamp_.ReadLog(), HasSubstr("lamp: stopped\n"));
+  EXPECT_THAT(lamp_.ReadLog(), ::testing::Not(HasSubstr("not yet acknowledged")));
+  struct stat info;
+  EXPECT_NE(::stat(journal.c_str(), &info), 0) << "no journal: nothing was pending";
 }
 
 }  // namespace

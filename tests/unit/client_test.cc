@@ -30,10 +30,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using testkit::LoopbackBroker;
-using testkit::MockTransport;
 using ::testing::NiceMock;
 using testing_support::MustParse;
+using testkit::LoopbackBroker;
+using testkit::MockTransport;
 
 ::testing::AssertionResult SameJson(const JsonValue& actual, const std::string& expected) {
   JsonDocument want = MustParse(expected);
@@ -335,6 +335,130 @@ TEST_F(ClientTest, StopSaysWhenTheDevicesStateWasNotAcknowledged) {
   ASSERT_TRUE(settled->Report(MustParse(R"({"b":1})")).ok());
   Settle(*settled);
   EXPECT_TRUE(settled->Stop(std::chrono::milliseconds(50)).ok());
+}
+
+// Issue 14: offline stops. A device with a journal whose state {"a":1}
+// the service acknowledged, then disconnected.
+class ClientOfflineStopTest : public ClientTest {
+ protected:
+  std::unique_ptr<ShadowClient> AcknowledgedThenOffline() {
+    auto dir = testing_support::TempDir::Create("client-journal");
+    EXPECT_TRUE(dir.ok());
+    if (!dir.ok()) return nullptr;
+    dir_ = std::move(dir).value();
+    journal_ = dir_->File("journal.json");
+    ClientOptions options;
+    options.journal_path = journal_;
+    auto device = StartDevice(options);
+    EXPECT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+    Settle(*device);
+    EXPECT_FALSE(device->HasPendingReport());
+    EXPECT_TRUE(broker_.DisconnectClient("device").ok());
+    Settle(*device);
+    EXPECT_FALSE(device->IsOnline());
+    return device;
+  }
+
+  bool JournalExists() const {
+    struct stat info;
+    return ::stat(journal_.c_str(), &info) == 0;
+  }
+
+  std::unique_ptr<testing_support::TempDir> dir_;
+  std::string journal_;
+};
+
+// A state acknowledged before the connection dropped is not pending, and
+// Stop() succeeds with no journal file. (HasPendingReport() was true
+// whenever the client was not synced, so every offline stop said "not yet
+// acknowledged (kept in <journal>)" and the lamp exited 3, the agent 4.)
+TEST_F(ClientOfflineStopTest, AStateAcknowledgedBeforeTheDropIsNotPending) {
+  auto device = AcknowledgedThenOffline();
+  ASSERT_NE(device, nullptr);
+  EXPECT_FALSE(device->HasPendingReport());
+  // Reporting the same state again offline changes nothing either.
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  EXPECT_FALSE(device->HasPendingReport());
+  EXPECT_FALSE(JournalExists()) << "no journal: nothing is pending";
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_TRUE(stopped.ok()) << stopped.ToString();
+}
+
+// A state the service lacks: pending, kept in the journal, and Stop() names
+// the file; the state going back to the acknowledged one ends both.
+TEST_F(ClientOfflineStopTest, AChangedStateIsPendingAndTheJournalHoldsItOnlyMeanwhile) {
+  auto device = AcknowledgedThenOffline();
+  ASSERT_NE(device, nullptr);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":2})")).ok());
+  EXPECT_TRUE(device->HasPendingReport());
+  EXPECT_TRUE(JournalExists()) << "the journal holds the pending state";
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());  // back to what the service has
+  EXPECT_FALSE(device->HasPendingReport());
+  EXPECT_FALSE(JournalExists()) << "nothing pending: the journal is removed";
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":3})")).ok());
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_EQ(stopped.code(), StatusCode::kTimeout) << stopped.ToString();
+  EXPECT_THAT(stopped.message(), HasSubstr("not yet acknowledged (kept in " + journal_ + ")"));
+}
+
+// Found by shadowsync-chaos (seed 2000, emulator mode, step 248): a lamp
+// SIGTERMed right after a reconnect, whose resync GET the service had not
+// answered yet, exited 3 with "reported state not yet acknowledged" although
+// its state was acknowledged and nothing was in its journal. Only a report
+// makes Stop() fail.
+TEST_F(ClientOfflineStopTest, AnUnansweredResyncGetIsNoPendingReport) {
+  auto device = AcknowledgedThenOffline();
+  ASSERT_NE(device, nullptr);
+  broker_.DropNext("$aws/things/lamp/shadow/get/accepted", 1);
+  ASSERT_TRUE(broker_.ReconnectClient("device").ok());
+  Settle(*device);
+  ASSERT_TRUE(device->IsOnline());
+  EXPECT_FALSE(device->HasPendingReport());
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_TRUE(stopped.ok()) << stopped.ToString();
+  EXPECT_FALSE(JournalExists());
+}
+
+// Without a journal, Stop() names none.
+TEST_F(ClientTest, StopOfflineWithoutAJournalNamesNone) {
+  auto device = StartDevice();
+  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
+  Settle(*device);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":2})")).ok());
+  const Status stopped = device->Stop(std::chrono::milliseconds(50));
+  EXPECT_EQ(stopped.code(), StatusCode::kTimeout) << stopped.ToString();
+  EXPECT_THAT(stopped.message(), HasSubstr("not yet acknowledged"));
+  EXPECT_THAT(stopped.message(), ::testing::Not(HasSubstr("kept in")));
+}
+
+// A report whose answer was lost with the connection stays pending offline
+// (the service may or may not have applied it), and the reconnect's GET
+// settles it.
+TEST_F(ClientTest, AReportInFlightWhenTheConnectionDropsStaysPendingOffline) {
+  auto device = StartDevice();
+  broker_.DropNext("$aws/things/lamp/shadow/update/accepted", 1);
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  Settle(*device);
+  ASSERT_TRUE(device->HasPendingReport()) << "the report is in flight";
+  ASSERT_TRUE(broker_.DisconnectClient("device").ok());
+  Settle(*device);
+  EXPECT_TRUE(device->HasPendingReport());
+  ASSERT_TRUE(broker_.ReconnectClient("device").ok());
+  Settle(*device);
+  EXPECT_FALSE(device->HasPendingReport());
+}
+
+// A fresh client knows of no acknowledgement: its first state is pending
+// until the GET after connecting shows the service has it.
+TEST_F(ClientTest, AFreshClientsFirstStateIsPendingUntilTheServiceShowsIt) {
+  ASSERT_TRUE(broker_.SetReported(kLamp, R"({"a":1})").ok());
+  auto device = Make("device");
+  ASSERT_TRUE(device->Report(MustParse(R"({"a":1})")).ok());
+  EXPECT_TRUE(device->HasPendingReport());
+  ASSERT_TRUE(device->Start().ok());
+  Settle(*device);
+  EXPECT_FALSE(device->HasPendingReport());
+  EXPECT_TRUE(UpdatesFrom("device").empty()) << "the service had the state already";
 }
 
 // ---- Deltas ----

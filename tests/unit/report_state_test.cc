@@ -54,7 +54,6 @@ TEST(ReportStateTest, UnsyncedNothingIsSentAndTheTargetCountsAsPending) {
   EXPECT_FALSE(state.synced());
   EXPECT_TRUE(state.HasPendingReport());
   EXPECT_FALSE(state.NextPatch(kNow).has_value()) << "a report waits for the GET";
-  EXPECT_FALSE(state.settled());
 }
 
 TEST(ReportStateTest, TheReportIsTheDifferenceFromWhatTheServiceHas) {
@@ -78,7 +77,6 @@ TEST(ReportStateTest, AnAcceptedReportIsMergedIntoAckedAndSettles) {
   state.Accepted("t-1");
   EXPECT_EQ(Json(state.acked()), R"({"on":false})");  // M2: the null deleted "gone"
   EXPECT_FALSE(state.HasPendingReport());
-  EXPECT_TRUE(state.settled());
   std::optional<JsonDocument> next = state.NextPatch(kNow);
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->MemberCount(), 0u) << "nothing left to send";

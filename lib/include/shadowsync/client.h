@@ -163,7 +163,9 @@ class ShadowClient {
 
   /// Waits up to `timeout` (running Poll) for the pending report to be
   /// acknowledged and queued messages to be sent, then disconnects.
-  /// kTimeout when something was still pending (it stays in the journal).
+  /// Offline it waits for nothing. kTimeout when a report was still pending
+  /// (HasPendingReport()); the message names the journal when its file
+  /// holds the state.
   Status Stop(std::chrono::milliseconds timeout);
 
   // ---- device side ----
@@ -212,7 +214,11 @@ class ShadowClient {
   // ---- state ----
 
   bool IsOnline() const;
-  /// True while the service lacks some of the device's reported state.
+  /// True while the service has not acknowledged some of the device's
+  /// reported state: a report is in flight, or the state differs from what
+  /// the service last acknowledged (offline too: a state acknowledged before
+  /// the connection dropped is not pending). A journal file exists exactly
+  /// while this is true.
   bool HasPendingReport() const;
   /// The reported section as the service last acknowledged it ({} if none).
   const JsonValue& acknowledged_reported() const;

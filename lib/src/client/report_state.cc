@@ -58,8 +58,4 @@ void ReportState::RetryLater(const std::string& token, TimePoint now) {
   report_retry_delay_ = std::min(kMaxRetryDelay, report_retry_delay_ * 2);
 }
 
-bool ReportState::settled() const {
-  return synced_ && !in_flight_ && target_ && JsonEquals(acked_.value(), target_->value());
-}
-
 }  // namespace shadowsync::internal

@@ -83,14 +83,14 @@ class ReportState {
 
   // ---- state ----
 
+  /// A report is in flight, or the target differs from what the service
+  /// last acknowledged. Offline too: acked() keeps what the service last
+  /// acknowledged, so a state acknowledged before the connection dropped is
+  /// not pending (and needs no journal).
   bool HasPendingReport() const {
     if (!target_) return false;
-    if (!synced_) return true;
     return in_flight_.has_value() || !JsonEquals(acked_.value(), target_->value());
   }
-  /// Synced, nothing in flight and the service has the target: nothing to
-  /// keep in a journal.
-  bool settled() const;
   bool synced() const { return synced_; }
   const JsonValue& acked() const { return acked_.value(); }
   /// The device's reported state, or null when it has none.
