@@ -114,6 +114,25 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags, const ConnectionF
   }
 }
 
+bool IsWebSocketUri(std::string_view server_uri) {
+  std::string scheme(server_uri.substr(0, server_uri.find("://")));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return server_uri.find("://") != std::string_view::npos && (scheme == "wss" || scheme == "ws");
+}
+
+Result<MqttSigV4> WebSocketSigV4(const AwsCredentialOptions& wanted) {
+  Result<std::string> region = LoadAwsRegion(wanted, SystemAwsEnvironment());
+  if (!region.ok()) {
+    return InvalidArgumentError("SigV4 needs a region (--region, AWS_REGION or the profile's): " +
+                                region.status().message());
+  }
+  MqttSigV4 sigv4;
+  sigv4.region = *region;
+  sigv4.credentials = [wanted] { return LoadAwsCredentials(wanted, SystemAwsEnvironment()); };
+  return sigv4;
+}
+
 Result<MqttOptions> ToMqttOptions(const ConnectionFlags& flags, const std::string& default_broker,
                                   std::string default_client_id) {
   MqttOptions options;
@@ -126,23 +145,14 @@ Result<MqttOptions> ToMqttOptions(const ConnectionFlags& flags, const std::strin
   options.cert_file = flags.cert_file.value_or("");
   options.key_file = flags.key_file.value_or("");
   options.alpn_protocols = flags.alpn_protocols;
-  // MQTT over WebSocket: SigV4 with the AWS CLI's credentials and region,
-  // the credentials looked up again at every (re)connect.
-  std::string scheme = options.server_uri.substr(0, options.server_uri.find("://"));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (scheme == "wss" || scheme == "ws") {
-    Result<std::string> region = LoadAwsRegion(AwsCredentialOptions{}, SystemAwsEnvironment());
-    if (!region.ok()) {
-      return InvalidArgumentError("--broker " + options.server_uri +
-                                  ": SigV4 needs a region: " + region.status().message());
+  // MQTT over WebSocket: SigV4 with the AWS CLI's credentials and region.
+  if (IsWebSocketUri(options.server_uri)) {
+    Result<MqttSigV4> sigv4 = WebSocketSigV4();
+    if (!sigv4.ok()) {
+      return InvalidArgumentError("--broker " + options.server_uri + ": " +
+                                  sigv4.status().message());
     }
-    MqttSigV4 sigv4;
-    sigv4.region = *region;
-    sigv4.credentials = [] {
-      return LoadAwsCredentials(AwsCredentialOptions{}, SystemAwsEnvironment());
-    };
-    options.sigv4 = std::move(sigv4);
+    options.sigv4 = std::move(sigv4).value();
   }
   if (Status valid = ValidateMqttOptions(options); !valid.ok()) {
     const std::vector<std::string> given = {options.server_uri, options.client_id, options.ca_file,

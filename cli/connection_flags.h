@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shadowsync/aws_credentials.h"
 #include "shadowsync/paho_transport.h"
 #include "shadowsync/status.h"
 
@@ -78,6 +79,16 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags,
 /// /x/y.key: No such file or directory". `default_broker` is used when
 /// --broker was not given ("" makes --broker required), `default_client_id`
 /// when --client-id was not given.
+/// SigV4 for MQTT over WebSocket (wss://, ws://) from the AWS CLI's chain
+/// (environment, AWS_PROFILE, the shared files, credential_process),
+/// narrowed by `wanted` (a profile, a region): the region is resolved now,
+/// the credentials again at every (re)connect. kInvalidArgument when no
+/// region is found, naming where it looked.
+Result<MqttSigV4> WebSocketSigV4(const AwsCredentialOptions& wanted = {});
+
+/// Whether `server_uri` is MQTT over WebSocket (wss:// or ws://, any case).
+bool IsWebSocketUri(std::string_view server_uri);
+
 Result<MqttOptions> ToMqttOptions(const ConnectionFlags& flags, const std::string& default_broker,
                                   std::string default_client_id);
 

@@ -459,6 +459,60 @@ TEST_F(WebSocketTest, LampExampleConvergesOverWssAcrossAGatewayRestart) {
   ASSERT_TRUE(lamp.WaitForExit(15s).ok());
 }
 
+// shadowctl over wss:// (issue 11: every protocol from the shell): update,
+// get and watch, signed with the AWS CLI profile named by --profile.
+TEST_F(WebSocketTest, ShadowctlUpdatesGetsAndWatchesOverWssWithAProfile) {
+  ASSERT_TRUE(StartStack());
+  const std::vector<std::string> connection = {"--thing",  "wss-ctl",       "--broker",  WssUri(),
+                                               "--ca",     certs_->ca_cert, "--profile", "bob",
+                                               "--region", kRegion};
+  auto shadowctl = [&](std::vector<std::string> args) {
+    ChildProcessOptions run;
+    run.argv = {SHADOWSYNC_SHADOWCTL_BINARY};
+    run.argv.insert(run.argv.end(), args.begin(), args.end());
+    run.argv.insert(run.argv.end(), connection.begin(), connection.end());
+    // The profile comes from this file only, never from the environment.
+    run.env = {{"AWS_SHARED_CREDENTIALS_FILE", credentials_file_},
+               {"AWS_CONFIG_FILE", dir_->File("no-config")},
+               {"AWS_ACCESS_KEY_ID", ""},
+               {"AWS_SECRET_ACCESS_KEY", ""}};
+    return run;
+  };
+  auto run = [&](std::vector<std::string> args) {
+    Result<ProcessOutput> output = RunProcess(shadowctl(std::move(args)));
+    EXPECT_TRUE(output.ok()) << output.status().ToString();
+    return output.ok() ? *output : ProcessOutput{ExitStatus(255 << 8), ""};
+  };
+
+  ProcessOutput updated = run({"update", "--desired", R"({"power":"on"})"});
+  ASSERT_TRUE(updated.status.success()) << updated.output << Log();
+  ProcessOutput got = run({"get", "--compact"});
+  ASSERT_TRUE(got.status.success()) << got.output;
+  EXPECT_THAT(got.output, HasSubstr(R"("desired":{"power":"on"})"));
+  EXPECT_GE(LogCount("101, relaying"), 2u) << "both went through the WebSocket relay";
+
+  // watch prints the first delta after it has subscribed; updates are sent
+  // until one reaches it.
+  ChildProcess watch;
+  ChildProcessOptions watching = shadowctl({"watch", "--count", "1", "--timeout", "60"});
+  watching.log_path = dir_->File("watch.log");
+  ASSERT_TRUE(watch.Start(watching).ok());
+  int level = 0;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        ProcessOutput sent =
+            run({"update", "--desired", R"({"level":)" + std::to_string(++level) + "}"});
+        return sent.status.success() && watch.WaitForExit(500ms).ok();
+      },
+      kLong))
+      << watch.ReadLog() << Log();
+  ASSERT_TRUE(watch.exit_status().has_value());
+  EXPECT_TRUE(watch.exit_status()->success()) << watch.ReadLog();
+  // The delta or the documents message of that update, whichever came first.
+  EXPECT_THAT(watch.ReadLog(), HasSubstr(R"("topic":"$aws/things/wss-ctl/shadow/update/)"));
+  EXPECT_THAT(watch.ReadLog(), HasSubstr(R"("level":)"));
+}
+
 TEST_F(WebSocketTest, BadSignatureSkewedClockAndBadHandshakesAreRefusedAndTheGatewayGoesOn) {
   ASSERT_TRUE(StartStack());
   // A wrong secret: the upgrade gets 403, so the connect fails.

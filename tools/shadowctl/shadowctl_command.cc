@@ -550,15 +550,27 @@ Result<Options> ParseArguments(const std::vector<std::string>& args) {
   if (options.protocol == Protocol::kHttpsSigV4 && get("--cert") != nullptr) {
     return InvalidArgumentError("--cert/--key are for https-cert; SigV4 uses AWS credentials");
   }
-  if (options.protocol != Protocol::kHttpsSigV4) {
+  const bool websocket = cli::IsWebSocketUri(*broker);
+  if (options.protocol != Protocol::kHttpsSigV4 && !websocket) {
     for (const char* name : {"--profile", "--region"}) {
       if (get(name)) {
-        return InvalidArgumentError(std::string(name) + " is for SigV4 (https:// without --cert)");
+        return InvalidArgumentError(std::string(name) +
+                                    " is for SigV4 (https:// without --cert, or wss://)");
       }
     }
   }
   if (const std::string* profile = get("--profile")) options.profile = *profile;
   if (const std::string* region = get("--region")) options.region = *region;
+  if (websocket) {
+    AwsCredentialOptions wanted;
+    wanted.profile = options.profile;
+    wanted.region = options.region;
+    Result<MqttSigV4> sigv4 = cli::WebSocketSigV4(wanted);
+    if (!sigv4.ok()) {
+      return InvalidArgumentError("--broker " + *broker + ": " + sigv4.status().message());
+    }
+    options.mqtt.sigv4 = std::move(sigv4).value();
+  }
   if (options.command == Command::kWatch && options.protocol != Protocol::kMqtt) {
     return InvalidArgumentError(
         "watch needs MQTT (the REST API has no subscriptions): use --broker mqtts://... or "
