@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "rest_errors.h"
+#include "server_tls.h"
 
 namespace shadowsync::gateway {
 namespace {
@@ -305,20 +306,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
       Status readable = CheckReadable(config_, "client CA file", config_.client_ca_file);
       if (!readable.ok()) return readable;
     }
-    context_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                         ssl::context::no_tlsv1_1);
-    SSL_CTX_set_min_proto_version(context_.native_handle(), TLS1_2_VERSION);
-    beast::error_code ec;
-    context_.use_certificate_chain_file(config_.cert_file, ec);
-    if (ec) return TlsError("certificate file " + config_.cert_file, ec);
-    context_.use_private_key_file(config_.key_file, ssl::context::pem, ec);
-    if (ec) return TlsError("key file " + config_.key_file, ec);
-    if (SSL_CTX_check_private_key(context_.native_handle()) != 1) {
-      return Status(StatusCode::kInvalidArgument,
-                    "listener " + config_.name + ": key file " + config_.key_file +
-                        " does not match certificate file " + config_.cert_file);
+    if (Status tls = ConfigureServerTls(context_, config_.cert_file, config_.key_file,
+                                        "listener " + config_.name + ": ");
+        !tls.ok()) {
+      return tls;
     }
+    beast::error_code ec;
     if (config_.auth == ListenerAuth::kMutualTls) {
       context_.load_verify_file(config_.client_ca_file, ec);
       if (ec) return TlsError("client CA file " + config_.client_ca_file, ec);

@@ -30,6 +30,7 @@
 #include "gateway_identity.h"
 #include "mqtt_connect_rewrite.h"
 #include "rest_errors.h"
+#include "server_tls.h"
 
 namespace shadowsync::gateway {
 namespace {
@@ -413,18 +414,9 @@ Status WebSocketRelay::Start() {
 
   impl_->context = std::make_unique<ssl::context>(ssl::context::tls_server);
   ssl::context& context = *impl_->context;
-  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
-  context.use_certificate_chain_file(config.cert_file, ec);
-  if (ec) {
-    return Status(StatusCode::kInvalidArgument,
-                  where + "certificate file " + config.cert_file + ": " + ec.message());
-  }
-  context.use_private_key_file(config.key_file, ssl::context::pem, ec);
-  if (ec) {
-    return Status(StatusCode::kInvalidArgument,
-                  where + "key file " + config.key_file + ": " + ec.message());
+  if (Status tls = ConfigureServerTls(context, config.cert_file, config.key_file, where);
+      !tls.ok()) {
+    return tls;
   }
 
   impl_->io = std::make_unique<net::io_context>(1);
