@@ -905,8 +905,12 @@ TEST(ParseArgumentsTest, ProtocolFromTheSchemeTheCertificateOrTheFlag) {
   EXPECT_EQ(sigv4.profile, "ops");
   EXPECT_EQ(sigv4.region, "eu-west-1");
   EXPECT_EQ(ParseOk(With(https, {"--protocol", "https-sigv4"})).protocol, Protocol::kHttpsSigV4);
-  EXPECT_EQ(ParseOk({"get", "--thing", "lamp", "--broker", "wss://example.com/mqtt"}).protocol,
-            Protocol::kMqtt);
+  // wss:// is MQTT, signed with SigV4: the region is resolved when parsing.
+  const Options websocket = ParseOk(
+      {"get", "--thing", "lamp", "--broker", "wss://example.com/mqtt", "--region", "eu-west-1"});
+  EXPECT_EQ(websocket.protocol, Protocol::kMqtt);
+  ASSERT_TRUE(websocket.mqtt.sigv4.has_value());
+  EXPECT_EQ(websocket.mqtt.sigv4->region, "eu-west-1");
 
   EXPECT_EQ(
       ParseError(With(Base("get"), {"--protocol", "https-cert"})),
@@ -916,7 +920,7 @@ TEST(ParseArgumentsTest, ProtocolFromTheSchemeTheCertificateOrTheFlag) {
   EXPECT_EQ(ParseError(With(https, {"--protocol", "coap"})),
             "--protocol: 'coap' is not mqtt, https-cert or https-sigv4");
   EXPECT_EQ(ParseError(With(Base("get"), {"--region", "x"})),
-            "--region is for SigV4 (https:// without --cert)");
+            "--region is for SigV4 (https:// without --cert, or wss://)");
 }
 
 TEST(ParseArgumentsTest, WatchNeedsMqttAndListNeedsHttps) {
