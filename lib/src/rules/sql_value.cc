@@ -106,7 +106,10 @@ SqlValue NumberValue(const SqlNumber& number) {
 
 SqlValue StringValue(std::string_view text, JsonAllocator& allocator) {
   JsonValue v;
-  v.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
+  // An empty view may have a null data(); RapidJSON memcpy()s from it even
+  // for 0 bytes, which is undefined behaviour (found by the evaluation fuzzer).
+  v.SetString(text.empty() ? "" : text.data(), static_cast<rapidjson::SizeType>(text.size()),
+              allocator);
   return SqlValue::Of(std::move(v));
 }
 
