@@ -25,6 +25,7 @@
 #include "client/request_table.h"
 #include "client_inbox.h"
 #include "pooled_json.h"
+#include "rejection_status.h"
 #include "report_journal.h"
 #include "shadowsync/diff.h"
 #include "shadowsync/document.h"
@@ -68,10 +69,7 @@ Status RejectionStatus(const JsonValue& payload) {
   const JsonValue* message = Member(payload, "message");
   const int number = code && code->IsInt() ? code->GetInt() : 0;
   const std::string text = message && message->IsString() ? message->GetString() : "(no message)";
-  const std::string full = std::to_string(number) + ": " + text;
-  if (number == 409) return Status(StatusCode::kConflict, full);
-  if (number == 404) return Status(StatusCode::kNotFound, full);
-  return Status(StatusCode::kRejected, full);
+  return internal::StatusForErrorCode(number, std::to_string(number) + ": " + text);
 }
 
 bool IsTransient(const Status& rejection) {

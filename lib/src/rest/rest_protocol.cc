@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "rejection_status.h"
 #include "shadowsync/json.h"
 
 namespace shadowsync {
@@ -145,10 +146,8 @@ Status HttpErrorStatus(long http_status, std::string_view body, std::string_view
   std::string type(error_type.substr(0, error_type.find(':')));
   std::string full = std::to_string(http_status) + ": " + message;
   if (!type.empty()) full += " (" + type + ")";
-  if (http_status == 409) return Status(StatusCode::kConflict, full);
-  if (http_status == 404) return Status(StatusCode::kNotFound, full);
   if (http_status == 408 || http_status == 504) return Status(StatusCode::kTimeout, full);
-  return Status(StatusCode::kRejected, full);
+  return internal::StatusForErrorCode(http_status, std::move(full));
 }
 
 bool IsRetryableHttpStatus(long http_status) {
