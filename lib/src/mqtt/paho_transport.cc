@@ -2,7 +2,9 @@
 //
 // PahoTransport's public operations, Paho's callbacks and the Paho client's
 // life (the class, its threads and locks: paho_transport_impl.h), and
-// MakePahoTransport().
+// MakePahoTransport(). When Paho acknowledges an incoming QoS 1 message,
+// which paho_transport.h refers to here, is told in paho_transport_impl.h
+// ("Threads and locks").
 
 #include "shadowsync/paho_transport.h"
 
