@@ -187,7 +187,7 @@ Flags::Flags(CommandLine* line) : line_(line) {
   AddValue("--log-level", "LEVEL", "Logging (to stderr)",
            "error, warning, info (default) or debug; see below",
            [this](const std::string& flag, const std::string& value) {
-             std::optional<LogLevel> level = ParseLogLevel(value);
+             std::optional<cli::LogLevel> level = cli::ParseLogLevel(value);
              if (!level) return Invalid(flag, value, "error, warning, info or debug");
              line_->log_level = *level;
              return Status::Ok();

@@ -76,7 +76,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_TRUE(line.store_path.empty());
   EXPECT_TRUE(line.seed_file.empty());
   EXPECT_TRUE(line.export_file.empty());
-  EXPECT_EQ(line.log_level, LogLevel::kInfo);
+  EXPECT_EQ(line.log_level, cli::LogLevel::kInfo);
   EXPECT_EQ(line.emulator.host.order, PublishOrder::kAcceptedFirst);
   EXPECT_FALSE(line.emulator.host.order_seed.has_value());
   EXPECT_EQ(line.emulator.host.max_inflight, 10);
@@ -142,7 +142,7 @@ TEST(OptionsTest, EveryFlag) {
   EXPECT_EQ(line.emulator.host.max_inflight, 0);
   EXPECT_EQ(line.emulator.host.service.max_requests_per_second_per_thing, 0);
   EXPECT_EQ(line.emulator.workers, 0);
-  EXPECT_EQ(line.log_level, LogLevel::kDebug);
+  EXPECT_EQ(line.log_level, cli::LogLevel::kDebug);
 }
 
 TEST(OptionsTest, PersistentSessionTurnsCleanSessionOff) {
@@ -164,7 +164,7 @@ TEST(OptionsTest, EqualsFormAndLastOneWins) {
   EXPECT_EQ(line.mqtt.server_uri, "tcp://127.0.0.1:18830");
   EXPECT_EQ(line.emulator.host.order, PublishOrder::kDeltaFirst);
   EXPECT_EQ(line.emulator.workers, 5);
-  EXPECT_EQ(line.log_level, LogLevel::kWarning);
+  EXPECT_EQ(line.log_level, cli::LogLevel::kWarning);
   EXPECT_EQ(line.store_path, "b.db");
 
   const CommandLine more = Parse({"--max-depth=8", "--seed=./42", "--client-id=emu-2",
