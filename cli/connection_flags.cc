@@ -114,11 +114,51 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags, const ConnectionF
   }
 }
 
-bool IsWebSocketUri(std::string_view server_uri) {
-  std::string scheme(server_uri.substr(0, server_uri.find("://")));
+namespace {
+
+// The scheme of `server_uri` in lower case; "" when it has none.
+std::string LowerScheme(std::string_view server_uri) {
+  const std::size_t sep = server_uri.find("://");
+  if (sep == std::string_view::npos) return "";
+  std::string scheme(server_uri.substr(0, sep));
   std::transform(scheme.begin(), scheme.end(), scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return server_uri.find("://") != std::string_view::npos && (scheme == "wss" || scheme == "ws");
+  return scheme;
+}
+
+}  // namespace
+
+bool IsWebSocketUri(std::string_view server_uri) {
+  const std::string scheme = LowerScheme(server_uri);
+  return scheme == "wss" || scheme == "ws";
+}
+
+bool IsTlsUri(std::string_view server_uri) {
+  const std::string scheme = LowerScheme(server_uri);
+  return scheme == "ssl" || scheme == "mqtts" || scheme == "wss";
+}
+
+Status CheckBrokerUri(std::string_view server_uri) {
+  // The library's own check, on options that are valid but for the URI:
+  // its first check is the URI's, so what it reports is the URI's fault.
+  MqttOptions options;
+  options.server_uri = std::string(server_uri);
+  options.client_id = "check";
+  Status valid = ValidateMqttOptions(options);
+  if (valid.ok() || valid.message().rfind("server_uri: ", 0) != 0) return Status::Ok();
+  return InvalidArgumentError(InFlagTerms(valid.message(), {options.server_uri}));
+}
+
+Status SignWebSocket(MqttOptions* options) {
+  // MQTT over WebSocket: SigV4 with the AWS CLI's credentials and region.
+  if (!IsWebSocketUri(options->server_uri)) return Status::Ok();
+  Result<MqttSigV4> sigv4 = WebSocketSigV4();
+  if (!sigv4.ok()) {
+    return InvalidArgumentError("--broker " + options->server_uri + ": " +
+                                sigv4.status().message());
+  }
+  options->sigv4 = std::move(sigv4).value();
+  return Status::Ok();
 }
 
 Result<MqttSigV4> WebSocketSigV4(const AwsCredentialOptions& wanted) {
@@ -145,15 +185,7 @@ Result<MqttOptions> ToMqttOptions(const ConnectionFlags& flags, const std::strin
   options.cert_file = flags.cert_file.value_or("");
   options.key_file = flags.key_file.value_or("");
   options.alpn_protocols = flags.alpn_protocols;
-  // MQTT over WebSocket: SigV4 with the AWS CLI's credentials and region.
-  if (IsWebSocketUri(options.server_uri)) {
-    Result<MqttSigV4> sigv4 = WebSocketSigV4();
-    if (!sigv4.ok()) {
-      return InvalidArgumentError("--broker " + options.server_uri + ": " +
-                                  sigv4.status().message());
-    }
-    options.sigv4 = std::move(sigv4).value();
-  }
+  if (Status signed_uri = SignWebSocket(&options); !signed_uri.ok()) return signed_uri;
   if (Status valid = ValidateMqttOptions(options); !valid.ok()) {
     const std::vector<std::string> given = {options.server_uri, options.client_id, options.ca_file,
                                             options.cert_file, options.key_file};

@@ -89,6 +89,20 @@ Result<MqttSigV4> WebSocketSigV4(const AwsCredentialOptions& wanted = {});
 /// Whether `server_uri` is MQTT over WebSocket (wss:// or ws://, any case).
 bool IsWebSocketUri(std::string_view server_uri);
 
+/// Whether `server_uri` is MQTT over TLS (ssl://, mqtts:// or wss://, any case).
+bool IsTlsUri(std::string_view server_uri);
+
+/// Checks a --broker value alone by the library's broker-URI rules (the
+/// schemes, host, port and path that ToMqttOptions accepts; see
+/// MqttOptions::server_uri), for a program that checks its TLS files later.
+/// kInvalidArgument in flag terms: `--broker: "ftp://h": unsupported scheme ...`.
+Status CheckBrokerUri(std::string_view server_uri);
+
+/// Sets `options->sigv4` for MQTT over WebSocket (WebSocketSigV4()); does
+/// nothing for other URIs. kInvalidArgument naming --broker when no region
+/// is found.
+Status SignWebSocket(MqttOptions* options);
+
 Result<MqttOptions> ToMqttOptions(const ConnectionFlags& flags, const std::string& default_broker,
                                   std::string default_client_id);
 

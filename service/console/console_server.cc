@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "tcp_acceptor.h"
+
 namespace shadowsync::console {
 namespace {
 
@@ -35,13 +37,10 @@ struct ConsoleServer::Impl {
   ConsoleServerHandlers handlers;
   std::function<void(const std::string&)> log;
   net::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
+  std::shared_ptr<gateway::TcpAcceptor> acceptor;
   std::thread thread;
-  int port = 0;
   std::atomic<std::uint64_t> next_peer{1};
   bool started = false;
-
-  void Accept();
 };
 
 namespace {
@@ -253,14 +252,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-void ConsoleServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), this)->Read();
-    if (acceptor.is_open()) Accept();
-  });
-}
-
 ConsoleServer::ConsoleServer(ConsoleServerOptions options, ConsoleServerHandlers handlers,
                              std::function<void(const std::string&)> log)
     : impl_(std::make_unique<Impl>()) {
@@ -272,22 +263,18 @@ ConsoleServer::ConsoleServer(ConsoleServerOptions options, ConsoleServerHandlers
 ConsoleServer::~ConsoleServer() { Stop(); }
 
 Status ConsoleServer::Start() {
-  const std::string where = impl_->options.address + ":" + std::to_string(impl_->options.port);
-  beast::error_code ec;
-  const auto address = net::ip::make_address(
-      impl_->options.address == "localhost" ? "127.0.0.1" : impl_->options.address, ec);
-  if (ec) {
-    return Status(StatusCode::kInvalidArgument,
-                  "console address \"" + impl_->options.address + "\": " + ec.message());
+  if (impl_->started) return Status(StatusCode::kFailedPrecondition, "already started");
+  impl_->acceptor = std::make_shared<gateway::TcpAcceptor>(
+      impl_->ioc, "console",
+      [impl = impl_.get()](tcp::socket socket) {
+        std::make_shared<HttpSession>(std::move(socket), impl)->Read();
+      },
+      impl_->log);
+  if (Status opened = impl_->acceptor->Open(impl_->options.address, impl_->options.port, "console");
+      !opened.ok()) {
+    return opened;
   }
-  const tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
-  impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return Status(StatusCode::kUnavailable, "console " + where + ": " + ec.message());
-  impl_->port = impl_->acceptor.local_endpoint().port();
-  impl_->Accept();
+  impl_->acceptor->Accept();
   impl_->started = true;
   impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
   return Status();
@@ -298,10 +285,9 @@ void ConsoleServer::Stop() {
   impl_->started = false;
   impl_->ioc.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
-  beast::error_code ignored;
-  impl_->acceptor.close(ignored);
+  impl_->acceptor->Close();
 }
 
-int ConsoleServer::port() const { return impl_->port; }
+int ConsoleServer::port() const { return impl_->acceptor ? impl_->acceptor->port() : 0; }
 
 }  // namespace shadowsync::console

@@ -48,7 +48,7 @@ std::string Resource(const TopicRuleAction& action, const SqlMessage& message) {
 }  // namespace
 
 RuleEngine::RuleEngine(std::vector<TopicRule> rules, std::unique_ptr<TableWriter> tables,
-                       PublishFunction publish, const Logger& logger, Clock clock)
+                       PublishFunction publish, const cli::Logger& logger, Clock clock)
     : rules_(std::move(rules)),
       state_(rules_.size()),
       tables_(std::move(tables)),
@@ -138,8 +138,8 @@ void RuleEngine::RunActions(std::size_t index, const SqlMessage& message, const 
         if (!state.cut_logged) {
           state.cut_logged = true;
           logger_.Warning("rule " + rule.name + ": republish loop cut at depth " +
-                          std::to_string(kMaxRepublishDepth) + " (topic " + Printable(*topic, 200) +
-                          "); logged once per rule");
+                          std::to_string(kMaxRepublishDepth) + " (topic " +
+                          cli::Printable(*topic, 200) + "); logged once per rule");
         }
         // To the error action; without one, the line above is the only log.
         if (rule.error_action &&
@@ -203,8 +203,8 @@ void RuleEngine::Fail(std::size_t index, const SqlMessage& message, int depth,
                     ": errorAction republish failed: " + topic.status().message());
   }
   for (const RuleActionFailure& f : failures) {
-    logger_.Warning("rule " + rule.name + ": " + f.action + " " + Printable(f.resource, 200) +
-                    " failed on topic " + Printable(message.topic, 200) + ": " + f.message +
+    logger_.Warning("rule " + rule.name + ": " + f.action + " " + cli::Printable(f.resource, 200) +
+                    " failed on topic " + cli::Printable(message.topic, 200) + ": " + f.message +
                     (rule.error_action && republish == nullptr
                          ? " (the errorAction is not a republish: only republish error actions run)"
                          : ""));

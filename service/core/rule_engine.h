@@ -36,7 +36,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host_log.h"
+#include "cli/log.h"
 #include "rule_error_message.h"
 #include "shadowsync/topic_rule.h"
 #include "table_writer.h"
@@ -81,7 +81,7 @@ class RuleEngine {
   /// `tables` may be null when no rule writes tables. `logger` is borrowed
   /// and must outlive the engine. `clock` empty: the system clock.
   RuleEngine(std::vector<TopicRule> rules, std::unique_ptr<TableWriter> tables,
-             PublishFunction publish, const Logger& logger, Clock clock = {});
+             PublishFunction publish, const cli::Logger& logger, Clock clock = {});
   ~RuleEngine();
 
   RuleEngine(const RuleEngine&) = delete;
@@ -125,7 +125,7 @@ class RuleEngine {
   std::vector<RuleState> state_;
   std::unique_ptr<TableWriter> tables_;
   PublishFunction publish_;
-  const Logger& logger_;
+  const cli::Logger& logger_;
   Clock clock_;
   std::mt19937_64 random_;
   bool stopped_ = false;

@@ -2,7 +2,7 @@
 
 #include "rule_republish.h"
 
-#include "host_log.h"
+#include "cli/log.h"
 
 namespace shadowsync::host {
 
@@ -18,7 +18,7 @@ Result<std::string> RenderRepublishTopic(const RepublishAction& action, const Sq
     return InvalidArgumentError("republish topic '" + action.topic.text() + "' rendered empty");
   }
   if (topic->find_first_of("+#") != std::string::npos || topic->size() > 65535) {
-    return InvalidArgumentError("republish topic '" + Printable(*topic, 200) +
+    return InvalidArgumentError("republish topic '" + cli::Printable(*topic, 200) +
                                 "' is not a topic one can publish to");
   }
   return topic;

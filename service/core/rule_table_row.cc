@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "host_log.h"
+#include "cli/log.h"
 #include "shadowsync/json.h"
 
 namespace shadowsync::host {
@@ -17,7 +17,7 @@ Result<std::string> RenderTable(const SubstitutionTemplate& name, const SqlMessa
   Result<std::string> table = name.Render(message);
   if (!table.ok()) return table.status();
   if (!ValidTableName(*table)) {
-    return InvalidArgumentError("table name '" + Printable(*table, 100) +
+    return InvalidArgumentError("table name '" + cli::Printable(*table, 100) +
                                 "' is not a valid table name (3 to 255 of A-Z a-z 0-9 _ . -)");
   }
   return table;
@@ -30,7 +30,7 @@ Status AddKey(const SubstitutionTemplate& field, const SubstitutionTemplate& val
   Result<std::string> column = field.Render(message);
   if (!column.ok()) return column.status();
   if (!ValidKeyColumn(*column)) {
-    return InvalidArgumentError("key field '" + Printable(*column, 100) +
+    return InvalidArgumentError("key field '" + cli::Printable(*column, 100) +
                                 "' is not a valid column name (A-Z a-z 0-9 _ . -, not item or "
                                 "inserted_ms)");
   }
@@ -45,7 +45,7 @@ Status AddKey(const SubstitutionTemplate& field, const SubstitutionTemplate& val
     errno = 0;
     const double d = std::strtod(begin, &end);
     if (rendered->empty() || *end != '\0' || errno != 0 || !std::isfinite(d)) {
-      return InvalidArgumentError("key " + *column + ": value '" + Printable(*rendered, 100) +
+      return InvalidArgumentError("key " + *column + ": value '" + cli::Printable(*rendered, 100) +
                                   "' is not a NUMBER");
     }
     errno = 0;
@@ -93,7 +93,7 @@ Result<TableWrite> DynamoDbRow(const DynamoDbAction& action, const SqlMessage& m
   } else if (*operation == "DELETE") {
     row.operation = TableWrite::Operation::kDelete;
   } else {
-    return InvalidArgumentError("operation '" + Printable(*operation, 100) +
+    return InvalidArgumentError("operation '" + cli::Printable(*operation, 100) +
                                 "' is not INSERT, UPDATE or DELETE");
   }
   if (outcome.raw_payload) {
@@ -119,7 +119,7 @@ Result<TableWrite> DynamoDbRow(const DynamoDbAction& action, const SqlMessage& m
   JsonValue name(payload_field->c_str(), static_cast<rapidjson::SizeType>(payload_field->size()),
                  a);
   if (item.HasMember(name)) {
-    return InvalidArgumentError("payloadField '" + Printable(*payload_field, 100) +
+    return InvalidArgumentError("payloadField '" + cli::Printable(*payload_field, 100) +
                                 "' is also a key field");
   }
   JsonValue result(outcome.result, a);  // a deep copy

@@ -32,7 +32,7 @@ std::string DescribeRequest(const ShadowTopic& topic) {
   return out;
 }
 
-ShadowHost::ShadowHost(Store& store, const Logger& logger, HostOptions options)
+ShadowHost::ShadowHost(Store& store, const cli::Logger& logger, HostOptions options)
     : logger_(logger), options_(std::move(options)), service_(store, [this] {
         ServiceOptions service = options_.service;
         service.order = ServiceOrderFor(options_.order);
@@ -49,22 +49,22 @@ std::optional<ShadowTopic> ShadowHost::ParseRequest(std::string_view topic, bool
                                                     std::string_view payload) {
   if (retained) {  // T9, 12a.12: a replay, not a request
     ++ignored_;
-    logger_.Debug("ignored retained message on " + Printable(topic) +
+    logger_.Debug("ignored retained message on " + cli::Printable(topic) +
                   " (a retained replay is not a request)");
     return std::nullopt;
   }
   Result<ShadowTopic> parsed = ParseTopic(topic);
   if (!parsed.ok() || !parsed->is_request()) {  // T6, 12a.10: no answer at all
     ++ignored_;
-    if (logger_.Enabled(LogLevel::kDebug)) {
-      logger_.Debug("ignored PUBLISH on " + Printable(topic) + ": " +
+    if (logger_.Enabled(cli::LogLevel::kDebug)) {
+      logger_.Debug("ignored PUBLISH on " + cli::Printable(topic) + ": " +
                     (parsed.ok() ? std::string("not a request topic") : parsed.status().message()));
     }
     return std::nullopt;
   }
-  if (logger_.Enabled(LogLevel::kDebug)) {
+  if (logger_.Enabled(cli::LogLevel::kDebug)) {
     logger_.Debug(DescribeRequest(*parsed) + " received bytes=" + std::to_string(payload.size()) +
-                  " payload=" + Printable(payload, 200));
+                  " payload=" + cli::Printable(payload, 200));
   }
   return std::move(parsed).value();
 }
@@ -118,9 +118,9 @@ void ShadowHost::LogRequest(const ShadowTopic& request,
   }
   const bool accepted = answer->suffix == Suffix::kAccepted;
   const int code = answer->code;
-  const LogLevel level = code >= 500   ? LogLevel::kError
-                         : code == 429 ? LogLevel::kWarning
-                                       : LogLevel::kInfo;
+  const cli::LogLevel level = code >= 500   ? cli::LogLevel::kError
+                              : code == 429 ? cli::LogLevel::kWarning
+                                            : cli::LogLevel::kInfo;
   if (!logger_.Enabled(level)) return;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - arrived)

@@ -29,7 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "host_log.h"
+#include "cli/log.h"
 #include "response_order.h"
 #include "shadowsync/mutex.h"
 #include "shadowsync/service.h"
@@ -76,7 +76,7 @@ class ShadowHost {
  public:
   /// `store` and `logger` are borrowed and must outlive the host. Logs the
   /// random order's seed (kRandom) so that a run can be repeated.
-  ShadowHost(Store& store, const Logger& logger, HostOptions options);
+  ShadowHost(Store& store, const cli::Logger& logger, HostOptions options);
 
   ShadowHost(const ShadowHost&) = delete;
   ShadowHost& operator=(const ShadowHost&) = delete;
@@ -116,7 +116,7 @@ class ShadowHost {
   const HostOptions& options() const { return options_; }
 
  private:
-  const Logger& logger_;
+  const cli::Logger& logger_;
   const HostOptions options_;
   ShadowService service_;
   std::uint64_t order_seed_ = 0;

@@ -47,7 +47,7 @@ const std::vector<std::string>& RequestFilters() {
   return filters;
 }
 
-Emulator::Emulator(Transport& transport, Store& store, const Logger& logger,
+Emulator::Emulator(Transport& transport, Store& store, const cli::Logger& logger,
                    EmulatorOptions options)
     : transport_(transport),
       store_(store),

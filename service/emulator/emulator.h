@@ -70,7 +70,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "host_log.h"
+#include "cli/log.h"
 #include "response_order.h"
 #include "shadow_host.h"
 #include "shadowsync/mutex.h"
@@ -82,16 +82,10 @@
 
 namespace shadowsync::emulator {
 
-// The host core's vocabulary, under the names the emulator always used.
-using host::Logger;
-using host::LogLevel;
-using host::LogLevelName;
-using host::LogSink;
-using host::ParseLogLevel;
+// The host core's publish-order vocabulary, under the names the emulator always used.
 using host::ParsePublishOrder;
 using host::PublishOrder;
 using host::PublishOrderName;
-using host::WriteToStderr;
 
 /// The emulator's defaults for ShadowService (host::DefaultHostServiceOptions).
 ServiceOptions DefaultEmulatorServiceOptions();
@@ -134,7 +128,7 @@ class Emulator {
   /// Emulator. Installs the transport's handlers, so construct it before
   /// Transport::Connect(). Requests delivered before Start() are handled
   /// too (queued until the workers start).
-  Emulator(Transport& transport, Store& store, const Logger& logger, EmulatorOptions options);
+  Emulator(Transport& transport, Store& store, const cli::Logger& logger, EmulatorOptions options);
   /// Calls Stop(). After it the transport's handlers do nothing, so the
   /// transport may outlive the Emulator.
   ~Emulator();
@@ -198,7 +192,7 @@ class Emulator {
 
   Transport& transport_;
   Store& store_;
-  const Logger& logger_;
+  const cli::Logger& logger_;
   const EmulatorOptions options_;
   host::ShadowHost host_;
   std::shared_ptr<Gate> gate_;

@@ -66,7 +66,7 @@ class SignalEvents {
 
 class Daemon {
  public:
-  Daemon(const CommandLine& line, const Logger& logger) : line_(line), logger_(logger) {}
+  Daemon(const CommandLine& line, const cli::Logger& logger) : line_(line), logger_(logger) {}
 
   int Run(const sigset_t& signals);
 
@@ -76,7 +76,7 @@ class Daemon {
   void Export();
 
   const CommandLine& line_;
-  const Logger& logger_;
+  const cli::Logger& logger_;
   SignalEvents events_;
   Emulator* emulator_ = nullptr;
   int stop_signal_ = 0;
@@ -230,7 +230,7 @@ int Daemon::Run(const sigset_t& signals) {
   }
 
   if (!stop) {
-    WriteToStderr("shadowsync-emulator: ready on " + mqtt.server_uri + "\n");
+    cli::WriteToStderr("shadowsync-emulator: ready on " + mqtt.server_uri + "\n");
     while (!HandleSignals(std::chrono::hours(1))) {
     }
   }
@@ -267,7 +267,8 @@ int main(int argc, char** argv) {
   shadowsync::Result<CommandLine> line = ParseCommandLine(args, static_cast<long>(getpid()));
   if (!line.ok()) {
     // The shared wording of a bad command line (cli/command_line.h).
-    WriteToStderr("error: " + line.status().message() + "\nsee 'shadowsync-emulator --help'\n");
+    shadowsync::cli::WriteToStderr("error: " + line.status().message() +
+                                   "\nsee 'shadowsync-emulator --help'\n");
     return kExitUsage;
   }
   if (line->action == CommandLine::Action::kHelp) {
@@ -279,7 +280,7 @@ int main(int argc, char** argv) {
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
   }
 
-  const Logger logger(line->log_level, {}, "shadowsync-emulator");
+  const shadowsync::cli::Logger logger(line->log_level, {}, "shadowsync-emulator");
   // TLS files exist and are readable, the URI is one Paho accepts.
   shadowsync::Status valid = shadowsync::ValidateMqttOptions(line->mqtt);
   if (!valid.ok()) {

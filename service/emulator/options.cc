@@ -70,53 +70,6 @@ bool AllDigits(std::string_view text) {
   return true;
 }
 
-// tcp://HOST[:PORT] or ssl://HOST[:PORT] (mqtt:// and mqtts:// being
-// their other names, as for every program's --broker); HOST may be [IPv6].
-Status CheckBrokerUri(std::string_view uri) {
-  constexpr std::string_view kExpected = "tcp://HOST[:PORT] or ssl://HOST[:PORT]";
-  std::string_view rest;
-  if (uri.substr(0, 6) == "tcp://" || uri.substr(0, 6) == "ssl://") {
-    rest = uri.substr(6);
-  } else if (uri.substr(0, 7) == "mqtt://") {
-    rest = uri.substr(7);
-  } else if (uri.substr(0, 8) == "mqtts://") {
-    rest = uri.substr(8);
-  } else {
-    return Invalid("--broker", uri, kExpected);
-  }
-  std::string_view host = rest;
-  std::string_view port;
-  if (!rest.empty() && rest.front() == '[') {
-    const std::size_t close = rest.find(']');
-    if (close == std::string_view::npos || close == 1) return Invalid("--broker", uri, kExpected);
-    host = rest.substr(0, close + 1);
-    std::string_view after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return Invalid("--broker", uri, kExpected);
-      port = after.substr(1);
-      if (port.empty()) return Invalid("--broker", uri, kExpected);
-    }
-  } else {
-    const std::size_t colon = rest.find(':');
-    if (colon != std::string_view::npos) {
-      host = rest.substr(0, colon);
-      port = rest.substr(colon + 1);
-      if (port.empty()) return Invalid("--broker", uri, kExpected);
-    }
-  }
-  if (host.empty() || host.find_first_of("/?#@ ") != std::string_view::npos) {
-    return Invalid("--broker", uri, kExpected);
-  }
-  if (!port.empty() && !host::ParseOptionInteger("--broker", port, 1, 65535).ok()) {
-    return Invalid("--broker", uri, std::string(kExpected) + " with a port from 1 to 65535");
-  }
-  return Status::Ok();
-}
-
-bool IsTlsUri(const std::string& uri) {
-  return uri.compare(0, 6, "ssl://") == 0 || uri.compare(0, 8, "mqtts://") == 0;
-}
-
 // The emulator's flags on the shared front end, bound to the CommandLine
 // they fill. Each flag's value goes through the emulator's own check (the
 // ones shared with the broker plugin, host_option_values.h), whose message
@@ -187,7 +140,7 @@ Flags::Flags(CommandLine* line) : line_(line) {
   AddValue("--log-level", "LEVEL", "Logging (to stderr)",
            "error, warning, info (default) or debug; see below",
            [this](const std::string& flag, const std::string& value) {
-             std::optional<LogLevel> level = ParseLogLevel(value);
+             std::optional<cli::LogLevel> level = cli::ParseLogLevel(value);
              if (!level) return Invalid(flag, value, "error, warning, info or debug");
              line_->log_level = *level;
              return Status::Ok();
@@ -314,7 +267,8 @@ Status Flags::ApplySeed(const std::string& value) {
 Status Flags::Finish() {
   MqttOptions& mqtt = line_->mqtt;
   if (connection_.broker) {
-    if (Status valid = CheckBrokerUri(*connection_.broker); !valid.ok()) return valid;
+    // The URI rules every program shares (the library's parser).
+    if (Status valid = cli::CheckBrokerUri(*connection_.broker); !valid.ok()) return valid;
     mqtt.server_uri = *connection_.broker;
   }
   if (connection_.client_id) {
@@ -329,7 +283,7 @@ Status Flags::Finish() {
   mqtt.alpn_protocols = connection_.alpn_protocols;
   mqtt.clean_session = !persistent_session_;
 
-  if (!IsTlsUri(mqtt.server_uri)) {
+  if (!cli::IsTlsUri(mqtt.server_uri)) {
     const std::pair<const char*, bool> tls_only[] = {
         {"--ca", !mqtt.ca_file.empty()},
         {"--cert", !mqtt.cert_file.empty()},
@@ -364,7 +318,8 @@ Status Flags::Finish() {
     }
     return InvalidArgumentError(message);
   }
-  return Status::Ok();
+  // MQTT over WebSocket is signed as by every program (SigV4, the AWS CLI's chain).
+  return cli::SignWebSocket(&mqtt);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ struct CommandLine {
   MqttOptions mqtt;
   /// Limits, order, order seed, max_inflight, workers.
   EmulatorOptions emulator;
-  LogLevel log_level = LogLevel::kInfo;
+  cli::LogLevel log_level = cli::LogLevel::kInfo;
 
   /// SQLite database; empty keeps the shadows in memory.
   std::string store_path;

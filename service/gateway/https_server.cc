@@ -27,6 +27,7 @@
 
 #include "rest_errors.h"
 #include "server_tls.h"
+#include "tcp_acceptor.h"
 
 namespace shadowsync::gateway {
 namespace {
@@ -284,16 +285,22 @@ Status CheckReadable(const ListenerConfig& listener, const char* what, const std
 }
 
 // One listening socket and its TLS context.
-// Thread safety: not thread-safe; Open() before the I/O threads run, then
-// everything on the acceptor's strand.
-class Listener : public std::enable_shared_from_this<Listener> {
+// Thread safety: not thread-safe; Open() and Close() while no I/O thread
+// runs; the accept loop runs on the acceptor's strand.
+class Listener {
  public:
   Listener(net::io_context& io, ListenerConfig config, std::shared_ptr<const Shared> shared)
-      : io_(io),
-        context_(ssl::context::tls_server),
-        acceptor_(net::make_strand(io)),
+      : context_(ssl::context::tls_server),
         config_(std::move(config)),
-        shared_(std::move(shared)) {}
+        shared_(std::move(shared)),
+        acceptor_(std::make_shared<TcpAcceptor>(
+            io, config_.name,
+            [this](tcp::socket socket) {
+              std::make_shared<Session>(std::move(socket), context_, config_, shared_)->Run();
+            },
+            shared_->log)) {}
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
 
   Status Open() {
     for (const auto& [what, path] :
@@ -320,37 +327,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
       }
       context_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
     }
-
-    const net::ip::address address = net::ip::make_address(config_.address, ec);
-    if (ec) {
-      return Status(StatusCode::kInvalidArgument, "listener " + config_.name + ": address " +
-                                                      config_.address + ": " + ec.message());
-    }
-    const tcp::endpoint endpoint(address, static_cast<unsigned short>(config_.port));
-    const std::string where = "listener " + config_.name + ": " + config_.address + ":" +
-                              std::to_string(config_.port) + ": ";
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return Status(StatusCode::kUnavailable, where + ec.message());
-    port_ = acceptor_.local_endpoint(ec).port();
-    return Status();
+    return acceptor_->Open(config_.address, config_.port, "listener " + config_.name);
   }
 
-  void Accept() {
-    acceptor_.async_accept(net::make_strand(io_),
-                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
-  }
-
-  void Close() {
-    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ignored;
-      self->acceptor_.close(ignored);
-    });
-  }
-
-  int port() const { return port_; }
+  void Accept() { acceptor_->Accept(); }
+  void Close() { acceptor_->Close(); }
+  int port() const { return acceptor_->port(); }
 
  private:
   Status TlsError(const std::string& what, const beast::error_code& ec) const {
@@ -358,25 +340,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
                   "listener " + config_.name + ": " + what + ": " + ec.message());
   }
 
-  void OnAccept(beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted) return;
-    if (ec) {
-      try {
-        shared_->log(config_.name + ": accept failed: " + ec.message());
-      } catch (...) {
-      }
-    } else {
-      std::make_shared<Session>(std::move(socket), context_, config_, shared_)->Run();
-    }
-    if (acceptor_.is_open()) Accept();
-  }
-
-  net::io_context& io_;
   ssl::context context_;
-  tcp::acceptor acceptor_;
   ListenerConfig config_;
   std::shared_ptr<const Shared> shared_;
-  int port_ = 0;
+  std::shared_ptr<TcpAcceptor> acceptor_;
 };
 
 }  // namespace
@@ -454,10 +421,10 @@ Status HttpsServer::Start() {
 void HttpsServer::Stop() {
   if (!impl_->started) return;
   impl_->started = false;
-  for (auto& listener : impl_->listeners) listener->Close();
   impl_->io->stop();
   for (std::thread& thread : impl_->threads) thread.join();
   impl_->threads.clear();
+  for (auto& listener : impl_->listeners) listener->Close();
 }
 
 int HttpsServer::port(std::size_t index) const {

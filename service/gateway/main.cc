@@ -40,6 +40,17 @@ const shadowsync::cli::Logger& Log() {
 
 void LogLine(const std::string& line) { Log().Info(line); }
 
+// Starts `server` (the REST gateway or the console); false, after logging
+// why, when it cannot (the caller exits 1).
+template <class Server>
+bool StartOrLog(Server& server) {
+  const shadowsync::Status started = server.Start();
+  if (!started.ok()) {
+    Log().Error("cannot start: " + shadowsync::cli::InFlagTerms(started.message()));
+  }
+  return started.ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -216,20 +227,12 @@ int main(int argc, char** argv) {
   std::optional<gateway::Gateway> gateway;
   if (rest) {
     gateway.emplace(options, LogLine);
-    Status started = gateway->Start();
-    if (!started.ok()) {
-      Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
-      return 1;
-    }
+    if (!StartOrLog(*gateway)) return 1;
   }
   std::optional<console::Console> console;
   if (console_port) {
     console.emplace(console_options, LogLine);
-    Status started = console->Start();
-    if (!started.ok()) {
-      Log().Error("cannot start: " + cli::InFlagTerms(started.message()));
-      return 1;
-    }
+    if (!StartOrLog(*console)) return 1;
   }
   int signal = 0;
   sigwait(&stop_signals, &signal);

@@ -31,6 +31,7 @@
 #include "mqtt_connect_rewrite.h"
 #include "rest_errors.h"
 #include "server_tls.h"
+#include "tcp_acceptor.h"
 
 namespace shadowsync::gateway {
 namespace {
@@ -363,26 +364,20 @@ struct WebSocketRelay::Impl {
   std::shared_ptr<Shared> shared;
   std::unique_ptr<net::io_context> io;
   std::unique_ptr<ssl::context> context;
-  std::unique_ptr<tcp::acceptor> acceptor;
+  std::shared_ptr<TcpAcceptor> acceptor;
   std::thread thread;
-  int port = 0;
   bool started = false;
 
-  void Accept() {
-    acceptor->async_accept(net::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == net::error::operation_aborted) return;
-      if (ec) {
-        shared->Log("wss: accept failed: " + ec.message());
-      } else if (shared->connections.load() >= shared->config.max_connections) {
-        beast::error_code ignored;
-        socket.close(ignored);
-        shared->Log("wss: connection refused: " + std::to_string(shared->config.max_connections) +
-                    " connections already");
-      } else {
-        std::make_shared<RelaySession>(std::move(socket), *context, shared)->Run();
-      }
-      if (acceptor->is_open()) Accept();
-    });
+  // A new connection, unless max_connections are open already.
+  void OnConnection(tcp::socket socket) {
+    if (shared->connections.load() >= shared->config.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      shared->Log("wss: connection refused: " + std::to_string(shared->config.max_connections) +
+                  " connections already");
+      return;
+    }
+    std::make_shared<RelaySession>(std::move(socket), *context, shared)->Run();
   }
 };
 
@@ -420,24 +415,15 @@ Status WebSocketRelay::Start() {
   }
 
   impl_->io = std::make_unique<net::io_context>(1);
-  impl_->acceptor = std::make_unique<tcp::acceptor>(net::make_strand(*impl_->io));
-  const net::ip::address address = net::ip::make_address(config.address, ec);
-  if (ec) {
-    return Status(StatusCode::kInvalidArgument,
-                  where + "address " + config.address + ": " + ec.message());
+  impl_->acceptor = std::make_shared<TcpAcceptor>(
+      *impl_->io, "wss",
+      [impl = impl_.get()](tcp::socket socket) { impl->OnConnection(std::move(socket)); },
+      [shared = impl_->shared](const std::string& line) { shared->Log(line); });
+  if (Status opened = impl_->acceptor->Open(config.address, config.port, "listener wss");
+      !opened.ok()) {
+    return opened;
   }
-  const tcp::endpoint endpoint(address, static_cast<unsigned short>(config.port));
-  tcp::acceptor& acceptor = *impl_->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Status(StatusCode::kUnavailable,
-                  where + config.address + ":" + std::to_string(config.port) + ": " + ec.message());
-  }
-  impl_->port = acceptor.local_endpoint(ec).port();
-  impl_->Accept();
+  impl_->acceptor->Accept();
   impl_->started = true;
   impl_->thread = std::thread([io = impl_->io.get(), shared = impl_->shared] {
     while (true) {
@@ -455,14 +441,11 @@ Status WebSocketRelay::Start() {
 void WebSocketRelay::Stop() {
   if (!impl_->started) return;
   impl_->started = false;
-  net::post(impl_->acceptor->get_executor(), [acceptor = impl_->acceptor.get()] {
-    beast::error_code ignored;
-    acceptor->close(ignored);
-  });
   impl_->io->stop();
   impl_->thread.join();
+  impl_->acceptor->Close();
 }
 
-int WebSocketRelay::port() const { return impl_->port; }
+int WebSocketRelay::port() const { return impl_->acceptor ? impl_->acceptor->port() : 0; }
 
 }  // namespace shadowsync::gateway

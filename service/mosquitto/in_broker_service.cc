@@ -39,14 +39,14 @@ Status WithOption(const char* option, const Status& status) {
 
 Result<std::unique_ptr<InBrokerService>> InBrokerService::Create(PluginOptions options,
                                                                  Broker& broker,
-                                                                 const host::Logger& logger) {
+                                                                 const cli::Logger& logger) {
   std::unique_ptr<InBrokerService> service(new InBrokerService(std::move(options), broker, logger));
   Status opened = service->Open();
   if (!opened.ok()) return opened;
   return service;
 }
 
-InBrokerService::InBrokerService(PluginOptions options, Broker& broker, const host::Logger& logger)
+InBrokerService::InBrokerService(PluginOptions options, Broker& broker, const cli::Logger& logger)
     : options_(std::move(options)), broker_(broker), logger_(logger) {}
 
 InBrokerService::~InBrokerService() { Stop(); }
@@ -143,9 +143,9 @@ void InBrokerService::Emit(const std::string& topic, const std::string& payload)
 
 std::string InBrokerService::DescribePrincipal(const Connection& connection) const {
   const ConnectionInfo& info = connection.info;
-  std::string out = "client=" + host::Printable(info.client_id, 128);
+  std::string out = "client=" + cli::Printable(info.client_id, 128);
   if (!info.certificate_common_name.empty()) {
-    out += " cn=" + host::Printable(info.certificate_common_name, 128);
+    out += " cn=" + cli::Printable(info.certificate_common_name, 128);
   }
   if (!info.certificate_sha256.empty()) out += " sha256=" + info.certificate_sha256;
   if (!connection.principal.access_key_id.empty()) {
@@ -170,7 +170,7 @@ Verdict InBrokerService::OnConnect(const ConnectionInfo& info) {
   if (!access_key.empty() && !vouched) {
     if (registry_ || !gateway_secret_.empty()) {
       logger_.Info("denied " + DescribePrincipal(connection) + " action=iot:Connect: username \"" +
-                   host::Printable(info.username, 160) +
+                   cli::Printable(info.username, 160) +
                    "\" is reserved for shadowsync-gateway and the password is not its secret" +
                    (gateway_secret_.empty() ? " (plugin_opt_gateway_secret_file is not set)" : ""));
       return Verdict::kDeny;
@@ -182,7 +182,7 @@ Verdict InBrokerService::OnConnect(const ConnectionInfo& info) {
         registry_->Authorize(connection.principal, "iot:Connect", "client/" + info.client_id);
     if (!decision.allowed) {
       logger_.Info("denied " + DescribePrincipal(connection) +
-                   " action=iot:Connect resource=client/" + host::Printable(info.client_id, 128) +
+                   " action=iot:Connect resource=client/" + cli::Printable(info.client_id, 128) +
                    ": " + decision.reason);
       return Verdict::kDeny;
     }
@@ -243,7 +243,7 @@ Verdict InBrokerService::OnAccess(const void* handle, Access access, std::string
   const AuthorizationDecision decision =
       registry_->Authorize(connection.principal, action, resource);
   logger_.Info("denied " + DescribePrincipal(connection) + " action=" + action +
-               " resource=" + host::Printable(resource) + ": " + decision.reason);
+               " resource=" + cli::Printable(resource) + ": " + decision.reason);
   return Verdict::kDeny;
 }
 

@@ -55,8 +55,8 @@
 #include <vector>
 
 #include "broker.h"
+#include "cli/log.h"
 #include "group_commit_store.h"
-#include "host_log.h"
 #include "lifecycle_events.h"
 #include "plugin_options.h"
 #include "rule_engine.h"
@@ -102,7 +102,7 @@ class InBrokerService {
   /// kNotFound for files that cannot be used. `broker` and `logger` are
   /// borrowed and must outlive the service.
   static Result<std::unique_ptr<InBrokerService>> Create(PluginOptions options, Broker& broker,
-                                                         const host::Logger& logger);
+                                                         const cli::Logger& logger);
   ~InBrokerService();
 
   InBrokerService(const InBrokerService&) = delete;
@@ -142,7 +142,7 @@ class InBrokerService {
     bool from_gateway = false;  // answered with REST semantics (gateway_requests.h)
   };
 
-  InBrokerService(PluginOptions options, Broker& broker, const host::Logger& logger);
+  InBrokerService(PluginOptions options, Broker& broker, const cli::Logger& logger);
   Status Open();
   Status OpenRules();
   // Publishes one of the service's own messages and feeds it to the rules.
@@ -156,7 +156,7 @@ class InBrokerService {
 
   const PluginOptions options_;
   Broker& broker_;
-  const host::Logger& logger_;
+  const cli::Logger& logger_;
 
   std::unique_ptr<host::SqliteStore> sqlite_;
   std::unique_ptr<host::GroupCommitStore> group_;

@@ -57,15 +57,15 @@ class MosquittoBroker : public Broker {
   }
 };
 
-int MosquittoLogLevel(host::LogLevel level) {
+int MosquittoLogLevel(cli::LogLevel level) {
   switch (level) {
-    case host::LogLevel::kError:
+    case cli::LogLevel::kError:
       return MOSQ_LOG_ERR;
-    case host::LogLevel::kWarning:
+    case cli::LogLevel::kWarning:
       return MOSQ_LOG_WARNING;
-    case host::LogLevel::kInfo:
+    case cli::LogLevel::kInfo:
       return MOSQ_LOG_NOTICE;
-    case host::LogLevel::kDebug:
+    case cli::LogLevel::kDebug:
       return MOSQ_LOG_DEBUG;
   }
   return MOSQ_LOG_INFO;
@@ -75,7 +75,7 @@ int MosquittoLogLevel(host::LogLevel level) {
 struct PluginState {
   mosquitto_plugin_id_t* id = nullptr;
   MosquittoBroker broker;
-  std::unique_ptr<host::Logger> logger;
+  std::unique_ptr<cli::Logger> logger;
   std::unique_ptr<InBrokerService> service;
 };
 
@@ -253,7 +253,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
                                                                  struct mosquitto_opt* opts,
                                                                  int opt_count) {
   namespace mp = shadowsync::mosquitto_plugin;
-  namespace host = shadowsync::host;
+  namespace cli = shadowsync::cli;
   try {
     std::vector<std::pair<std::string, std::string>> options;
     for (int i = 0; i < opt_count; ++i) {
@@ -267,9 +267,9 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
     }
     auto state = std::make_unique<PluginState>();
     state->id = identifier;
-    state->logger = std::make_unique<host::Logger>(
+    state->logger = std::make_unique<cli::Logger>(
         parsed->log_level,
-        [](host::LogLevel level, const std::string& line) {
+        [](cli::LogLevel level, const std::string& line) {
           mosquitto_log_printf(mp::MosquittoLogLevel(level), "%s", line.c_str());
         },
         "shadowsync");

@@ -50,7 +50,7 @@ Result<PluginOptions> ParsePluginOptions(
       if (value.empty()) return host::InvalidOptionValue(option, value, "a file path");
       *path->second = value;
     } else if (name == "log_level") {
-      std::optional<host::LogLevel> level = host::ParseLogLevel(value);
+      std::optional<cli::LogLevel> level = cli::ParseLogLevel(value);
       if (!level) return host::InvalidOptionValue(option, value, "error, warning, info or debug");
       out.log_level = *level;
     } else {

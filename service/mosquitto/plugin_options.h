@@ -33,7 +33,7 @@
 #include <utility>
 #include <vector>
 
-#include "host_log.h"
+#include "cli/log.h"
 #include "shadow_host.h"
 #include "shadowsync/status.h"
 
@@ -48,7 +48,7 @@ struct PluginOptions {
   std::string rules_dir;
   std::string rules_table_store;
   std::string gateway_secret_file;
-  host::LogLevel log_level = host::LogLevel::kInfo;
+  cli::LogLevel log_level = cli::LogLevel::kInfo;
 };
 
 /// Parses the (name, value) pairs mosquitto hands to the plugin (names

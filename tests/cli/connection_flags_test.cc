@@ -153,6 +153,34 @@ TEST(ToMqttOptionsTest, AcceptsMutualTlsAndNamesAMismatchedKey) {
   EXPECT_THAT(options.status().message(), HasSubstr("--cert"));
 }
 
+// The --broker value alone, for a program that checks its TLS files later
+// (shadowsync-emulator): the library's rules, ToMqttOptions' message.
+TEST(CheckBrokerUriTest, TheLibrarysRulesInFlagTerms) {
+  for (const char* good :
+       {"tcp://h", "mqtt://h:1", "ssl://[::1]:8883", "MQTTS://h", "wss://h/mqtt", "ws://h:80/p"}) {
+    EXPECT_TRUE(CheckBrokerUri(good).ok()) << good;
+  }
+  const Status bad = CheckBrokerUri("ftp://h");
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.message(), HasSubstr("--broker: \"ftp://h\": unsupported scheme \"ftp://\""));
+  EXPECT_EQ(CheckBrokerUri("tcp://h:0").message(),
+            "--broker: \"tcp://h:0\": port out of range; expected 1-65535");
+  // The TLS files are not its business.
+  EXPECT_TRUE(CheckBrokerUri("ssl://h:8883").ok());
+}
+
+TEST(CheckBrokerUriTest, TlsAndWebSocketSchemes) {
+  EXPECT_TRUE(IsTlsUri("ssl://h"));
+  EXPECT_TRUE(IsTlsUri("MQTTS://h"));
+  EXPECT_TRUE(IsTlsUri("wss://h/mqtt"));
+  EXPECT_FALSE(IsTlsUri("tcp://h"));
+  EXPECT_FALSE(IsTlsUri("ws://h"));
+  EXPECT_FALSE(IsTlsUri("h:8883"));
+  EXPECT_TRUE(IsWebSocketUri("WS://h"));
+  EXPECT_FALSE(IsWebSocketUri("ssl://h"));
+  EXPECT_FALSE(IsWebSocketUri("wss"));
+}
+
 TEST(InFlagTermsTest, RenamesFieldsButNotTheUsersValues) {
   EXPECT_EQ(InFlagTerms("key_file does not match cert_file"), "--key does not match --cert");
   EXPECT_EQ(InFlagTerms("key_file: /tmp/key_file: No such file", {"/tmp/key_file"}),

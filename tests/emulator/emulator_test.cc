@@ -208,16 +208,16 @@ class TestStore : public Store {
 // Log lines, captured.
 class LogCapture {
  public:
-  explicit LogCapture(LogLevel level = LogLevel::kDebug)
+  explicit LogCapture(cli::LogLevel level = cli::LogLevel::kDebug)
       : logger_(
             level,
-            [this](LogLevel l, const std::string& line) {
+            [this](cli::LogLevel l, const std::string& line) {
               std::lock_guard<std::mutex> lock(mu_);
               lines_.emplace_back(l, line);
             },
             "shadowsync-emulator") {}
-  const Logger& logger() const { return logger_; }
-  std::vector<std::string> Lines(std::optional<LogLevel> only = std::nullopt) const {
+  const cli::Logger& logger() const { return logger_; }
+  std::vector<std::string> Lines(std::optional<cli::LogLevel> only = std::nullopt) const {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> out;
     for (const auto& [level, line] : lines_) {
@@ -235,8 +235,8 @@ class LogCapture {
 
  private:
   mutable std::mutex mu_;
-  std::vector<std::pair<LogLevel, std::string>> lines_;
-  Logger logger_;
+  std::vector<std::pair<cli::LogLevel, std::string>> lines_;
+  cli::Logger logger_;
 };
 
 const std::string kLamp = "$aws/things/lamp/shadow";
@@ -409,7 +409,7 @@ TEST_P(EmulatorModeTest, LogsOneLinePerRequestWithoutPayloads) {
   transport_.Deliver(kLamp + "/get", "");
   ASSERT_TRUE(transport_.WaitForPublishes(5));
   emulator_->Stop();
-  const std::vector<std::string> info = log_.Lines(LogLevel::kInfo);
+  const std::vector<std::string> info = log_.Lines(cli::LogLevel::kInfo);
   const std::regex accepted(
       "shadowsync-emulator: info: thing=lamp shadow=- op=update result=accepted code=200 "
       "version=1 us=[0-9]+");
@@ -447,7 +447,7 @@ INSTANTIATE_TEST_SUITE_P(InlineAndPool, EmulatorModeTest, ::testing::Values(0, 2
 TEST(EmulatorTest, LogLevelErrorHidesRequestLines) {
   FakeTransport transport;
   MemoryStore store;
-  LogCapture log(LogLevel::kError);
+  LogCapture log(cli::LogLevel::kError);
   Emulator emulator(transport, store, log.logger(), TestOptions(0));
   transport.Deliver(kLamp + "/update", R"({"state":{"desired":{"on":true}}})");
   EXPECT_EQ(transport.published().size(), 3u);
@@ -488,7 +488,7 @@ std::map<std::string, std::vector<std::string>> RandomRun(std::uint64_t seed, in
                                                           int shadows, int n) {
   FakeTransport transport;
   MemoryStore store;
-  LogCapture log(LogLevel::kError);
+  LogCapture log(cli::LogLevel::kError);
   EmulatorOptions options = TestOptions(workers);
   options.host.order = PublishOrder::kRandom;
   options.host.order_seed = seed;
@@ -542,7 +542,7 @@ TEST(EmulatorOrderTest, RandomOrderDoesNotDependOnThreadsOrOtherShadows) {
 TEST(EmulatorPoolTest, EachShadowsUpdatesAreAppliedAndAnsweredInArrivalOrder) {
   FakeTransport transport;
   MemoryStore store;
-  LogCapture log(LogLevel::kError);
+  LogCapture log(cli::LogLevel::kError);
   EmulatorOptions options = TestOptions(4);
   options.host.max_inflight = 0;
   Emulator emulator(transport, store, log.logger(), options);
@@ -685,7 +685,7 @@ TEST(EmulatorDurabilityTest, ResponsesArePublishedOnlyAfterTheStoreWrite) {
   TestStore store;
   transport.set_event_log(&events);
   store.set_event_log(&events);
-  LogCapture log(LogLevel::kError);
+  LogCapture log(cli::LogLevel::kError);
   EmulatorOptions options = TestOptions(2);
   options.host.max_inflight = 0;
   Emulator emulator(transport, store, log.logger(), options);
@@ -891,8 +891,9 @@ TEST(EmulatorTest, RandomOrderWithoutSeedLogsTheChosenSeed) {
 
 TEST(LoggerTest, LevelsAndNames) {
   std::vector<std::string> lines;
-  Logger logger(
-      LogLevel::kWarning, [&](LogLevel, const std::string& line) { lines.push_back(line); },
+  cli::Logger logger(
+      cli::LogLevel::kWarning,
+      [&](cli::LogLevel, const std::string& line) { lines.push_back(line); },
       "shadowsync-emulator");
   logger.Error("e");
   logger.Warning("w");
@@ -900,9 +901,9 @@ TEST(LoggerTest, LevelsAndNames) {
   logger.Debug("d");
   EXPECT_THAT(lines,
               ElementsAre("shadowsync-emulator: error: e", "shadowsync-emulator: warning: w"));
-  EXPECT_EQ(ParseLogLevel("debug"), LogLevel::kDebug);
-  EXPECT_EQ(ParseLogLevel("verbose"), std::nullopt);
-  EXPECT_EQ(ParseLogLevel("warn"), LogLevel::kWarning);  // the emulator's old spelling
+  EXPECT_EQ(cli::ParseLogLevel("debug"), cli::LogLevel::kDebug);
+  EXPECT_EQ(cli::ParseLogLevel("verbose"), std::nullopt);
+  EXPECT_EQ(cli::ParseLogLevel("warn"), cli::LogLevel::kWarning);  // the emulator's old spelling
   EXPECT_EQ(ParsePublishOrder("delta-first"), PublishOrder::kDeltaFirst);
   EXPECT_EQ(ParsePublishOrder("random"), PublishOrder::kRandom);
   EXPECT_EQ(ParsePublishOrder("Random"), std::nullopt);

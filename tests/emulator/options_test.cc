@@ -11,7 +11,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "cli/connection_flags.h"
 
 namespace shadowsync::emulator {
 namespace {
@@ -76,7 +79,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_TRUE(line.store_path.empty());
   EXPECT_TRUE(line.seed_file.empty());
   EXPECT_TRUE(line.export_file.empty());
-  EXPECT_EQ(line.log_level, LogLevel::kInfo);
+  EXPECT_EQ(line.log_level, cli::LogLevel::kInfo);
   EXPECT_EQ(line.emulator.host.order, PublishOrder::kAcceptedFirst);
   EXPECT_FALSE(line.emulator.host.order_seed.has_value());
   EXPECT_EQ(line.emulator.host.max_inflight, 10);
@@ -142,7 +145,7 @@ TEST(OptionsTest, EveryFlag) {
   EXPECT_EQ(line.emulator.host.max_inflight, 0);
   EXPECT_EQ(line.emulator.host.service.max_requests_per_second_per_thing, 0);
   EXPECT_EQ(line.emulator.workers, 0);
-  EXPECT_EQ(line.log_level, LogLevel::kDebug);
+  EXPECT_EQ(line.log_level, cli::LogLevel::kDebug);
 }
 
 TEST(OptionsTest, PersistentSessionTurnsCleanSessionOff) {
@@ -164,7 +167,7 @@ TEST(OptionsTest, EqualsFormAndLastOneWins) {
   EXPECT_EQ(line.mqtt.server_uri, "tcp://127.0.0.1:18830");
   EXPECT_EQ(line.emulator.host.order, PublishOrder::kDeltaFirst);
   EXPECT_EQ(line.emulator.workers, 5);
-  EXPECT_EQ(line.log_level, LogLevel::kWarning);
+  EXPECT_EQ(line.log_level, cli::LogLevel::kWarning);
   EXPECT_EQ(line.store_path, "b.db");
 
   const CommandLine more = Parse({"--max-depth=8", "--seed=./42", "--client-id=emu-2",
@@ -179,9 +182,9 @@ TEST(OptionsTest, EndpointIsAnotherNameForBroker) {
   EXPECT_EQ(Parse({"--endpoint", "tcp://127.0.0.1:18830"}).mqtt.server_uri,
             "tcp://127.0.0.1:18830");
   EXPECT_EQ(Parse({"--endpoint=ssl://h:8883", "--ca", "ca"}).mqtt.server_uri, "ssl://h:8883");
-  // The emulator's own check of the URI applies under either name.
+  // The shared check of the URI applies under either name.
   EXPECT_EQ(Error({"--endpoint", "h:1883"}),
-            "--broker: invalid value 'h:1883': expected tcp://HOST[:PORT] or ssl://HOST[:PORT]");
+            "--broker: \"h:1883\": no scheme; expected tcp://host:port or ssl://host:port");
 }
 
 TEST(OptionsTest, UnknownFlagSuggestsTheNearestEmulatorFlag) {
@@ -336,19 +339,41 @@ TEST(OptionsTest, UsageErrors) {
   EXPECT_EQ(Error({"--seed-file", ""}), "--seed-file: empty value");
 }
 
+// The emulator checks --broker with the broker-URI parser every program
+// shares (cli::CheckBrokerUri, the library's ParseBrokerUri): the same
+// schemes, and the same message as shadowctl, the agent and the gateway.
 TEST(OptionsTest, BrokerErrors) {
-  const std::string expected = "': expected tcp://HOST[:PORT] or ssl://HOST[:PORT]";
-  for (const char* bad :
-       {"localhost:1883", "ws://h:1883", "tcp://", "tcp://:1883", "tcp://h:", "tcp://h/x",
-        "tcp://u@h", "tcp://[::1", "tcp://[]:1", "tcp://[::1]x", "tcp://[::1]:", "TCP://h"}) {
-    EXPECT_EQ(Error({"--broker", bad}), std::string("--broker: invalid value '") + bad + expected)
-        << bad;
+  const std::pair<const char*, const char*> cases[] = {
+      {"localhost:1883", "no scheme; expected tcp://host:port or ssl://host:port"},
+      {"ftp://h",
+       "unsupported scheme \"ftp://\"; use tcp:// (or mqtt://), ssl:// (or mqtts://), "
+       "or wss:// (or ws://) for MQTT over WebSocket"},
+      {"tcp://", "no host"},
+      {"tcp://:1883", "no host"},
+      {"tcp://h:", "empty port; expected 1-65535"},
+      {"tcp://h/x", "unexpected \"/x\"; expected host:port and nothing after it"},
+      {"tcp://u@h", "unexpected \"@h\"; expected host:port and nothing after it"},
+      {"tcp://[::1", "missing ']' after the IPv6 address"},
+      {"tcp://[]:1", "\"\" is not an IPv6 address"},
+      {"tcp://[::1]x", "unexpected \"x\" after the host"},
+      {"tcp://[::1]:", "empty port; expected 1-65535"},
+      {"tcp://h:0", "port out of range; expected 1-65535"},
+      {"tcp://h:65536", "port out of range; expected 1-65535"},
+      {"tcp://h:x", "port \"x\" is not a number 1-65535 (nothing may follow the port)"},
+      {"tcp://h:-1", "port \"-1\" is not a number 1-65535 (nothing may follow the port)"},
+  };
+  for (const auto& [bad, why] : cases) {
+    const std::string message = Error({"--broker", bad});
+    EXPECT_EQ(message, std::string("--broker: \"") + bad + "\": " + why) << bad;
+    // Word for word what every other program says (cli::ToMqttOptions).
+    cli::ConnectionFlags flags;
+    flags.broker = bad;
+    Result<MqttOptions> shared = cli::ToMqttOptions(flags, "", "id");
+    ASSERT_FALSE(shared.ok()) << bad;
+    EXPECT_EQ(message, shared.status().message()) << bad;
   }
-  for (const char* bad : {"tcp://h:0", "tcp://h:65536", "tcp://h:x", "tcp://h:-1"}) {
-    EXPECT_EQ(Error({"--broker", bad}), std::string("--broker: invalid value '") + bad + expected +
-                                            " with a port from 1 to 65535")
-        << bad;
-  }
+  // The scheme is case-insensitive, as everywhere.
+  EXPECT_EQ(Parse({"--broker", "TCP://h"}).mqtt.server_uri, "TCP://h");
 }
 
 TEST(OptionsTest, TlsCombinationErrors) {

@@ -90,10 +90,9 @@ class InBrokerServiceTest : public ::testing::Test {
   std::unique_ptr<TempDir> dir_;
   FakeBroker broker_;
   std::vector<std::string> log_lines_;
-  host::Logger logger_{
-      host::LogLevel::kInfo,
-      [this](host::LogLevel, const std::string& line) { log_lines_.push_back(line); },
-      "shadowsync"};
+  cli::Logger logger_{
+      cli::LogLevel::kInfo,
+      [this](cli::LogLevel, const std::string& line) { log_lines_.push_back(line); }, "shadowsync"};
   const int handle_a_ = 0;
   const int handle_b_ = 0;
 };

@@ -21,7 +21,7 @@ TEST(PluginOptionsTest, DefaultsAreTheEmulatorsAndTheSpecs_L1_L2_L7_L8) {
   EXPECT_EQ(parsed->host.service.limits.max_depth, 6);
   EXPECT_EQ(parsed->host.max_inflight, 10);
   EXPECT_EQ(parsed->host.service.max_requests_per_second_per_thing, 20);
-  EXPECT_EQ(parsed->log_level, host::LogLevel::kInfo);
+  EXPECT_EQ(parsed->log_level, cli::LogLevel::kInfo);
   EXPECT_TRUE(parsed->store_path.empty());
   EXPECT_TRUE(parsed->registry_path.empty());
 }
@@ -55,7 +55,7 @@ TEST(PluginOptionsTest, EveryNamedOptionIsRead) {
   EXPECT_EQ(parsed->registry_path, "registry.json");
   EXPECT_EQ(parsed->rules_dir, "/etc/shadowsync/rules");
   EXPECT_EQ(parsed->rules_table_store, "/var/lib/shadowsync/tables.db");
-  EXPECT_EQ(parsed->log_level, host::LogLevel::kDebug);
+  EXPECT_EQ(parsed->log_level, cli::LogLevel::kDebug);
 }
 
 TEST(PluginOptionsTest, ABadValueNamesTheOptionAndWhatIsExpected) {

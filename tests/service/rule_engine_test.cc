@@ -120,9 +120,9 @@ class RuleEngineTest : public ::testing::Test {
   std::unique_ptr<TempDir> dir_;
   std::vector<Published> published_;
   std::vector<std::string> log_lines_;
-  Logger logger_{LogLevel::kInfo,
-                 [this](LogLevel, const std::string& line) { log_lines_.push_back(line); },
-                 "shadowsync"};
+  cli::Logger logger_{
+      cli::LogLevel::kInfo,
+      [this](cli::LogLevel, const std::string& line) { log_lines_.push_back(line); }, "shadowsync"};
 };
 
 TEST_F(RuleEngineTest, RepublishesTheResultWhenFromMatchesAndWhereHolds) {

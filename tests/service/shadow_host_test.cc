@@ -28,9 +28,9 @@ class ShadowHostTest : public ::testing::Test {
     };
     return options;
   }
-  Logger Log(LogLevel level = LogLevel::kDebug) {
-    return Logger(
-        level, [this](LogLevel, const std::string& line) { lines_.push_back(line); }, "test");
+  cli::Logger Log(cli::LogLevel level = cli::LogLevel::kDebug) {
+    return cli::Logger(
+        level, [this](cli::LogLevel, const std::string& line) { lines_.push_back(line); }, "test");
   }
   std::vector<ServiceMessage> Handle(ShadowHost& host, const std::string& topic,
                                      const std::string& payload) {
@@ -44,7 +44,7 @@ class ShadowHostTest : public ::testing::Test {
 };
 
 TEST_F(ShadowHostTest, RetainedReplaysAndNonRequestsAreIgnoredAndCounted_T6_T9) {
-  Logger log = Log();
+  cli::Logger log = Log();
   ShadowHost host(store_, log, Options());
   EXPECT_FALSE(host.ParseRequest("$aws/things/lamp/shadow/update", true, "{}"));
   EXPECT_FALSE(host.ParseRequest("$aws/things/lamp/shadow/update/accepted", false, "{}"));
@@ -56,7 +56,7 @@ TEST_F(ShadowHostTest, RetainedReplaysAndNonRequestsAreIgnoredAndCounted_T6_T9) 
 }
 
 TEST_F(ShadowHostTest, InflightSlotsPerKeyAndThe429Answer_L7) {
-  Logger log = Log();
+  cli::Logger log = Log();
   HostOptions options = Options();
   options.max_inflight = 2;
   ShadowHost host(store_, log, options);
@@ -77,7 +77,7 @@ TEST_F(ShadowHostTest, InflightSlotsPerKeyAndThe429Answer_L7) {
 }
 
 TEST_F(ShadowHostTest, ZeroMaxInflightNeverThrottles_L7) {
-  Logger log = Log();
+  cli::Logger log = Log();
   HostOptions options = Options();
   options.max_inflight = 0;
   ShadowHost host(store_, log, options);
@@ -85,7 +85,7 @@ TEST_F(ShadowHostTest, ZeroMaxInflightNeverThrottles_L7) {
 }
 
 TEST_F(ShadowHostTest, RateLimit429IsCountedApart_L8) {
-  Logger log = Log();
+  cli::Logger log = Log();
   HostOptions options = Options();
   options.service.max_requests_per_second_per_thing = 1;
   ShadowHost host(store_, log, options);
@@ -102,7 +102,7 @@ TEST_F(ShadowHostTest, RateLimit429IsCountedApart_L8) {
 }
 
 TEST_F(ShadowHostTest, OrdersAcceptedFirstDeltaFirstAndReproducibleRandom_P8) {
-  Logger log = Log(LogLevel::kError);
+  cli::Logger log = Log(cli::LogLevel::kError);
   auto suffixes = [](const std::vector<ServiceMessage>& out) {
     std::vector<Suffix> s;
     for (const ServiceMessage& m : out) s.push_back(m.suffix);
@@ -146,7 +146,7 @@ TEST_F(ShadowHostTest, OrdersAcceptedFirstDeltaFirstAndReproducibleRandom_P8) {
 }
 
 TEST_F(ShadowHostTest, OneLogLinePerAnsweredRequest) {
-  Logger log = Log(LogLevel::kInfo);
+  cli::Logger log = Log(cli::LogLevel::kInfo);
   ShadowHost host(store_, log, Options());
   std::optional<ShadowTopic> request =
       host.ParseRequest("$aws/things/lamp/shadow/name/cfg/update", false, "{}");
