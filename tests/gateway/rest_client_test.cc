@@ -207,7 +207,7 @@ TEST_F(RestClientTest, ShadowctlGetsAndUpdatesWithACertificate) {
       << conflict.output;
   ProcessOutput missing = Shadowctl(Concat({"get", "--thing", "rc-none"}, CertificateFlags()));
   EXPECT_EQ(missing.status.exit_code(), 3) << missing.output;
-  // watch polls over HTTPS: shadowctl_protocols_test.cc.
+  // watch polls over HTTPS: ShadowctlProtocolsTest in websocket_test.cc.
 }
 
 TEST_F(RestClientTest, ShadowctlGetsAndUpdatesWithSigV4FromTheEnvironmentAndAProfile) {

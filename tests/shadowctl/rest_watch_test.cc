@@ -3,7 +3,8 @@
 // shadowctl watch over HTTPS (tools/shadowctl/rest_watch.cc): the events a
 // change between two GETs gives, and the polling loop against a scripted
 // GET (no server): baseline, changes, retries, --count, --timeout, stop.
-// The real thing against the gateway is in tests/gateway/shadowctl_protocols_test.cc.
+// The real thing against the gateway: ShadowctlProtocolsTest in
+// tests/gateway/websocket_test.cc.
 
 #include "rest_watch.h"
 
