@@ -116,13 +116,13 @@ struct Script {
   }
 };
 
-struct Run {
+struct WatchRun {
   int rc;
   std::string out;
   std::string err;
 };
 
-Run Watch(Options options, Script& script, StopSignal* stop = nullptr) {
+WatchRun Watch(Options options, Script& script, StopSignal* stop = nullptr) {
   std::ostringstream out;
   std::ostringstream err;
   StopSignal local;
@@ -154,7 +154,7 @@ TEST(RestWatchTest, BaselineThenOneLinePerEventUntilCount) {
   script.Add(GetAnswer(3, R"({"on":false})", R"({"on":true})", R"({"on":false})"));
   Options options = Polling();
   options.count = 3;
-  Run run = Watch(options, script);
+  WatchRun run = Watch(options, script);
   EXPECT_EQ(run.rc, kExitOk) << run.err;
   EXPECT_EQ(script.calls, 5);
   std::vector<std::string> types;
@@ -169,7 +169,7 @@ TEST(RestWatchTest, BaselineThenOneLinePerEventUntilCount) {
 TEST(RestWatchTest, FirstGetFailureExitsWithTheRestCode) {
   Script script;
   script.answers.push_back(Status(StatusCode::kUnavailable, "cannot connect to https://h"));
-  Run run = Watch(Polling(), script);
+  WatchRun run = Watch(Polling(), script);
   EXPECT_EQ(run.rc, kExitConnection);
   EXPECT_EQ(run.err, "error: cannot connect to https://h\n");
   // A refusal later ends it too (403 is not going away by itself).
@@ -188,7 +188,7 @@ TEST(RestWatchTest, TimeoutWithoutCountIsANormalEndWithCountExitsFour) {
   EXPECT_GE(script.calls, 2);  // polled more than once in the time
   options.count = 1;
   Script again;
-  Run run = Watch(options, again);
+  WatchRun run = Watch(options, again);
   EXPECT_EQ(run.rc, kExitTimeout);
   EXPECT_EQ(run.err, "error: 0 of 1 events within 0.06s (polling GET every 0.01s)\n");
 }
@@ -201,7 +201,7 @@ TEST(RestWatchTest, StopWakesTheWaitBetweenPolls) {
     if (!stopper.joinable()) stopper = std::thread([&stop] { stop.Raise(2); });
   };
   const auto begin = std::chrono::steady_clock::now();
-  Run run = Watch(Polling(std::chrono::seconds(60)), script, &stop);
+  WatchRun run = Watch(Polling(std::chrono::seconds(60)), script, &stop);
   stopper.join();
   EXPECT_EQ(run.rc, kExitOk);
   EXPECT_EQ(script.calls, 1);
