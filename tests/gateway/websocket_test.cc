@@ -656,7 +656,7 @@ class ShadowctlProtocolsTest : public WebSocketTest,
                                               "bob",  "--region",      kRegion};
     std::vector<std::string> flags;
     if (protocol == "mqtt") {
-      flags = {"--broker", "mqtts://" + host + std::to_string(broker_.tls_ec_port())};
+      flags = {"--broker", broker_.tls_ec_uri()};  // the name the broker's certificate has
       flags.insert(flags.end(), certificate.begin(), certificate.end());
     } else if (protocol == "https-cert") {
       flags = {"--protocol", "https-cert", "--broker",
@@ -686,9 +686,7 @@ class ShadowctlProtocolsTest : public WebSocketTest,
                {"AWS_ACCESS_KEY_ID", ""},
                {"AWS_SECRET_ACCESS_KEY", ""},
                {"AWS_PROFILE", ""},
-               {"HOME", dir_->path()},
-               {"https_proxy", ""},
-               {"HTTPS_PROXY", ""}};
+               {"HOME", dir_->path()}};
     return run;
   }
 
