@@ -290,6 +290,47 @@ TEST_F(ConformanceHttpsTest, VersionMergeDeltaAndMetadataVectorsThroughTheGatewa
   RunHttpsAndExpectAllPass(OwnVectors({"versions", "merge", "delta", "metadata"}));
 }
 
+// The HTTPS mode's checks can fail: a wrong version in the HTTP body (and on
+// MQTT), a wrong delta, a publish listed as silent, wrong state_after; the
+// vector whose name is invalid is skipped, not passed.
+TEST_F(ConformanceHttpsTest, DetectsFailures) {
+  const auto& certificates = broker_->certificates();
+  const auto& client = certificates.default_client().ec;
+  ChildProcessOptions options;
+  options.argv = {kRunner,
+                  "--plugin",
+                  kPlugin,
+                  "--gateway",
+                  kGateway,
+                  "--https-ca",
+                  certificates.ca_cert,
+                  "--https-cert",
+                  client.cert,
+                  "--https-key",
+                  client.key,
+                  "--gateway-tls-cert",
+                  certificates.server_ec.cert,
+                  "--gateway-tls-key",
+                  certificates.server_ec.key,
+                  "--vectors",
+                  SHADOWSYNC_SOURCE_DIR "/tests/conformance/selftest/must_fail.json",
+                  "--vectors",
+                  SHADOWSYNC_SOURCE_DIR "/tests/conformance/selftest/wire_must_fail.json"};
+  Result<ProcessOutput> run = RunProcess(options, std::chrono::seconds(120));
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  const std::string& output = run->output;
+  ASSERT_TRUE(run->status.exited()) << run->status.ToString() << "\n" << output;
+  EXPECT_EQ(run->status.exit_code(), 1) << output;
+  EXPECT_EQ(LastLine(output), "0 passed, 5 failed, 1 skipped") << output;
+  EXPECT_NE(output.find("HTTP body: /version: expected 2, got 1"), std::string::npos) << output;
+  EXPECT_NE(output.find("delta: published on $aws/things/selfTest/shadow/update/delta although "
+                        "expect_not_published lists it"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("SKIP selftest_invalid_thing_name_expects_answer"), std::string::npos)
+      << output;
+}
+
 // The wire mode's own checks can fail: a delta published although the vector
 // lists it as silent (the sentinel barrier), a wrong state_after and a live
 // shadow that is gone (the sentinel GET), and an answer expected on a topic
