@@ -39,6 +39,10 @@ std::optional<std::string> ParseListRequestTopic(std::string_view topic);
 /// The request topic for `thing` (the gateway's side).
 std::string ListRequestTopic(std::string_view thing);
 
+/// The filter that covers every list request (what a host that is an MQTT
+/// client, the emulator, subscribes to; the plugin sees every publish).
+inline constexpr char kListRequestFilter[] = "$shadowsync/things/+/shadow/list";
+
 /// The filter that covers every answer (accepted and rejected).
 inline constexpr char kListAnswerFilter[] = "$shadowsync/things/+/shadow/list/+";
 

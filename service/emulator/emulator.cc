@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "gateway_requests.h"
+#include "named_shadow_list.h"
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
 #include "shadowsync/update_request.h"
@@ -42,6 +43,8 @@ const std::vector<std::string>& RequestFilters() {
     // shadowsync-gateway's private twins (gateway_requests.h).
     const std::vector<std::string>& gateway = host::GatewayRequestFilters();
     all.insert(all.end(), gateway.begin(), gateway.end());
+    // The gateway's ListNamedShadowsForThing (named_shadow_list.h).
+    all.push_back(host::kListRequestFilter);
     return all;
   }();
   return filters;
@@ -199,6 +202,19 @@ std::size_t Emulator::WorkerIndex(const ShadowId& id) const {
 
 void Emulator::OnMessage(const MqttMessage& message) {
   const auto arrived = std::chrono::steady_clock::now();
+  // The gateway's ListNamedShadowsForThing, answered from the store as the
+  // plugin does (named_shadow_list.h). On the transport's thread: a read,
+  // so with workers it sees the updates they have finished.
+  if (std::optional<std::string> thing = host::ParseListRequestTopic(message.topic)) {
+    if (message.retained || !accepting_) return;
+    const auto now = options_.host.clock ? options_.host.clock() : std::chrono::system_clock::now();
+    const ServiceMessage answer = host::AnswerListRequest(store_, *thing, message.payload, now);
+    logger_.Info("thing=" + *thing + " shadow=- op=list result=" +
+                 (answer.code == 200 ? std::string("accepted") : std::string("rejected")) +
+                 " code=" + std::to_string(answer.code));
+    Publish(answer, false);
+    return;
+  }
   // The gateway's requests come on a private twin of the request topic and
   // are answered with REST semantics (gateway_requests.h).
   std::optional<std::string> gateway_topic = host::PublicTopicOfGatewayRequest(message.topic);

@@ -2,7 +2,8 @@
 //
 // Emulator: ShadowService on an MQTT broker (issue 3, "shadowsync-emulator").
 // It subscribes to the six request filters of classic and named shadows
-// (and their private twins for shadowsync-gateway, gateway_requests.h),
+// (and their private twins for shadowsync-gateway, gateway_requests.h,
+// plus the gateway's named-shadow list request, named_shadow_list.h),
 // hands every request to ShadowService and publishes the responses at QoS 1,
 // never retained (P10), after the store has made the change durable.
 //

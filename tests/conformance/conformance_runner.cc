@@ -7,10 +7,17 @@
 //                          [--verbose] [--filter SUBSTRING]
 //                          [--broker URI [--ca F --cert F --key F]
 //                           --emulator PATH [--emulator-arg ARG]...]
+//                          [--plugin PATH ... [--gateway PATH --https-ca F
+//                           --https-cert F --https-key F
+//                           --gateway-tls-cert F --gateway-tls-key F]]
 //
 // With --broker and --emulator (the wire mode, wire_runner.h) each shadow
 // vector runs against a freshly seeded shadowsync-emulator over MQTT;
-// topic vectors need no broker and run in-process either way.
+// topic vectors need no broker and run in-process either way. With
+// --plugin, each runs against a fresh mosquitto with the broker plugin; with
+// --gateway too (the HTTPS mode), its request goes over HTTPS with a client
+// certificate through a fresh shadowsync-gateway (wire_runner.h says what
+// is checked, and which vectors are skipped and why: SKIP lines).
 //
 // The last line of the output is always "N passed, M failed" when vectors
 // ran. Exit status: 0 when every vector passed, 1 when one failed, 2 for bad
@@ -78,8 +85,24 @@ constexpr const char* kUsage =
     "                      one more plugin_opt_ line (repeat it; e.g.\n"
     "                      --plugin-opt 'order random')\n"
     "\n"
+    "HTTPS mode (--plugin and --gateway): every get/update/delete vector goes\n"
+    "over HTTPS with a client certificate through a shadowsync-gateway started\n"
+    "per vector in front of the plugin's broker: the HTTP status, body and\n"
+    "x-amzn-ErrorType are checked, and the accepted/delta/documents devices\n"
+    "see on MQTT. Vectors REST cannot express are skipped (a SKIP line says\n"
+    "why): topics with invalid names or no request (MQTT gives no answer),\n"
+    "and get/delete answers that echo a clientToken from the body (REST GET\n"
+    "and DELETE have no body).\n"
+    "  --gateway PATH      the shadowsync-gateway binary\n"
+    "  --https-ca F        CA of the gateway's and the client's certificates\n"
+    "  --https-cert F, --https-key F\n"
+    "                      the client certificate the runner presents\n"
+    "  --gateway-tls-cert F, --gateway-tls-key F\n"
+    "                      the gateway's server certificate\n"
+    "\n"
     "--vectors, --topics and --emulator-arg may be repeated. Ends with the line\n"
-    "\"N passed, M failed\" (in wire mode after a line of timings).\n"
+    "\"N passed, M failed\" (\", K skipped\" added when vectors were skipped; in\n"
+    "wire mode after a line of timings).\n"
     "Exit status: 0 all passed, 1 a vector failed, 2 bad usage or bad file (or\n"
     "the wire mode could not connect or find the emulator).\n";
 
@@ -118,7 +141,9 @@ int ParseArgs(int argc, char** argv, Options* options) {
     if (arg == "--vectors" || arg == "--topics" || arg == "--filter" || arg == "--broker" ||
         arg == "--ca" || arg == "--cert" || arg == "--key" || arg == "--emulator" ||
         arg == "--emulator-arg" || arg == "--plugin" || arg == "--mosquitto" ||
-        arg == "--plugin-opt") {
+        arg == "--plugin-opt" || arg == "--gateway" || arg == "--https-ca" ||
+        arg == "--https-cert" || arg == "--https-key" || arg == "--gateway-tls-cert" ||
+        arg == "--gateway-tls-key") {
       if (i + 1 >= argc) {
         std::cerr << "shadowsync-conformance: " << arg << " needs an argument\n" << kUsage;
         return kExitUsage;
@@ -144,6 +169,18 @@ int ParseArgs(int argc, char** argv, Options* options) {
         options->wire.mosquitto = value;
       } else if (arg == "--plugin-opt") {
         options->wire.plugin_options.push_back(value);
+      } else if (arg == "--gateway") {
+        options->wire.gateway = value;
+      } else if (arg == "--https-ca") {
+        options->wire.https_ca_file = value;
+      } else if (arg == "--https-cert") {
+        options->wire.https_cert_file = value;
+      } else if (arg == "--https-key") {
+        options->wire.https_key_file = value;
+      } else if (arg == "--gateway-tls-cert") {
+        options->wire.gateway_cert_file = value;
+      } else if (arg == "--gateway-tls-key") {
+        options->wire.gateway_key_file = value;
       } else {
         options->files.emplace_back(arg == "--vectors" ? FileKind::kShadow : FileKind::kTopic,
                                     value);
@@ -163,6 +200,19 @@ int ParseArgs(int argc, char** argv, Options* options) {
     std::cerr << "shadowsync-conformance: --plugin runs its own broker; it takes no --broker, "
                  "--emulator or TLS files\n"
               << kUsage;
+    return kExitUsage;
+  }
+  const bool https_files = !wire.https_ca_file.empty() || !wire.https_cert_file.empty() ||
+                           !wire.https_key_file.empty() || !wire.gateway_cert_file.empty() ||
+                           !wire.gateway_key_file.empty();
+  if ((!wire.gateway.empty() || https_files) && wire.plugin.empty()) {
+    std::cerr << "shadowsync-conformance: the HTTPS mode (--gateway and its files) needs "
+                 "--plugin\n"
+              << kUsage;
+    return kExitUsage;
+  }
+  if (https_files && wire.gateway.empty()) {
+    std::cerr << "shadowsync-conformance: --https-* and --gateway-tls-* need --gateway\n" << kUsage;
     return kExitUsage;
   }
   if (wire.plugin.empty() && !wire.plugin_options.empty()) {
@@ -215,6 +265,7 @@ int Main(int argc, char** argv) {
 
   std::size_t passed = 0;
   std::size_t failed = 0;
+  std::size_t skipped = 0;
   for (const VectorFile& file : files) {
     std::size_t index = 0;
     for (const JsonValue& vector : file.doc.GetArray()) {
@@ -225,6 +276,11 @@ int Main(int argc, char** argv) {
       const VectorResult result = file.kind == FileKind::kTopic ? RunTopicVector(vector)
                                   : wire                        ? wire->Run(vector)
                                                                 : RunShadowVector(vector);
+      if (!result.skipped.empty()) {
+        ++skipped;
+        std::cout << "SKIP " << name << " (" << file.path << "): " << result.skipped << '\n';
+        continue;
+      }
       if (result.passed()) {
         ++passed;
         if (options.verbose) {
@@ -243,7 +299,9 @@ int Main(int argc, char** argv) {
     wire->Stop();
     std::cout << wire->StatsLine() << '\n';
   }
-  std::cout << passed << " passed, " << failed << " failed\n" << std::flush;
+  std::cout << passed << " passed, " << failed << " failed";
+  if (skipped > 0) std::cout << ", " << skipped << " skipped";
+  std::cout << '\n' << std::flush;
   return failed == 0 ? 0 : kExitFailed;
 }
 

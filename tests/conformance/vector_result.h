@@ -20,6 +20,10 @@ struct VectorResult {
   /// What happened, for --verbose: messages published, parse errors, ...
   std::vector<std::string> notes;
 
+  /// Set when the vector did not run in this mode, with the reason (the
+  /// HTTPS mode's MQTT-only vectors). Counted apart from passed and failed.
+  std::string skipped;
+
   bool passed() const { return failures.empty(); }
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +21,7 @@
 
 #include "conformance/json_compare.h"
 #include "conformance/shadow_vector.h"
+#include "gateway/https_client.h"
 #include "shadowsync/paho_transport.h"
 #include "shadowsync/service.h"
 #include "shadowsync/topic.h"
@@ -116,7 +118,92 @@ JsonDocument StoredFormOf(const JsonValue& get_accepted) {
   return out;
 }
 
+// A free loopback port (bound, read, closed).
+Result<int> PickLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    return InternalError(std::string("cannot pick a loopback port: ") + std::strerror(errno));
+  }
+  ::close(fd);
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+// RFC 3986 percent-encoding of everything but the unreserved characters.
+std::string PercentEncode(std::string_view text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+// The error type AWS's REST API sends in x-amzn-ErrorType for a status
+// (platform notes §2), written out here rather than taken from the gateway.
+std::string AwsErrorType(long status) {
+  switch (status) {
+    case 400:
+      return "InvalidRequestException";
+    case 401:
+      return "UnauthorizedException";
+    case 404:
+      return "ResourceNotFoundException";
+    case 405:
+      return "MethodNotAllowedException";
+    case 409:
+      return "ConflictException";
+    case 413:
+      return "RequestEntityTooLargeException";
+    case 415:
+      return "UnsupportedDocumentEncodingException";
+    case 429:
+      return "ThrottlingException";
+    case 500:
+      return "InternalFailureException";
+    case 503:
+      return "ServiceUnavailableException";
+    default:
+      return "";
+  }
+}
+
+// Whether `value` (an expected answer) carries a clientToken.
+bool HasClientToken(const JsonValue& value) {
+  return value.IsObject() && value.HasMember("clientToken");
+}
+
 }  // namespace
+
+std::optional<std::string> RestSkipReason(const ShadowVector& v) {
+  const Result<ShadowTopic> parsed = ParseTopic(v.topic);
+  if (!parsed.ok() || !parsed->is_request()) {
+    return "not a get/update/delete request topic of valid names (MQTT gives no answer, "
+           "12a.10; over REST the gateway answers 400 itself)";
+  }
+  if (parsed->operation != Operation::kUpdate) {
+    for (const char* kind : {"accepted", "rejected"}) {
+      auto it = v.expect->FindMember(kind);
+      if (it != v.expect->MemberEnd() && HasClientToken(it->value)) {
+        return "the get/delete answer echoes a clientToken from the request body (P5); REST GET "
+               "and DELETE have no body";
+      }
+    }
+  }
+  if (!v.expect->HasMember("accepted") && !v.expect->HasMember("rejected")) {
+    return "no answer expected: nothing for an HTTP response to show";
+  }
+  return std::nullopt;
+}
 
 WireRunner::WireRunner(WireOptions options) : options_(std::move(options)) {}
 
@@ -220,19 +307,30 @@ Status WireRunner::Start() {
                                   std::strerror(errno));
     }
     // A free loopback port, kept for the whole run.
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      if (fd >= 0) ::close(fd);
-      return InternalError(std::string("cannot pick a loopback port: ") + std::strerror(errno));
-    }
-    ::close(fd);
-    options_.broker = "tcp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    Result<int> port = PickLoopbackPort();
+    if (!port.ok()) return port.status();
+    options_.broker = "tcp://127.0.0.1:" + std::to_string(*port);
     emulator_.set_ready_marker(" running");
+    if (https_mode()) {
+      if (::access(options_.gateway.c_str(), X_OK) != 0) {
+        return InvalidArgumentError("--gateway: " + options_.gateway + ": " + std::strerror(errno));
+      }
+      for (const auto& [flag, file] :
+           {std::pair{"--https-ca", &options_.https_ca_file},
+            std::pair{"--https-cert", &options_.https_cert_file},
+            std::pair{"--https-key", &options_.https_key_file},
+            std::pair{"--gateway-tls-cert", &options_.gateway_cert_file},
+            std::pair{"--gateway-tls-key", &options_.gateway_key_file}}) {
+        if (file->empty() || ::access(file->c_str(), R_OK) != 0) {
+          return InvalidArgumentError(std::string(flag) + ": '" + *file +
+                                      "' is not a readable file (the HTTPS mode needs it)");
+        }
+      }
+      Result<int> https_port = PickLoopbackPort();
+      if (!https_port.ok()) return https_port.status();
+      gateway_port_ = *https_port;
+      gateway_.set_ready_marker("listening: mTLS https://");
+    }
   } else {
     if (options_.broker.empty()) return InvalidArgumentError("--broker: no broker URI");
     if (options_.emulator.empty()) return InvalidArgumentError("--emulator: no emulator binary");
@@ -254,8 +352,94 @@ Status WireRunner::Start() {
   return plugin_mode() ? Status::Ok() : ConnectClient();
 }
 
+Status WireRunner::StartGateway() {
+  const std::vector<std::string> command = {options_.gateway,
+                                            "--broker",
+                                            options_.broker,
+                                            "--client-id",
+                                            "shadowsync-conformance-gateway",
+                                            "--mtls-port",
+                                            std::to_string(gateway_port_),
+                                            "--tls-cert",
+                                            options_.gateway_cert_file,
+                                            "--tls-key",
+                                            options_.gateway_key_file,
+                                            "--client-ca",
+                                            options_.https_ca_file};
+  return gateway_.Start(command, options_.ready_timeout);
+}
+
+void WireRunner::ExchangeHttps(const ShadowVector& v, JsonComparator& comparator,
+                               VectorResult* result) {
+  const Result<ShadowTopic> parsed = ParseTopic(v.topic);  // RestSkipReason checked it
+  const Operation op = parsed->operation;
+  testing_support::HttpsCall call;
+  call.method = op == Operation::kGet ? "GET" : op == Operation::kUpdate ? "POST" : "DELETE";
+  call.url = "https://127.0.0.1:" + std::to_string(gateway_port_) + "/things/" +
+             PercentEncode(v.id.thing) + "/shadow";
+  if (v.id.shadow) call.url += "?name=" + PercentEncode(*v.id.shadow);
+  if (op == Operation::kUpdate) call.body = v.payload;
+  call.ca_file = options_.https_ca_file;
+  call.cert_file = options_.https_cert_file;
+  call.key_file = options_.https_key_file;
+  const std::int64_t wall_before = WallSeconds();
+  const testing_support::HttpsResult http = testing_support::CallHttps(call);
+  const std::int64_t wall_after = WallSeconds();
+  if (!http.error.empty()) {
+    result->failures.push_back("HTTPS " + call.method + " " + call.url + ": " + http.error);
+    return;
+  }
+  result->notes.push_back("HTTPS " + call.method + " " + call.url + " -> " +
+                          std::to_string(http.status) + " " + http.body +
+                          (http.Header("x-amzn-errortype").empty()
+                               ? std::string()
+                               : " (x-amzn-ErrorType " + http.Header("x-amzn-errortype") + ")"));
+  auto rejected = v.expect->FindMember("rejected");
+  const bool error = rejected != v.expect->MemberEnd();
+  const JsonValue& expected = error ? rejected->value : (*v.expect)["accepted"];
+  long want_status = 200;
+  if (error) {
+    want_status = 0;  // a rejected without a code fails the comparison below
+    if (expected.IsObject()) {
+      auto code = expected.FindMember("code");
+      if (code != expected.MemberEnd() && code->value.IsInt()) want_status = code->value.GetInt();
+    }
+  }
+  if (http.status != want_status) {
+    result->failures.push_back("HTTP status: expected " + std::to_string(want_status) + ", got " +
+                               std::to_string(http.status) + ": " + http.body);
+  }
+  Result<JsonDocument> body = ParseJson(http.body);
+  if (!body.ok() || !body->IsObject()) {
+    result->failures.push_back("HTTP body: not a JSON object: " + http.body);
+    return;
+  }
+  JsonComparator::Options compare;
+  compare.rules = &v.match;
+  compare.error_document = error;
+  for (const Mismatch& m : comparator.Compare(expected, *body, compare)) {
+    result->failures.push_back("HTTP body: " + m.ToString());
+  }
+  if (!error) return;
+  // AWS's REST error shape: a timestamp always, and the error type header.
+  auto ts = body->FindMember("timestamp");
+  if (ts == body->MemberEnd() || !ts->value.IsInt64()) {
+    result->failures.push_back("HTTP body: an error without an integer timestamp: " + http.body);
+  } else if (ts->value.GetInt64() < wall_before - 1 || ts->value.GetInt64() > wall_after + 1) {
+    result->failures.push_back("HTTP body: timestamp " + std::to_string(ts->value.GetInt64()) +
+                               " is not the time of the request (" + std::to_string(wall_before) +
+                               " to " + std::to_string(wall_after) + ")");
+  }
+  const std::string type = AwsErrorType(want_status);
+  if (http.Header("x-amzn-errortype") != type) {
+    result->failures.push_back("x-amzn-ErrorType: expected \"" + type + "\", got \"" +
+                               http.Header("x-amzn-errortype") + "\"");
+  }
+}
+
 void WireRunner::Stop() {
   DisconnectClient();
+  gateway_.Kill();
   emulator_.Kill();
   if (!work_dir_.empty()) {
     std::error_code ec;
@@ -298,6 +482,12 @@ VectorResult WireRunner::Run(const JsonValue& vector) {
   VectorResult result;
   std::optional<ShadowVector> v = ParseShadowVector(vector, &result);
   if (!v) return result;
+  if (https_mode()) {
+    if (std::optional<std::string> reason = RestSkipReason(*v)) {
+      result.skipped = *reason;
+      return result;
+    }
+  }
   if (!transport_ && !(plugin_mode() && !work_dir_.empty())) {
     result.failures.push_back("wire mode: not started");
     return result;
@@ -353,6 +543,14 @@ VectorResult WireRunner::Run(const JsonValue& vector) {
       return result;
     }
   }
+  if (https_mode()) {
+    if (Status s = StartGateway(); !s.ok()) {
+      result.failures.push_back("cannot start the gateway: " + s.message());
+      DisconnectClient();
+      emulator_.Kill();
+      return result;
+    }
+  }
   const microseconds start_time = duration_cast<microseconds>(Clock::now() - start_begin);
 
   // 2. Where the sentinel goes, and whether its answer is an exact barrier.
@@ -378,7 +576,16 @@ VectorResult WireRunner::Run(const JsonValue& vector) {
   std::vector<ServiceMessage> published;
   std::optional<MqttMessage> answer;
   std::string arrivals;  // ms after the request's publish, in arrival order
-  if (Status s = transport_->Publish(v->topic, v->payload, 1); !s.ok()) {
+  // One comparator for the whole vector: every "<ts>" is one value.
+  JsonComparator comparator;
+  if (https_mode()) {
+    // The request over HTTPS; its answer is complete before the sentinel
+    // goes out, so the sentinel is still a barrier for what it published.
+    ExchangeHttps(*v, comparator, &result);
+    echo_pending = false;
+  }
+  if (Status s = https_mode() ? Status::Ok() : transport_->Publish(v->topic, v->payload, 1);
+      !s.ok()) {
     result.failures.push_back("cannot publish the request: " + s.ToString());
   } else if (Status s2 = transport_->Publish(sentinel_topic, sentinel_payload, 1); !s2.ok()) {
     result.failures.push_back("cannot publish the sentinel GET: " + s2.ToString());
@@ -423,13 +630,32 @@ VectorResult WireRunner::Run(const JsonValue& vector) {
 
   // 4. End the emulator; its log is the vector's story.
   if (plugin_mode()) DisconnectClient();
+  if (https_mode()) {
+    if (const std::string ended = gateway_.Kill(); !ended.empty()) {
+      result.failures.push_back("the gateway " + ended + " during the vector");
+    }
+    for (const std::string& line : gateway_.TakeLines()) {
+      result.notes.push_back("gateway: " + line);
+    }
+  }
   if (const std::string ended = emulator_.Kill(); !ended.empty()) {
     result.failures.push_back("the emulator " + ended + " during the vector");
   }
 
   // The checks, as in the in-process mode.
-  JsonComparator comparator;
-  CheckPublished(*v, published, comparator, &result);
+  if (https_mode()) {
+    // What devices see of a REST call: the $aws messages without /rejected
+    // (a REST error is HTTP-only), with the gateway's clientToken.
+    ShadowVector on_mqtt = *v;
+    JsonDocument expect_on_mqtt;
+    expect_on_mqtt.CopyFrom(*v->expect, expect_on_mqtt.GetAllocator());
+    if (expect_on_mqtt.RemoveMember("rejected")) on_mqtt.expect_not_published.insert("rejected");
+    on_mqtt.expect = &expect_on_mqtt;
+    on_mqtt.match.Add("clientToken", MatchRule::kIgnore);
+    CheckPublished(on_mqtt, published, comparator, &result);
+  } else {
+    CheckPublished(*v, published, comparator, &result);
+  }
   if (answer) {
     result.notes.push_back("sentinel answer " + answer->topic + " " + answer->payload);
   }

@@ -52,6 +52,34 @@
 // the SIGKILL. The plugin answers one loop pass at a time, in arrival
 // order, so the sentinel is an exact barrier as with `--workers 0`.
 //
+// HTTPS mode (`gateway` set, with plugin mode): issue 11, "The gateway
+// passes the REST conformance vectors". Per vector, after the plugin's
+// mosquitto, a fresh shadowsync-gateway process starts too (its mutual-TLS
+// listener only, connected to that broker, on a loopback port picked once;
+// ready at its "listening: mTLS" line), and the request goes over HTTPS
+// with a client certificate instead of MQTT: get -> GET, update -> POST
+// (the vector's payload as the body), delete -> DELETE, on
+// /things/<thing>/shadow[?name=<shadow>]. Checked, exactly:
+//  - the HTTP status: `rejected`'s code (400, 404, 409, 413, 415, ...) or
+//    200 for `accepted`;
+//  - the body: the `accepted` document (200), or the error document with
+//    the `timestamp` AWS's REST errors carry (an integer within the
+//    exchange's wall-clock time) and the x-amzn-ErrorType of platform notes
+//    §2 (InvalidRequestException, ResourceNotFoundException,
+//    ConflictException, RequestEntityTooLargeException,
+//    UnsupportedDocumentEncodingException, ...);
+//  - on MQTT, what devices see: the vector's accepted, delta and documents
+//    on the $aws topics (their clientToken is the gateway's own, so it is
+//    not compared), and never `/rejected` (a REST error is HTTP-only);
+//  - state_after, through the sentinel GET on MQTT as above.
+// Skipped, with the reason in the output (RestSkipReason()), because REST
+// cannot express them:
+//  - a request topic that is not get/update/delete of valid names (MQTT
+//    gives no answer, 12a.10; over REST the gateway answers 400 itself
+//    before any service, tests/gateway covers that);
+//  - a get or delete whose answer echoes a clientToken from the request
+//    body (P5): REST GET and DELETE have no body.
+//
 // Thread safety: not thread-safe; confine to one thread.
 
 #ifndef SHADOWSYNC_TESTS_CONFORMANCE_WIRE_RUNNER_H_
@@ -69,6 +97,8 @@
 #include <vector>
 
 #include "conformance/emulator_child.h"
+#include "conformance/json_compare.h"
+#include "conformance/shadow_vector.h"
 #include "conformance/vector_result.h"
 #include "shadowsync/json.h"
 #include "shadowsync/status.h"
@@ -98,6 +128,18 @@ struct WireOptions {
   /// Plugin mode: more `plugin_opt_` lines, as "name value".
   std::vector<std::string> plugin_options;
 
+  /// HTTPS mode (plugin mode only): the shadowsync-gateway binary.
+  std::string gateway;
+  /// The CA of the gateway's server certificate and of the client
+  /// certificate (the gateway's --client-ca).
+  std::string https_ca_file;
+  /// The client certificate the runner presents.
+  std::string https_cert_file;
+  std::string https_key_file;
+  /// The gateway's server certificate (--tls-cert, --tls-key).
+  std::string gateway_cert_file;
+  std::string gateway_key_file;
+
   /// How long an emulator may take to print its ready line.
   std::chrono::milliseconds ready_timeout{20000};
   /// How long to wait for the sentinel's answer (well above Paho's
@@ -121,6 +163,9 @@ struct WireStats {
   std::chrono::microseconds vector_max{0};
 };
 
+/// Why HTTPS mode cannot run `v` (see the file comment), or nullopt.
+std::optional<std::string> RestSkipReason(const ShadowVector& v);
+
 class WireRunner {
  public:
   explicit WireRunner(WireOptions options);
@@ -135,6 +180,8 @@ class WireRunner {
 
   /// Runs one shadow vector (see the file comment).
   VectorResult Run(const JsonValue& vector);
+
+  bool https_mode() const { return !options_.gateway.empty(); }
 
   /// Ends the emulator (if any), disconnects and removes the work directory.
   void Stop();
@@ -159,11 +206,17 @@ class WireRunner {
   void DisconnectClient();
   bool plugin_mode() const { return !options_.plugin.empty(); }
   bool WorkersZero() const;
+  // HTTPS mode: starts the gateway for this vector's broker.
+  Status StartGateway();
+  // HTTPS mode: sends the vector's request and checks the HTTP answer.
+  void ExchangeHttps(const ShadowVector& v, JsonComparator& comparator, VectorResult* result);
 
   WireOptions options_;
   std::string work_dir_;
   std::unique_ptr<Transport> transport_;
   EmulatorChild emulator_;
+  EmulatorChild gateway_;  // HTTPS mode
+  int gateway_port_ = 0;
   std::uint64_t sentinel_counter_ = 0;
   WireStats stats_;
 

@@ -4,7 +4,7 @@
 # tests/integration/conformance_wire_test.cc need a broker, so they live in
 # the integration binary, but they are conformance tests too.
 foreach(wire_test IN LISTS shadowsync_integration_tests_TESTS)
-  if(wire_test MATCHES "^ConformanceWire")
+  if(wire_test MATCHES "^Conformance(Wire|Https)")
     set_tests_properties("${wire_test}" PROPERTIES LABELS "integration;conformance")
   endif()
 endforeach()

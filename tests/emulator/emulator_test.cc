@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "named_shadow_list.h"
 #include "shadowsync/responses.h"
 #include "shadowsync/shadow_error.h"
 #include "support/eventually.h"
@@ -264,7 +265,8 @@ EmulatorOptions TestOptions(int workers) {
 // --- Subscriptions --------------------------------------------------------
 
 // The six request filters, then their private twins for shadowsync-gateway
-// (service/core/gateway_requests.h).
+// (service/core/gateway_requests.h), then the gateway's list request
+// (service/core/named_shadow_list.h).
 TEST(EmulatorTest, SubscribesToTheSixRequestFiltersAndTheGatewaysAtQos1) {
   FakeTransport transport;
   MemoryStore store;
@@ -284,7 +286,8 @@ TEST(EmulatorTest, SubscribesToTheSixRequestFiltersAndTheGatewaysAtQos1) {
                   P{"$shadowsync/rest/things/+/shadow/delete", 1},
                   P{"$shadowsync/rest/things/+/shadow/name/+/get", 1},
                   P{"$shadowsync/rest/things/+/shadow/name/+/update", 1},
-                  P{"$shadowsync/rest/things/+/shadow/name/+/delete", 1}));
+                  P{"$shadowsync/rest/things/+/shadow/name/+/delete", 1},
+                  P{"$shadowsync/things/+/shadow/list", 1}));
   for (const auto& [filter, qos] : transport.subscriptions()) {
     EXPECT_EQ(filter.find('#'), std::string::npos) << filter;  // T8
   }
@@ -367,6 +370,50 @@ TEST_P(EmulatorModeTest, GetAndDeleteOfClassicAndNamedShadows) {
       out[0].payload,
       R"({"code":404,"message":"No shadow exists with name: 'cfg'","clientToken":"g0"})");
   EXPECT_JSON_EQ(out[4].payload, R"({"version":1,"timestamp":1700000000,"clientToken":"d1"})");
+}
+
+// The gateway's ListNamedShadowsForThing (service/core/named_shadow_list.h):
+// answered from the store as the plugin answers it, with the same code.
+TEST_P(EmulatorModeTest, AnswersTheGatewaysNamedShadowListFromTheStore) {
+  const std::string prefix = "$aws/things/lamp/shadow/name/";
+  for (const char* name : {"b", "a", "c"}) {
+    transport_.Deliver(prefix + name + "/update", R"({"state":{"reported":{"x":1}}})");
+  }
+  transport_.Deliver("$aws/things/other/shadow/name/z/update", R"({"state":{"reported":{}}})");
+  transport_.Deliver(kLamp + "/update", R"({"state":{"reported":{"x":1}}})");  // classic
+  ASSERT_TRUE(transport_.WaitForPublishes(10));  // accepted + documents each
+  transport_.Deliver(prefix + "c/delete", "");   // a tombstone is not listed
+  ASSERT_TRUE(transport_.WaitForPublishes(11));
+
+  transport_.Deliver("$shadowsync/things/lamp/shadow/list", R"({"clientToken":"l1","pageSize":1})");
+  ASSERT_TRUE(transport_.WaitForPublishes(12));
+  transport_.Deliver("$shadowsync/things/lamp/shadow/list", R"({"nextToken":"a"})");
+  ASSERT_TRUE(transport_.WaitForPublishes(13));
+  transport_.Deliver("$shadowsync/things/ghost/shadow/list", "");
+  ASSERT_TRUE(transport_.WaitForPublishes(14));
+  transport_.Deliver("$shadowsync/things/lamp/shadow/list", R"({"pageSize":0,"clientToken":"l2"})");
+  ASSERT_TRUE(transport_.WaitForPublishes(15));
+  // A retained replay is not a request.
+  transport_.Deliver("$shadowsync/things/lamp/shadow/list", "", /*retained=*/true);
+
+  std::vector<Published> out = transport_.published();
+  ASSERT_EQ(out.size(), 15u);
+  EXPECT_EQ(out[11].topic, "$shadowsync/things/lamp/shadow/list/accepted");
+  EXPECT_EQ(out[11].qos, 1);
+  EXPECT_JSON_EQ(out[11].payload,
+                 R"({"results":["a"],"nextToken":"a","timestamp":1700000000,"clientToken":"l1"})");
+  EXPECT_JSON_EQ(out[12].payload, R"({"results":["b"],"timestamp":1700000000})");
+  EXPECT_EQ(out[13].topic, "$shadowsync/things/ghost/shadow/list/accepted");
+  EXPECT_JSON_EQ(out[13].payload, R"({"results":[],"timestamp":1700000000})");
+  EXPECT_EQ(out[14].topic, "$shadowsync/things/lamp/shadow/list/rejected");
+  // Exactly what the shared code answers for the same store (the plugin's
+  // answer too: in_broker_service.cc calls the same function).
+  const ServiceMessage reference =
+      host::AnswerListRequest(store_, "lamp", R"({"pageSize":0,"clientToken":"l2"})", At(kNow));
+  EXPECT_EQ(out[14].topic, reference.topic);
+  EXPECT_EQ(out[14].payload, reference.payload);
+  EXPECT_THAT(log_.Matching("thing=lamp shadow=- op=list result=rejected code=400"),
+              ::testing::SizeIs(1));
 }
 
 TEST_P(EmulatorModeTest, RetainedReplayIsNotARequest) {
@@ -849,7 +896,7 @@ TEST(EmulatorTest, LogsConnectionEvents) {
   EXPECT_EQ(
       log.Matching("warning: connection to the broker lost: Unavailable: broker went away").size(),
       1u);
-  EXPECT_EQ(log.Matching("info: reconnected to the broker; the transport renewed the 12 request "
+  EXPECT_EQ(log.Matching("info: reconnected to the broker; the transport renewed the 13 request "
                          "subscriptions")
                 .size(),
             1u);

@@ -207,11 +207,7 @@ TEST_F(RestClientTest, ShadowctlGetsAndUpdatesWithACertificate) {
       << conflict.output;
   ProcessOutput missing = Shadowctl(Concat({"get", "--thing", "rc-none"}, CertificateFlags()));
   EXPECT_EQ(missing.status.exit_code(), 3) << missing.output;
-
-  // watch needs MQTT: a usage error that says so.
-  ProcessOutput watch = Shadowctl(Concat({"watch", "--thing", "rc-ctl"}, CertificateFlags()));
-  EXPECT_EQ(watch.status.exit_code(), 2);
-  EXPECT_NE(watch.output.find("watch needs MQTT"), std::string::npos) << watch.output;
+  // watch polls over HTTPS: ShadowctlProtocolsTest in websocket_test.cc.
 }
 
 TEST_F(RestClientTest, ShadowctlGetsAndUpdatesWithSigV4FromTheEnvironmentAndAProfile) {

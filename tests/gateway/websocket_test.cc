@@ -4,10 +4,12 @@
 // real mosquitto with the shadowsync plugin (ShadowServiceTest), the
 // gateway in-process relaying wss:// clients to the broker's loopback TCP
 // listener, PahoTransport/ShadowClient and the lamp example as clients.
-// Devices and apps on plain mutual TLS talk to the same service.
+// Devices and apps on plain mutual TLS talk to the same service; and
+// shadowctl over all four protocols at once (ShadowctlProtocolsTest).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rapidjson/pointer.h>
 
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -216,7 +218,10 @@ class WebSocketTest : public ShadowServiceTest {
   }
 
   // The broker with the plugin, told the relay's secret (and `registry`).
-  ::testing::AssertionResult StartStack(const std::string& registry = "") {
+  // `rest_listeners`: the gateway's mutual-TLS and SigV4 listeners too
+  // (ports picked by the gateway), for clients of every protocol at once.
+  ::testing::AssertionResult StartStack(const std::string& registry = "",
+                                        bool rest_listeners = false) {
     BrokerOptions options;
     options.plugin_options.emplace_back("gateway_secret_file", secret_file_);
     if (!registry.empty()) {
@@ -225,13 +230,18 @@ class WebSocketTest : public ShadowServiceTest {
       options.plugin_options.emplace_back("registry", path);
     }
     if (auto started = StartBroker(std::move(options)); !started) return started;
-    return StartGateway();
+    return StartGateway(rest_listeners);
   }
 
-  ::testing::AssertionResult StartGateway() {
+  ::testing::AssertionResult StartGateway(bool rest_listeners = false) {
     GatewayOptions options;
     options.mqtt = TlsOptions(certs_->client("gateway").ec, "gateway");
     options.mtls_port = std::nullopt;
+    if (rest_listeners) {
+      options.mtls_port = 0;
+      options.sigv4_port = 0;
+      options.client_ca_file = certs_->ca_cert;
+    }
     options.wss_port = wss_port_;
     options.server_cert_file = certs_->server_ec.cert;
     options.server_key_file = certs_->server_ec.key;
@@ -459,60 +469,6 @@ TEST_F(WebSocketTest, LampExampleConvergesOverWssAcrossAGatewayRestart) {
   ASSERT_TRUE(lamp.WaitForExit(15s).ok());
 }
 
-// shadowctl over wss:// (issue 11: every protocol from the shell): update,
-// get and watch, signed with the AWS CLI profile named by --profile.
-TEST_F(WebSocketTest, ShadowctlUpdatesGetsAndWatchesOverWssWithAProfile) {
-  ASSERT_TRUE(StartStack());
-  const std::vector<std::string> connection = {"--thing",  "wss-ctl",       "--broker",  WssUri(),
-                                               "--ca",     certs_->ca_cert, "--profile", "bob",
-                                               "--region", kRegion};
-  auto shadowctl = [&](std::vector<std::string> args) {
-    ChildProcessOptions run;
-    run.argv = {SHADOWSYNC_SHADOWCTL_BINARY};
-    run.argv.insert(run.argv.end(), args.begin(), args.end());
-    run.argv.insert(run.argv.end(), connection.begin(), connection.end());
-    // The profile comes from this file only, never from the environment.
-    run.env = {{"AWS_SHARED_CREDENTIALS_FILE", credentials_file_},
-               {"AWS_CONFIG_FILE", dir_->File("no-config")},
-               {"AWS_ACCESS_KEY_ID", ""},
-               {"AWS_SECRET_ACCESS_KEY", ""}};
-    return run;
-  };
-  auto run = [&](std::vector<std::string> args) {
-    Result<ProcessOutput> output = RunProcess(shadowctl(std::move(args)));
-    EXPECT_TRUE(output.ok()) << output.status().ToString();
-    return output.ok() ? *output : ProcessOutput{ExitStatus(255 << 8), ""};
-  };
-
-  ProcessOutput updated = run({"update", "--desired", R"({"power":"on"})"});
-  ASSERT_TRUE(updated.status.success()) << updated.output << Log();
-  ProcessOutput got = run({"get", "--compact"});
-  ASSERT_TRUE(got.status.success()) << got.output;
-  EXPECT_THAT(got.output, HasSubstr(R"("desired":{"power":"on"})"));
-  EXPECT_GE(LogCount("101, relaying"), 2u) << "both went through the WebSocket relay";
-
-  // watch prints the first delta after it has subscribed; updates are sent
-  // until one reaches it.
-  ChildProcess watch;
-  ChildProcessOptions watching = shadowctl({"watch", "--count", "1", "--timeout", "60"});
-  watching.log_path = dir_->File("watch.log");
-  ASSERT_TRUE(watch.Start(watching).ok());
-  int level = 0;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        ProcessOutput sent =
-            run({"update", "--desired", R"({"level":)" + std::to_string(++level) + "}"});
-        return sent.status.success() && watch.WaitForExit(500ms).ok();
-      },
-      kLong))
-      << watch.ReadLog() << Log();
-  ASSERT_TRUE(watch.exit_status().has_value());
-  EXPECT_TRUE(watch.exit_status()->success()) << watch.ReadLog();
-  // The delta or the documents message of that update, whichever came first.
-  EXPECT_THAT(watch.ReadLog(), HasSubstr(R"("topic":"$aws/things/wss-ctl/shadow/update/)"));
-  EXPECT_THAT(watch.ReadLog(), HasSubstr(R"("level":)"));
-}
-
 TEST_F(WebSocketTest, BadSignatureSkewedClockAndBadHandshakesAreRefusedAndTheGatewayGoesOn) {
   ASSERT_TRUE(StartStack());
   // A wrong secret: the upgrade gets 403, so the connect fails.
@@ -671,6 +627,137 @@ TEST_F(WebSocketTest, AnIamUserAllowedOnlyItsOwnThingCannotPublishToAnothersTopi
   EXPECT_THAT(ServiceLogTail(), HasSubstr("is reserved for shadowsync-gateway"));
   EXPECT_THAT(ServiceLogTail(), ::testing::Not(HasSubstr(kRelaySecret)));
 }
+
+// shadowctl gets, updates and watches a shadow over each of AWS IoT's four
+// data-plane protocols against the local stack (issue 11, "Done when"):
+// the plugin's broker and the gateway with its mutual-TLS, SigV4 and
+// WebSocket listeners at once.
+//
+//   mqtt         mqtts:// to the broker, client certificate
+//   https-cert   https:// to the gateway's mutual-TLS listener
+//   https-sigv4  https:// to its SigV4 listener, keys from the AWS profile "bob"
+//   wss          wss://.../mqtt, presigned with the same profile, relayed
+//
+// Each runs the real shadowctl binary: update, get, a version conflict
+// (exit 3, "error: 409 ..."), and watch --count 2 (MQTT watch is pushed,
+// HTTPS watch polls with --interval): one update gives a documents and a
+// delta line either way.
+class ShadowctlProtocolsTest : public WebSocketTest,
+                               public ::testing::WithParamInterface<std::string> {
+ protected:
+  // The connection flags of the protocol under test.
+  std::vector<std::string> ConnectionFlags() const {
+    const std::string& protocol = GetParam();
+    const std::string host = "127.0.0.1:";
+    const std::vector<std::string> certificate = {"--ca",   certs_->ca_cert,
+                                                  "--cert", certs_->client("test-client").ec.cert,
+                                                  "--key",  certs_->client("test-client").ec.key};
+    const std::vector<std::string> profile = {"--ca", certs_->ca_cert, "--profile",
+                                              "bob",  "--region",      kRegion};
+    std::vector<std::string> flags;
+    if (protocol == "mqtt") {
+      flags = {"--broker", broker_.tls_ec_uri()};  // the name the broker's certificate has
+      flags.insert(flags.end(), certificate.begin(), certificate.end());
+    } else if (protocol == "https-cert") {
+      flags = {"--protocol", "https-cert", "--broker",
+               "https://" + host + std::to_string(gateway_->mtls_port())};
+      flags.insert(flags.end(), certificate.begin(), certificate.end());
+    } else if (protocol == "https-sigv4") {
+      flags = {"--protocol", "https-sigv4", "--broker",
+               "https://" + host + std::to_string(gateway_->sigv4_port())};
+      flags.insert(flags.end(), profile.begin(), profile.end());
+    } else {
+      flags = {"--broker", WssUri()};
+      flags.insert(flags.end(), profile.begin(), profile.end());
+    }
+    return flags;
+  }
+
+  ChildProcessOptions Shadowctl(const std::vector<std::string>& args) const {
+    ChildProcessOptions run;
+    run.argv = {SHADOWSYNC_SHADOWCTL_BINARY};
+    run.argv.insert(run.argv.end(), args.begin(), args.end());
+    run.argv.insert(run.argv.end(), {"--thing", "ctl-" + GetParam()});
+    const std::vector<std::string> flags = ConnectionFlags();
+    run.argv.insert(run.argv.end(), flags.begin(), flags.end());
+    // The profile comes from this file only; the user's set-up stays out.
+    run.env = {{"AWS_SHARED_CREDENTIALS_FILE", credentials_file_},
+               {"AWS_CONFIG_FILE", dir_->File("no-config")},
+               {"AWS_ACCESS_KEY_ID", ""},
+               {"AWS_SECRET_ACCESS_KEY", ""},
+               {"AWS_PROFILE", ""},
+               {"HOME", dir_->path()}};
+    return run;
+  }
+
+  ProcessOutput Run(const std::vector<std::string>& args) {
+    Result<ProcessOutput> output = RunProcess(Shadowctl(args));
+    EXPECT_TRUE(output.ok()) << output.status().ToString();
+    return output.ok() ? *output : ProcessOutput{ExitStatus(255 << 8), ""};
+  }
+};
+
+std::string At(const std::string& json, const char* pointer) {
+  Result<JsonDocument> doc = ParseJson(json);
+  if (!doc.ok()) return "<not JSON: " + json + ">";
+  const JsonValue* value = rapidjson::Pointer(pointer).Get(*doc);
+  return value ? ToCompactJson(*value) : "<absent>";
+}
+
+TEST_P(ShadowctlProtocolsTest, GetsUpdatesAndWatches) {
+  ASSERT_TRUE(StartStack("", /*rest_listeners=*/true));
+  ProcessOutput updated = Run({"update", "--desired", R"({"power":"on"})", "--compact"});
+  ASSERT_TRUE(updated.status.success()) << updated.output << Log();
+  EXPECT_EQ(At(updated.output, "/state/desired/power"), "\"on\"") << updated.output;
+  const std::string version = At(updated.output, "/version");
+
+  ProcessOutput got = Run({"get", "--compact"});
+  ASSERT_TRUE(got.status.success()) << got.output;
+  EXPECT_EQ(At(got.output, "/state/delta/power"), "\"on\"") << got.output;
+  EXPECT_EQ(At(got.output, "/version"), version) << got.output;
+
+  // The same exit code and message for a rejection over every protocol.
+  ProcessOutput conflict = Run({"update", "--desired", R"({"power":"off"})", "--version", "999"});
+  EXPECT_EQ(conflict.status.exit_code(), 3) << conflict.output;
+  EXPECT_THAT(conflict.output, HasSubstr("error: 409 Version conflict"));
+
+  // watch: its first two events (documents and delta of one update). MQTT
+  // watch sees only what comes after it subscribed, HTTPS watch only what
+  // comes after its first GET: updates are sent until one reaches it.
+  std::vector<std::string> watch_args = {"watch", "--count", "2", "--timeout", "60"};
+  if (GetParam().rfind("https", 0) == 0) watch_args.insert(watch_args.end(), {"--interval", "0.2"});
+  ChildProcessOptions watching = Shadowctl(watch_args);
+  watching.log_path = dir_->File("watch.log");
+  ChildProcess watch;
+  ASSERT_TRUE(watch.Start(watching).ok());
+  int level = 0;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        ProcessOutput sent =
+            Run({"update", "--desired", R"({"level":)" + std::to_string(++level) + "}"});
+        return sent.status.success() && watch.WaitForExit(500ms).ok();
+      },
+      kLong))
+      << watch.ReadLog() << Log();
+  ASSERT_TRUE(watch.exit_status().has_value());
+  EXPECT_TRUE(watch.exit_status()->success()) << watch.ReadLog();
+  const std::string topic = "$aws/things/ctl-" + GetParam() + "/shadow/update/";
+  EXPECT_THAT(watch.ReadLog(),
+              HasSubstr(R"({"type":"documents","topic":")" + topic + R"(documents","payload":{)"));
+  EXPECT_THAT(watch.ReadLog(),
+              HasSubstr(R"({"type":"delta","topic":")" + topic + R"(delta","payload":{)"));
+  EXPECT_THAT(watch.ReadLog(), HasSubstr(R"("level":)"));
+}
+
+INSTANTIATE_TEST_SUITE_P(FourProtocols, ShadowctlProtocolsTest,
+                         ::testing::Values("mqtt", "https-cert", "https-sigv4", "wss"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace shadowsync::testing_support

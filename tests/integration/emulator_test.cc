@@ -596,7 +596,7 @@ TEST_F(EmulatorProcessTest, BrokerRestartedUnderTheEmulatorThenRequestsAreAnswer
   ASSERT_TRUE(client->WaitForEvent(ConnectionEvent::kReconnected, kLong)) << broker_.LogTail();
   ASSERT_TRUE(emulator.WaitForLog("reconnected to the broker", kLong)) << emulator.LogTail();
   EXPECT_THAT(emulator.CurrentLog(), HasSubstr("connection to the broker lost"));
-  EXPECT_THAT(emulator.CurrentLog(), HasSubstr("renewed the 12 request subscriptions"));
+  EXPECT_THAT(emulator.CurrentLog(), HasSubstr("renewed the 13 request subscriptions"));
 
   // A request is answered again. Requests that reach the broker before the
   // emulator has resubscribed are lost (clean session), so send again

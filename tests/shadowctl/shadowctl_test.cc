@@ -923,10 +923,16 @@ TEST(ParseArgumentsTest, ProtocolFromTheSchemeTheCertificateOrTheFlag) {
             "--region is for SigV4 (https:// without --cert, or wss://)");
 }
 
-TEST(ParseArgumentsTest, WatchNeedsMqttAndListNeedsHttps) {
-  EXPECT_NE(
-      ParseError({"watch", "--thing", "lamp", "--broker", "https://h"}).find("watch needs MQTT"),
-      std::string::npos);
+TEST(ParseArgumentsTest, WatchPollsOverHttpsAndListNeedsHttps) {
+  const std::vector<std::string> https_watch = {"watch", "--thing", "lamp", "--broker",
+                                                "https://h"};
+  EXPECT_EQ(ParseOk(https_watch).poll_interval, std::chrono::milliseconds(2000));
+  EXPECT_EQ(ParseOk(With(https_watch, {"--interval", "0.25"})).poll_interval,
+            std::chrono::milliseconds(250));
+  EXPECT_EQ(ParseError(With(https_watch, {"--interval", "0"})),
+            "--interval: '0' is not a positive number of seconds");
+  EXPECT_EQ(ParseError(With(Base("watch"), {"--interval", "1"})),
+            "--interval is for watch over HTTPS (it polls); MQTT watch is pushed");
   EXPECT_NE(ParseError(Base("list")).find("list needs HTTPS"), std::string::npos);
   Options list = ParseOk({"list", "--thing", "lamp", "--broker", "https://h", "--page-size", "10"});
   EXPECT_EQ(list.command, Command::kList);

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "rest_watch.h"
+
 namespace shadowsync {
 namespace shadowctl {
 namespace {
@@ -104,13 +106,18 @@ Result<RestClientOptions> ToRestClientOptions(const Options& options,
 }
 
 int RunRest(const Options& options, const Request& request, std::ostream& out, std::ostream& err,
-            const AwsEnvironment& environment) {
+            const AwsEnvironment& environment, StopSignal& stop) {
   Result<RestClientOptions> rest = ToRestClientOptions(options, environment);
   if (!rest.ok()) return ExitFor(rest.status(), err);
   Result<std::unique_ptr<ShadowRestClient>> made = ShadowRestClient::Create(std::move(*rest));
   if (!made.ok()) return ExitFor(made.status(), err);
   ShadowRestClient& client = **made;
 
+  if (options.command == Command::kWatch) {
+    return RunRestWatch(
+        options, [&] { return client.Get(options.shadow); },
+        [&err](const Status& status) { return ExitFor(status, err); }, out, err, stop);
+  }
   if (options.command == Command::kList) {
     // Every page, one name per line (the classic shadow is never listed).
     std::optional<std::string> token;

@@ -3,7 +3,7 @@
 // shadowctl over HTTPS: get, update, delete and list through the Device
 // Shadow REST API (ShadowRestClient), with a client certificate or SigV4,
 // and the same output and exit codes as over MQTT (shadowctl_command.h).
-// watch needs MQTT (REST has no subscriptions); ParseArguments refuses it.
+// watch polls with GET (REST has no push; rest_watch.h).
 //
 // Thread safety: RunRest is a plain function; one call at a time per
 // ostream.
@@ -25,12 +25,13 @@ namespace shadowctl {
 Result<RestClientOptions> ToRestClientOptions(const Options& options,
                                               const AwsEnvironment& environment);
 
-/// Runs `options.command` (not watch) over HTTPS and returns an ExitCode:
+/// Runs `options.command` over HTTPS (watch: rest_watch.h, with `stop`)
+/// and returns an ExitCode:
 /// 0 accepted, 2 bad options or credentials, 3 an error answer ("error:
 /// <code> <message> (<x-amzn-ErrorType>)"), 4 no answer within --timeout,
 /// 5 cannot connect (TLS, DNS, refused), 1 otherwise.
 int RunRest(const Options& options, const Request& request, std::ostream& out, std::ostream& err,
-            const AwsEnvironment& environment);
+            const AwsEnvironment& environment, StopSignal& stop);
 
 }  // namespace shadowctl
 }  // namespace shadowsync

@@ -62,7 +62,9 @@ constexpr char kDescription[] =
     "                                     (ALPN x-amzn-http-ca on port 443)\n"
     "  https://host without --cert        REST, SigV4: AWS CLI credentials,\n"
     "                                     --profile, --region\n"
-    "watch needs MQTT: REST has no subscriptions.";
+    "watch over HTTPS polls (a GET every --interval seconds, default 2) because\n"
+    "REST has no push: it prints a change when the version changed, in the MQTT\n"
+    "watch's format.";
 
 constexpr char kFooter[] =
     "Exit codes:\n"
@@ -107,7 +109,8 @@ std::optional<std::chrono::milliseconds> ParseSeconds(const std::string& text) {
   return std::chrono::milliseconds(ms < 1 ? 1 : ms);
 }
 
-// "10s", "0.2s", "1.5s".
+}  // namespace
+
 std::string FormatSeconds(std::chrono::milliseconds ms) {
   const auto count = ms.count();
   std::string out = std::to_string(count / 1000);
@@ -120,6 +123,8 @@ std::string FormatSeconds(std::chrono::milliseconds ms) {
   }
   return out + "s";
 }
+
+namespace {
 
 // The broker URI's port, or -1.
 int PortOf(const std::string& uri) {
@@ -169,13 +174,16 @@ Result<std::string> ReadSource(const std::string& path) {
   return content;
 }
 
-// JSON string literal for a token we made (hex and dashes; escaped anyway).
+}  // namespace
+
 std::string JsonString(std::string_view s) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
   return std::string(buffer.GetString(), buffer.GetSize());
 }
+
+namespace {
 
 // Inserts `members` ("\"k\":v,...") as the first members of the JSON object
 // `text`, leaving every other byte as the user wrote it.
@@ -414,7 +422,8 @@ void DefineCommandLine(cli::CommandLine& line, FlagValues* values,
                                              ".../update/documents message, one compact JSON "
                                              "object per line: "
                                              "{\"type\":\"delta\"|\"documents\",\"topic\":...,"
-                                             "\"payload\":{...}} (MQTT only)"},
+                                             "\"payload\":{...}}; over HTTPS by polling "
+                                             "(--interval)"},
                                    std::pair{"list",
                                              "print the thing's named shadows, one per line "
                                              "(ListNamedShadowsForThing, HTTPS only)"}}) {
@@ -431,7 +440,11 @@ void DefineCommandLine(cli::CommandLine& line, FlagValues* values,
       value(*command, "--max-document-bytes", "N", "local size check, L1 (default 8192)");
       value(*command, "--max-depth", "N", "local nesting check, L2 (default 6)");
     }
-    if (std::string_view(name) == "watch") value(*command, "--count", "N", "stop after N events");
+    if (std::string_view(name) == "watch") {
+      value(*command, "--count", "N", "stop after N events");
+      value(*command, "--interval", "SECONDS",
+            "HTTPS only: poll with a GET this often (default 2; REST has no push)");
+    }
     if (std::string_view(name) == "list") {
       value(*command, "--page-size", "N", "names per request, 1 to 100 (all pages are printed)");
     }
@@ -571,11 +584,6 @@ Result<Options> ParseArguments(const std::vector<std::string>& args) {
     }
     options.mqtt.sigv4 = std::move(sigv4).value();
   }
-  if (options.command == Command::kWatch && options.protocol != Protocol::kMqtt) {
-    return InvalidArgumentError(
-        "watch needs MQTT (the REST API has no subscriptions): use --broker mqtts://... or "
-        "wss://...");
-  }
   if (options.command == Command::kList && options.protocol == Protocol::kMqtt) {
     return InvalidArgumentError(
         "list needs HTTPS (ListNamedShadowsForThing is a REST operation): use --broker "
@@ -663,6 +671,18 @@ Result<Options> ParseArguments(const std::vector<std::string>& args) {
   }
 
   // watch.
+  if (const std::string* interval = get("--interval")) {
+    if (options.protocol == Protocol::kMqtt) {
+      return InvalidArgumentError(
+          "--interval is for watch over HTTPS (it polls); MQTT watch is pushed");
+    }
+    std::optional<std::chrono::milliseconds> ms = ParseSeconds(*interval);
+    if (!ms) {
+      return InvalidArgumentError("--interval: '" + *interval +
+                                  "' is not a positive number of seconds");
+    }
+    options.poll_interval = *ms;
+  }
   if (const std::string* count = get("--count")) {
     options.count = ParseUint(*count);
     if (!options.count || *options.count == 0) {
@@ -949,7 +969,7 @@ int RunMain(const std::vector<std::string>& args, const TransportFactory& factor
   }
   for (const std::string& warning : request.warnings) err << "warning: " << warning << "\n";
   if (options.protocol != Protocol::kMqtt) {
-    return RunRest(options, request, out, err, SystemAwsEnvironment());
+    return RunRest(options, request, out, err, SystemAwsEnvironment(), stop);
   }
   Result<std::unique_ptr<Transport>> transport = factory(options.mqtt);
   if (!transport.ok()) {

@@ -18,8 +18,10 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "shadowsync/client.h"
 #include "shadowsync/json.h"
 #include "shadowsync/mutex.h"
 #include "shadowsync/paho_transport.h"
@@ -87,6 +89,8 @@ struct Options {
 
   /// watch only: stop after this many events.
   std::optional<std::uint64_t> count;
+  /// watch over HTTPS only: the time between two GETs (--interval).
+  std::chrono::milliseconds poll_interval{2000};
 
   /// --help was given: print help_text and exit 0.
   bool help = false;
@@ -133,6 +137,12 @@ Result<Request> BuildRequest(const Options& options, const std::string& client_t
 /// alpn_protocols become --cert, --key, --ca and --alpn.
 std::string InFlagTerms(std::string message);
 
+/// "10s", "0.2s", "1.5s": a duration as shadowctl's messages show it.
+std::string FormatSeconds(std::chrono::milliseconds ms);
+
+/// `s` as a JSON string literal (quoted and escaped).
+std::string JsonString(std::string_view s);
+
 /// Lets another thread (main's signal thread) interrupt a running command.
 /// Thread safety: safe for concurrent use.
 class StopSignal {
@@ -144,6 +154,10 @@ class StopSignal {
 
  private:
   friend class ShadowCtl;
+  // watch over HTTPS (rest_watch.h) wakes its wait between polls.
+  friend int RunRestWatch(const Options& options, const std::function<Result<Accepted>()>& get,
+                          const std::function<int(const Status&)>& exit_for, std::ostream& out,
+                          std::ostream& err, StopSignal& stop);
   void SetWaker(std::function<void()> waker);
 
   Mutex mu_;
