@@ -9,16 +9,17 @@
 # NAMEs (with or without _fuzzer) default to every fuzzer built. Uses the
 # Clang + ASan/UBSan build of scripts/test.sh (SHADOWSYNC_CLANG_BUILD_DIR,
 # default build-clang-asan/). Each target runs on a scratch copy of
-# tests/fuzz/corpus/<name>/; afterwards its new inputs are minimised with
-# libFuzzer's -merge=1 into a fresh dir that starts as a copy of the corpus,
-# and only the inputs that add coverage land in tests/fuzz/corpus/<name>/, so
-# the corpus is persistent and commits stay small. Prints one line per
+# tests/fuzz/corpus/<name>/; afterwards its new inputs are minimised into a
+# fresh dir that starts as a copy of the corpus (libFuzzer's -merge=1 with
+# -set_cover_merge=1 -use_counters=0: a smallest set of inputs that adds
+# edges, not hit counts), and only those land in tests/fuzz/corpus/<name>/,
+# so the corpus is persistent and commits stay small. Prints one line per
 # target: executions, exec/s, coverage (cov: edges, ft: features) and the
 # corpus before -> after (files, bytes). A finding stops that target and is
 # saved as <build>/fuzz-long/<name>/crash-*; the script then exits 1.
 set -euo pipefail
 
-usage_lines='4,18p'
+usage_lines='4,19p'
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
   sed -n "$usage_lines" "$0" | sed 's/^# \{0,1\}//'
   exit 2
@@ -83,10 +84,12 @@ for name in "${names[@]}"; do
     echo "$name: a finding; see $log and $work/crash-*" >&2
     status=1
   fi
-  # Minimise: the fresh dir starts as the corpus, so -merge=1 copies into it
-  # only the new inputs that add features; those, and nothing else, land.
+  # Minimise: the fresh dir starts as the corpus, so the merge copies into it
+  # only new inputs that add edges (a set cover of them; hit counts left out,
+  # which would keep several times the files); those, and nothing else, land.
   cp -p "$corpus"/. "$work/merged/" -r
-  "$bin" -merge=1 "$work/merged" "$work/scratch" >"$work/merge.log" 2>&1 || true
+  "$bin" -merge=1 -set_cover_merge=1 -use_counters=0 "$work/merged" "$work/scratch" \
+    >"$work/merge.log" 2>&1 || true
   for input in "$work/merged"/*; do
     [[ -e $corpus/${input##*/} ]] || cp "$input" "$corpus/"
   done
