@@ -14,7 +14,7 @@
 // after the drain) and duplicated ones (an acceptance that does not advance
 // the seq); lost deltas (a device whose last desired target never arrived)
 // and duplicated ones (a target delivered twice); broker CPU and RSS; the
-// per-device memory and CPU of this process.
+// per-device memory and CPU of this process; the load average of the machine.
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -81,6 +81,15 @@ long RssKib(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+// The machine's 1-minute load average, from /proc/loadavg; -1 when unread.
+// The bench shares the machine, so every figure is printed with it.
+double LoadAverage() {
+  std::ifstream loadavg("/proc/loadavg");
+  double one_minute = -1;
+  loadavg >> one_minute;
+  return one_minute;
 }
 
 // One device, confined to the thread that polls it.
@@ -259,8 +268,16 @@ int Main(const Settings& settings) {
   // Each interval: desired changes on a random tenth of the fleet.
   std::mt19937_64 rng(14);
   long broker_rss_peak = 0;
-  for (auto tick = start; tick < end; tick += interval) {
+  const double load_start = LoadAverage();
+  double load_min = load_start, load_max = load_start;
+  // The run ends on time even when the app falls behind its ticks (on a
+  // loaded machine its 600 ticks once took twice as long): the ticks it made
+  // are printed against those due.
+  std::uint64_t ticks_due = 0, ticks_done = 0;
+  for (auto tick = start; tick < end; tick += interval) ++ticks_due;
+  for (auto tick = start; tick < end && Clock::now() < end; tick += interval) {
     std::this_thread::sleep_until(tick);
+    ++ticks_done;
     for (std::size_t n = 0; n < std::max<std::size_t>(1, devices.size() / 10); ++n) {
       const std::size_t i = std::uniform_int_distribution<std::size_t>(0, devices.size() - 1)(rng);
       const std::int64_t target = static_cast<std::int64_t>(++desired_changes);
@@ -273,6 +290,9 @@ int Main(const Settings& settings) {
       }
     }
     broker_rss_peak = std::max(broker_rss_peak, RssKib(broker.pid()));
+    const double load = LoadAverage();
+    load_min = std::min(load_min, load);
+    load_max = std::max(load_max, load);
   }
   std::this_thread::sleep_until(end);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -316,9 +336,12 @@ int Main(const Settings& settings) {
             << "/s)\n"
             << "report latency: p50 " << summary.p50_ns / 1e6 << " ms, p99 " << summary.p99_ns / 1e6
             << " ms, max " << summary.max_ns / 1e6 << " ms (" << summary.samples << " samples)\n"
-            << "desired changes: " << desired_changes << " (" << app_refused << " refused)\n"
+            << "desired changes: " << desired_changes << " (" << app_refused << " refused) in "
+            << ticks_done << " of " << ticks_due << " ticks\n"
             << "lost reports " << lost_reports << ", duplicated reports " << dup_reports
-            << ", lost deltas " << lost_deltas << ", duplicated deltas " << dup_deltas << std::endl;
+            << ", lost deltas " << lost_deltas << ", duplicated deltas " << dup_deltas << "\n"
+            << "load average (1 min): " << load_start << " at the start, " << LoadAverage()
+            << " at the end, " << load_min << " to " << load_max << " during the run" << std::endl;
   if (broker_cpu_start && broker_cpu_end) {
     std::cout << "broker CPU: " << 100 * (*broker_cpu_end - *broker_cpu_start) / elapsed
               << "% of a core; RSS " << broker_rss / 1024.0 << " MiB (peak "
