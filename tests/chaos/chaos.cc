@@ -17,8 +17,7 @@
 // device's wall clock (CLOCK_REALTIME only, as an NTP step does) through
 // libfaketime, which every device then runs under (LD_PRELOAD, an offset
 // file per device); nothing outside the device's process is affected.
-// After each fault the
-// checker waits for convergence and checks:
+// After each fault the checker waits for convergence and checks:
 //   (i)   every device converges to the last desired value within the bound;
 //   (ii)  within a process life no device applies an older desired version
 //         after a newer one, nor the same change twice;
@@ -83,8 +82,8 @@ constexpr std::chrono::milliseconds kOfflineHole{4000};
 constexpr char kDescription[] =
     "Seeded random faults (device kill -9 and SIGTERM, broker kill -9 and SIGTERM, emulator "
     "kill -9, connection cuts, black holes, latency, a device's wall clock stepped) against "
-    "mosquitto with the shadowsync "
-    "plugin (or the emulator), lamps and agents behind a fault proxy, and an app writing desired "
+    "mosquitto with the shadowsync plugin (or the emulator), lamps and agents behind a fault "
+    "proxy, and an app writing desired "
     "values; after every fault it checks convergence, ordering, reported state, versions and "
     "durability (docs/reliability.md). The last line is 'N passed, M failed'; exit 0 when none "
     "failed, 1 otherwise, 2 for a usage error.\n";
@@ -136,6 +135,8 @@ struct Step {
   std::chrono::milliseconds duration{0};  // black hole, latency
   std::chrono::milliseconds latency{0};   // latency
   bool offline = false;                   // SIGTERM: while cut off from the broker
+  std::vector<Change> before;             // sent just before the fault
+  std::vector<Change> during;             // while it lasts (device down, ...)
 
   // A clock step: 360 to 3,600 s, backwards when `offline` was drawn (no
   // draw of its own, so the other faults' sequence does not depend on it).
@@ -143,8 +144,6 @@ struct Step {
     const auto size = std::chrono::seconds(duration.count() * 360 / 1000);
     return offline ? -size : size;
   }
-  std::vector<Change> before;  // sent just before the fault
-  std::vector<Change> during;  // while it lasts (device down, ...)
 
   std::string Describe(const std::vector<std::string>& names) const {
     switch (fault) {
@@ -488,7 +487,7 @@ class Run {
     std::string faketime;
     if (settings_.clock_steps) {
       if (settings_.faketime_library.empty() ||
-          ::access(settings_.faketime_library.c_str(), R_OK)) {
+          ::access(settings_.faketime_library.c_str(), R_OK) != 0) {
         return Status(
             StatusCode::kFailedPrecondition,
             "clock steps need libfaketime (" +
