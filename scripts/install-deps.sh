@@ -33,6 +33,7 @@ PACKAGES=(
   postgresql          # PostgreSQL 15 server: tests start a private one (initdb, pg_ctl) for the table backend
   mosquitto           # MQTT broker: integration tests start it on free loopback ports
   mosquitto-clients   # mosquitto_pub / mosquitto_sub: fixture self-tests and docs
+  faketime            # libfaketime: shadowsync-chaos steps a device's wall clock (tests/chaos)
   mosquitto-dev       # mosquitto_broker.h / mosquitto_plugin.h: the broker plugin
   libmosquitto-dev    # mosquitto.h / mqtt_protocol.h (MOSQ_ERR_*): the broker plugin
   openssl             # the openssl CLI: test certificates are generated at test time

@@ -132,6 +132,10 @@ void Agent::MaybePauseAfterQuickDrops() {
   const auto now = Clock::now();
   if (online_since_ && now - *online_since_ >= environment_.quick_drop_window) {
     // Stayed up: the next flapping is a new episode.
+    if (quick_drop_hint_logged_) {
+      log_.Info("the connection stayed up for " + Seconds(environment_.quick_drop_window) +
+                "; reconnects are no longer paused");
+    }
     quick_drops_ = 0;
     quick_drop_hint_logged_ = false;
     quick_drop_pause_ = environment_.quick_drop_pause;

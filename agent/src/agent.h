@@ -55,10 +55,14 @@ struct AgentEnvironment {
   /// A drop within this time after "online" is quick. After the second
   /// quick drop in a row the agent logs what that usually means, disconnects
   /// and connects again only after quick_drop_pause, doubling per further
-  /// quick drop up to quick_drop_pause_max.
+  /// quick drop up to quick_drop_pause_max. A connection that stays up for
+  /// quick_drop_window ends the episode. The cap bounds how long a device
+  /// behind a flapping link stays away (a cut or a broker restart right
+  /// after a reconnect looks the same as a refusal); one attempt per 30 s is
+  /// still no reconnect storm for a broker.
   std::chrono::milliseconds quick_drop_window{5000};
   std::chrono::milliseconds quick_drop_pause{5000};
-  std::chrono::milliseconds quick_drop_pause_max{300000};
+  std::chrono::milliseconds quick_drop_pause_max{30000};
 };
 
 class Agent {

@@ -18,17 +18,11 @@ std::string Describe(const ShadowId& id) {
 
 }  // namespace
 
-Result<ReportJournal> ReportJournal::Open(std::string path, ShadowId id) {
-  ReportJournal journal(std::move(path), std::move(id));
-  Result<std::string> text = ReadWholeFile(journal.path_);
-  if (!text.ok()) {
-    if (text.status().code() == StatusCode::kNotFound) return journal;
-    return Status(StatusCode::kInvalidArgument, "report journal " + text.status().message());
-  }
+Result<ReportJournalContent> ParseReportJournal(std::string_view text, const std::string& path) {
   const auto bad = [&](const std::string& what) {
-    return InvalidArgumentError("report journal " + journal.path_ + ": " + what);
+    return InvalidArgumentError("report journal " + path + ": " + what);
   };
-  Result<JsonDocument> parsed = ParseJson(*text);
+  Result<JsonDocument> parsed = ParseJson(text);
   if (!parsed.ok()) return bad(parsed.status().message());
   JsonDocument& doc = *parsed;
   if (!doc.IsObject()) return bad("must be an object, found " + std::string(JsonTypeName(doc)));
@@ -42,14 +36,49 @@ Result<ReportJournal> ReportJournal::Open(std::string path, ShadowId id) {
   if (reported == doc.MemberEnd() || !reported->value.IsObject()) {
     return bad("/reported: expected an object");
   }
-  ShadowId found{thing->value.GetString(), std::nullopt};
-  if (shadow->value.IsString()) found.shadow = shadow->value.GetString();
-  if (found != journal.id_) {
-    return bad("belongs to " + Describe(found) + ", not to " + Describe(journal.id_));
+  ReportJournalContent content;
+  content.id.thing.assign(thing->value.GetString(), thing->value.GetStringLength());
+  if (shadow->value.IsString()) {
+    content.id.shadow = std::string(shadow->value.GetString(), shadow->value.GetStringLength());
   }
-  JsonDocument state;
-  state.CopyFrom(reported->value, state.GetAllocator());
-  journal.recovered_ = std::move(state);
+  content.reported.CopyFrom(reported->value, content.reported.GetAllocator());
+  return content;
+}
+
+std::string ReportJournalText(const ShadowId& id, const JsonValue& reported) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("thing");
+  writer.String(id.thing.c_str(), static_cast<rapidjson::SizeType>(id.thing.size()));
+  writer.Key("shadow");
+  if (id.shadow) {
+    writer.String(id.shadow->c_str(), static_cast<rapidjson::SizeType>(id.shadow->size()));
+  } else {
+    writer.Null();
+  }
+  writer.Key("reported");
+  reported.Accept(writer);
+  writer.EndObject();
+  std::string text(buffer.GetString(), buffer.GetSize());
+  text += '\n';
+  return text;
+}
+
+Result<ReportJournal> ReportJournal::Open(std::string path, ShadowId id) {
+  ReportJournal journal(std::move(path), std::move(id));
+  Result<std::string> text = ReadWholeFile(journal.path_);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) return journal;
+    return Status(StatusCode::kInvalidArgument, "report journal " + text.status().message());
+  }
+  Result<ReportJournalContent> content = ParseReportJournal(*text, journal.path_);
+  if (!content.ok()) return content.status();
+  if (content->id != journal.id_) {
+    return InvalidArgumentError("report journal " + journal.path_ + ": belongs to " +
+                                Describe(content->id) + ", not to " + Describe(journal.id_));
+  }
+  journal.recovered_ = std::move(content->reported);
   journal.file_exists_ = true;
   return journal;
 }
@@ -59,22 +88,7 @@ const JsonValue* ReportJournal::recovered() const { return recovered_ ? &*recove
 void ReportJournal::DropRecovered() { recovered_.reset(); }
 
 Status ReportJournal::Save(const JsonValue& reported) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  writer.Key("thing");
-  writer.String(id_.thing.c_str(), static_cast<rapidjson::SizeType>(id_.thing.size()));
-  writer.Key("shadow");
-  if (id_.shadow) {
-    writer.String(id_.shadow->c_str(), static_cast<rapidjson::SizeType>(id_.shadow->size()));
-  } else {
-    writer.Null();
-  }
-  writer.Key("reported");
-  reported.Accept(writer);
-  writer.EndObject();
-  std::string text(buffer.GetString(), buffer.GetSize());
-  text += '\n';
+  const std::string text = ReportJournalText(id_, reported);
   // The device's state may be private: readable by its owner only.
   Status written = WriteFileAtomically(path_, text, 0600);
   if (written.ok()) file_exists_ = true;

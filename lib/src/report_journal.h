@@ -14,12 +14,29 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "shadowsync/json.h"
 #include "shadowsync/status.h"
 #include "shadowsync/topic.h"
 
 namespace shadowsync::internal {
+
+/// What a journal file holds.
+struct ReportJournalContent {
+  ShadowId id;
+  JsonDocument reported;
+};
+
+/// Parses the text of the journal file `path` (named in errors only).
+/// kInvalidArgument "report journal <path>: <what>" when it is not a
+/// journal: not JSON, not an object, or /thing, /shadow or /reported
+/// missing or of the wrong type.
+Result<ReportJournalContent> ParseReportJournal(std::string_view text, const std::string& path);
+
+/// The text of the journal file for `reported` of shadow `id`; it parses
+/// back (ParseReportJournal) to the same id and an equal state.
+std::string ReportJournalText(const ShadowId& id, const JsonValue& reported);
 
 class ReportJournal {
  public:

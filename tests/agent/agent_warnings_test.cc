@@ -7,7 +7,8 @@
 //   that names the topic and the likely causes, repeated with backoff, and
 //   a line when the service answers;
 // - a broker that drops the connection right after accepting it: after the
-//   second quick drop, one hint and a reconnect that backs off.
+//   second quick drop, one hint and a reconnect that backs off, up to a cap;
+//   a connection that stays up ends the episode.
 // The tests wait for log lines (events), never for an absence.
 
 #include <gmock/gmock.h>
@@ -200,6 +201,72 @@ TEST_F(AgentWarningsTest, QuickDropsAreExplainedOnceAndReconnectsBackOff) {
   EXPECT_EQ(Count(kQuickDropHint), 1u);
   ASSERT_TRUE(broker_.ReconnectClient(kAgentId).ok());
   ASSERT_TRUE(RunUntilLogged("info: online", 4));
+
+  // A fourth: the pause stays at its cap.
+  ASSERT_TRUE(broker_.DisconnectClient(kAgentId).ok());
+  ASSERT_TRUE(RunUntilLogged("connection dropped 4 times in a row"));
+  EXPECT_THAT(Nth("connection dropped 4 times", 0)->text, HasSubstr("next attempt in 0.6 s"));
+  ASSERT_TRUE(broker_.ReconnectClient(kAgentId).ok());
+  ASSERT_TRUE(RunUntilLogged("info: online", 5));
+}
+
+// Issue 14's fault-injection run: cuts and broker restarts that follow each
+// other closely look like a broker refusing the client, and the pause used to
+// double up to 5 min, so an agent missed the run's 60 s convergence bound.
+// The pause now stops at 30 s by default, and a connection that stays up
+// ends the episode (logged), so the next flapping starts from the first pause.
+TEST_F(AgentWarningsTest, QuickDropPauseIsCappedAndAStableConnectionEndsTheEpisode) {
+  EXPECT_EQ(AgentEnvironment{}.quick_drop_pause, 5s);
+  EXPECT_EQ(AgentEnvironment{}.quick_drop_pause_max, 30s) << "within the chaos run's 60 s bound";
+
+  AgentEnvironment environment;
+  environment.quick_drop_window = 1s;
+  environment.quick_drop_pause = 100ms;
+  environment.quick_drop_pause_max = 200ms;
+  ASSERT_NO_FATAL_FAILURE(StartAgent(environment));
+  std::size_t online = 1;
+  ASSERT_TRUE(RunUntilLogged("info: online", online));
+  // Drops the connection once; when the agent `pauses` for it, the network
+  // comes back once it has said so. Then waits for "online" again.
+  auto drop = [&](bool pauses) {
+    const std::size_t pause_lines = Count("next attempt in");
+    ASSERT_TRUE(broker_.DisconnectClient(kAgentId).ok());
+    if (pauses) {
+      ASSERT_TRUE(RunUntilLogged("next attempt in", pause_lines + 1));
+    } else {
+      ASSERT_TRUE(RunUntilLogged("warning: offline", Count("warning: offline") + 1));
+    }
+    ASSERT_TRUE(broker_.ReconnectClient(kAgentId).ok());
+    ASSERT_TRUE(RunUntilLogged("info: online", ++online));
+  };
+  // Right after each "online": the second drop and every further one pause.
+  auto flap = [&](int drops) {
+    for (int i = 0; i < drops; ++i) ASSERT_NO_FATAL_FAILURE(drop(/*pauses=*/i > 0));
+  };
+  ASSERT_NO_FATAL_FAILURE(flap(5));
+  ASSERT_EQ(Count("next attempt in"), 4u);
+  EXPECT_THAT(
+      Nth("next attempt in", 0)->text,
+      HasSubstr("dropped 2 times in a row within 1 s of connecting; next attempt in 0.1 s"));
+  EXPECT_THAT(Nth("next attempt in", 1)->text, HasSubstr("3 times in a row"));
+  EXPECT_THAT(Nth("next attempt in", 1)->text, HasSubstr("next attempt in 0.2 s"));
+  EXPECT_THAT(Nth("next attempt in", 3)->text, HasSubstr("5 times in a row"));
+  EXPECT_THAT(Nth("next attempt in", 3)->text, HasSubstr("next attempt in 0.2 s"));
+  EXPECT_EQ(Count("the broker dropped the connection twice"), 1u);
+
+  // Up for the window: the episode ends, and says so once. The drop of that
+  // long connection is no quick drop; the next two start a new episode.
+  ASSERT_TRUE(
+      RunUntilLogged("info: the connection stayed up for 1 s; reconnects are no longer paused"));
+  ASSERT_NO_FATAL_FAILURE(drop(/*pauses=*/false));
+  EXPECT_EQ(Count("next attempt in"), 4u);
+  ASSERT_NO_FATAL_FAILURE(flap(2));
+  ASSERT_EQ(Count("next attempt in"), 5u);
+  EXPECT_THAT(
+      Nth("next attempt in", 4)->text,
+      HasSubstr("dropped 2 times in a row within 1 s of connecting; next attempt in 0.1 s"));
+  EXPECT_EQ(Count("the broker dropped the connection twice"), 2u) << "a new episode, a new hint";
+  EXPECT_EQ(Count("reconnects are no longer paused"), 1u);
 }
 
 }  // namespace

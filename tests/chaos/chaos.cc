@@ -13,8 +13,11 @@
 //
 // Each step draws its fault and the app's changes from one std::mt19937_64
 // seeded with --seed, a fixed number of draws per step, so a seed always
-// gives the same fault sequence (--dry-run prints it). After each fault the
-// checker waits for convergence and checks:
+// gives the same fault sequence (--dry-run prints it). A clock step moves a
+// device's wall clock (CLOCK_REALTIME only, as an NTP step does) through
+// libfaketime, which every device then runs under (LD_PRELOAD, an offset
+// file per device); nothing outside the device's process is affected.
+// After each fault the checker waits for convergence and checks:
 //   (i)   every device converges to the last desired value within the bound;
 //   (ii)  within a process life no device applies an older desired version
 //         after a newer one, nor the same change twice;
@@ -61,6 +64,9 @@
 #ifndef SHADOWSYNC_VERSION
 #define SHADOWSYNC_VERSION "unknown"
 #endif
+#ifndef SHADOWSYNC_FAKETIME_LIBRARY
+#define SHADOWSYNC_FAKETIME_LIBRARY ""
+#endif
 
 namespace shadowsync::chaos {
 namespace {
@@ -75,8 +81,9 @@ constexpr std::chrono::milliseconds kOfflineHole{4000};
 
 constexpr char kDescription[] =
     "Seeded random faults (device kill -9 and SIGTERM, broker kill -9 and SIGTERM, emulator "
-    "kill -9, connection cuts, black holes, latency) against mosquitto with the shadowsync "
-    "plugin (or the emulator), lamps and agents behind a fault proxy, and an app writing desired "
+    "kill -9, connection cuts, black holes, latency, a device's wall clock stepped) against "
+    "mosquitto with the shadowsync plugin (or the emulator), lamps and agents behind a fault "
+    "proxy, and an app writing desired "
     "values; after every fault it checks convergence, ordering, reported state, versions and "
     "durability (docs/reliability.md). The last line is 'N passed, M failed'; exit 0 when none "
     "failed, 1 otherwise, 2 for a usage error.\n";
@@ -93,6 +100,10 @@ struct Settings {
   bool keep = false;
   bool dry_run = false;
   std::string binary_dir = SHADOWSYNC_BINARY_DIR;
+  // Clock steps run every device under libfaketime; without them a seed
+  // gives the fault sequence of the runs before clock steps existed.
+  bool clock_steps = true;
+  std::string faketime_library = SHADOWSYNC_FAKETIME_LIBRARY;
 };
 
 // ---- the seeded plan ----
@@ -107,6 +118,7 @@ enum class FaultKind {
   kCut,
   kBlackHole,
   kLatency,
+  kClockStep,
 };
 
 struct Change {
@@ -125,6 +137,13 @@ struct Step {
   bool offline = false;                   // SIGTERM: while cut off from the broker
   std::vector<Change> before;             // sent just before the fault
   std::vector<Change> during;             // while it lasts (device down, ...)
+
+  // A clock step: 360 to 3,600 s, backwards when `offline` was drawn (no
+  // draw of its own, so the other faults' sequence does not depend on it).
+  std::chrono::seconds ClockStep() const {
+    const auto size = std::chrono::seconds(duration.count() * 360 / 1000);
+    return offline ? -size : size;
+  }
 
   std::string Describe(const std::vector<std::string>& names) const {
     switch (fault) {
@@ -148,16 +167,20 @@ struct Step {
       case FaultKind::kLatency:
         return "add " + std::to_string(latency.count()) + " ms latency for " +
                std::to_string(duration.count()) + " ms";
+      case FaultKind::kClockStep:
+        return "step the wall clock of " + names[static_cast<std::size_t>(device)] + " by " +
+               (ClockStep().count() > 0 ? "+" : "") + std::to_string(ClockStep().count()) + " s";
     }
     return "?";
   }
 };
 
 // A fixed number of draws per step, whatever happens at run time.
-Step DrawStep(std::mt19937_64& rng, bool emulator_mode, int devices) {
+Step DrawStep(std::mt19937_64& rng, bool emulator_mode, bool clock_steps, int devices) {
   auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   Step step;
-  // Weights: devices 2+2, broker 1+1, emulator 1+1 (emulator mode), proxy 2+1+1.
+  // Weights: devices 2+2, broker 1+1, emulator 1+1 (emulator mode), proxy
+  // 2+1+1, clock step 1 (unless --no-clock-step).
   std::vector<std::pair<FaultKind, int>> table = {
       {FaultKind::kDeviceKill, 2}, {FaultKind::kDeviceTerm, 2}, {FaultKind::kBrokerKill, 1},
       {FaultKind::kBrokerTerm, 1}, {FaultKind::kCut, 2},        {FaultKind::kBlackHole, 1},
@@ -166,6 +189,7 @@ Step DrawStep(std::mt19937_64& rng, bool emulator_mode, int devices) {
     table.push_back({FaultKind::kEmulatorKill, 1});
     table.push_back({FaultKind::kEmulatorTerm, 1});
   }
+  if (clock_steps) table.push_back({FaultKind::kClockStep, 1});
   int total = 0;
   for (const auto& entry : table) total += entry.second;
   int pick = uniform(0, total - 1);
@@ -386,7 +410,8 @@ class Run {
       Fail(0, "start", problem);
     }
     for (int index = 1; index <= settings_.faults; ++index) {
-      Step step = DrawStep(rng_, emulator_mode(), static_cast<int>(devices_.size()));
+      Step step =
+          DrawStep(rng_, emulator_mode(), settings_.clock_steps, static_cast<int>(devices_.size()));
       const std::string what = step.Describe(names_);
       const auto started = Clock::now();
       std::string problem = Inject(step);
@@ -422,7 +447,7 @@ class Run {
                                            : "agent-" + std::to_string(i - settings_.lamps));
     }
     for (int index = 1; index <= settings_.faults; ++index) {
-      Step step = DrawStep(rng_, emulator_mode(), devices);
+      Step step = DrawStep(rng_, emulator_mode(), settings_.clock_steps, devices);
       std::cout << "step " << index << ": " << step.Describe(names_) << " (" << step.before.size()
                 << " change(s) before, " << step.during.size() << " during)\n";
     }
@@ -457,7 +482,22 @@ class Run {
     }
     std::cout << "shadowsync-chaos: seed " << settings_.seed << ", " << settings_.faults
               << " faults, mode " << settings_.mode << ", " << settings_.lamps << " lamp(s), "
-              << settings_.agents << " agent(s), work dir " << dir_ << std::endl;
+              << settings_.agents << " agent(s), clock steps "
+              << (settings_.clock_steps ? "on" : "off") << ", work dir " << dir_ << std::endl;
+    std::string faketime;
+    if (settings_.clock_steps) {
+      if (settings_.faketime_library.empty() ||
+          ::access(settings_.faketime_library.c_str(), R_OK) != 0) {
+        return Status(
+            StatusCode::kFailedPrecondition,
+            "clock steps need libfaketime (" +
+                (settings_.faketime_library.empty() ? std::string("not found at build time")
+                                                    : settings_.faketime_library) +
+                "; Debian package faketime, scripts/install-deps.sh); "
+                "--faketime-library PATH names it, --no-clock-step runs without");
+      }
+      faketime = settings_.faketime_library;
+    }
     testing_support::BrokerOptions broker;
     broker.client_names = {"shadowsync-emulator"};
     broker.log_types = {"error", "warning", "notice", "information"};
@@ -495,7 +535,8 @@ class Run {
       things_.push_back(model);
       devices_.push_back(std::make_unique<Device>(
           lamp ? Device::Kind::kLamp : Device::Kind::kAgent, name, dir_,
-          settings_.binary_dir + (lamp ? "/examples/lamp/lamp" : "/agent/shadowsync-agent")));
+          settings_.binary_dir + (lamp ? "/examples/lamp/lamp" : "/agent/shadowsync-agent"),
+          faketime));
     }
     app_ = std::make_unique<App>(&things_, broker_.plain_port());
     if (Status started = app_->Start(); !started.ok()) return started;
@@ -634,6 +675,14 @@ class Run {
         proxy_->AddLatency(step.latency, step.duration);
         SendAll(step.during);
         app_->Poll(step.duration);  // the fault's own duration
+        break;
+      case FaultKind::kClockStep:
+        if (Status stepped = device.StepClock(step.ClockStep()); !stepped.ok()) {
+          return stepped.message();
+        }
+        // libfaketime reads the offset again at most a second later.
+        app_->Poll(Device::kClockStepDelay);
+        SendAll(step.during);  // changes the device applies on its new clock
         break;
     }
     return problem;
@@ -821,9 +870,17 @@ int main(int argc, char** argv) {
   app.add_option("--binary-dir", settings.binary_dir,
                  "the build tree with the lamp, agent, emulator and plugin (default: this one)")
       ->type_name("DIR");
+  bool no_clock_step = false;
+  app.add_flag("--no-clock-step", no_clock_step,
+               "inject no clock steps and run the devices without libfaketime (a seed then gives "
+               "the fault sequence of the runs made before clock steps existed)");
+  app.add_option("--faketime-library", settings.faketime_library,
+                 "libfaketime.so.1 for the clock steps (default: the one found at build time)")
+      ->type_name("PATH");
   if (std::optional<int> exit = command_line.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return *exit;
   }
+  settings.clock_steps = !no_clock_step;
   if (!settings.seed_given) {
     settings.seed = static_cast<std::uint64_t>(
         std::chrono::system_clock::now().time_since_epoch().count() % 1000000007);

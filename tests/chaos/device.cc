@@ -3,7 +3,10 @@
 #include "chaos/device.h"
 
 #include <signal.h>
+#include <stdio.h>
 
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 #include <utility>
 
@@ -68,12 +71,15 @@ DeviceLog DeviceLog::Parse(const std::string& text) {
   return log;
 }
 
-Device::Device(Kind kind, std::string name, std::string dir, std::string binary)
+Device::Device(Kind kind, std::string name, std::string dir, std::string binary,
+               std::string faketime_library)
     : kind_(kind),
       name_(std::move(name)),
       dir_(std::move(dir)),
       binary_(std::move(binary)),
-      journal_(dir_ + "/" + name_ + ".journal") {}
+      journal_(dir_ + "/" + name_ + ".journal"),
+      faketime_library_(std::move(faketime_library)),
+      clock_file_(dir_ + "/" + name_ + ".faketime") {}
 
 std::string Device::LogPath(int life) const {
   return dir_ + "/" + name_ + "." + std::to_string(life) + ".log";
@@ -85,6 +91,17 @@ Status Device::Start(int port) {
   const std::string client_id = name_ + "-" + std::to_string(life_);
   testing_support::ChildProcessOptions options;
   options.log_path = LogPath(life_);
+  if (!faketime_library_.empty()) {
+    if (life_ == 1) {
+      if (Status written = WriteClockFile(); !written.ok()) return written;
+    }
+    options.env = {{"LD_PRELOAD", faketime_library_},
+                   {"FAKETIME_TIMESTAMP_FILE", clock_file_},
+                   {"FAKETIME_CACHE_DURATION", "1"},
+                   // Only the wall clock steps, as with NTP; file times stay real.
+                   {"FAKETIME_DONT_FAKE_MONOTONIC", "1"},
+                   {"NO_FAKE_STAT", "1"}};
+  }
   if (kind_ == Kind::kLamp) {
     options.argv = {binary_,       "--broker", broker,      "--thing", name_,
                     "--client-id", client_id,  "--journal", journal_};
@@ -108,6 +125,29 @@ Status Device::Start(int port) {
 }
 
 Status Device::Kill() { return process_.Kill(); }
+
+Status Device::StepClock(std::chrono::seconds by) {
+  if (faketime_library_.empty()) {
+    return Status(StatusCode::kFailedPrecondition, name_ + ": no libfaketime to step its clock");
+  }
+  clock_offset_ += by;
+  return WriteClockFile();
+}
+
+// libfaketime's relative format, "+3600" or "-720" (seconds); written to a
+// temporary file and renamed, so a reader never sees half of it.
+Status Device::WriteClockFile() const {
+  const std::string temporary = clock_file_ + ".new";
+  const std::string text =
+      (clock_offset_.count() < 0 ? "" : "+") + std::to_string(clock_offset_.count()) + "\n";
+  if (Status written = testing_support::WriteStringToFile(temporary, text, 0600); !written.ok()) {
+    return written;
+  }
+  if (::rename(temporary.c_str(), clock_file_.c_str()) != 0) {
+    return Status(StatusCode::kInternal, "rename " + temporary + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
 
 Result<testing_support::ExitStatus> Device::Terminate(std::chrono::milliseconds timeout) {
   if (Status signalled = process_.Signal(SIGTERM); !signalled.ok()) return signalled;
