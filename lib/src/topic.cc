@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "shadowsync/json.h"
+
 namespace shadowsync {
 namespace {
 
@@ -227,34 +229,56 @@ void AppendPrefix(const ShadowId& id, std::string& out) {
   }
 }
 
-// MQTT 3.1.1 section 4.7: a filter is non-empty, has no NUL, '+' only as a
-// whole level and '#' only as the whole last level.
-bool IsValidFilter(std::string_view filter) {
-  if (filter.empty()) return false;
-  for (std::size_t i = 0; i < filter.size(); ++i) {
-    const char c = filter[i];
-    if (c == '\0') return false;
-    if (c == '+' || c == '#') {
-      const bool starts_level = i == 0 || filter[i - 1] == '/';
-      const bool ends_level = i + 1 == filter.size() || filter[i + 1] == '/';
-      if (!starts_level || !ends_level) return false;
-      if (c == '#' && i + 1 != filter.size()) return false;
-    }
-  }
-  return true;
+// The first 200 bytes of a topic, for an error message.
+std::string Quoted(std::string_view topic) {
+  return "\"" + std::string(topic.substr(0, 200)) + (topic.size() > 200 ? "...\"" : "\"");
 }
 
-// MQTT 3.1.1 section 4.7.3: a topic name is non-empty and has no wildcard and
-// no NUL; a broker would never deliver a PUBLISH to anything else.
-bool IsValidTopicName(std::string_view topic) {
-  if (topic.empty()) return false;
-  for (const char c : topic) {
-    if (c == '+' || c == '#' || c == '\0') return false;
+// What topic names and filters share (MQTT 3.1.1 1.5.3, 4.7.3): `field` is
+// "topic" or "filter".
+Status CheckTopicString(std::string_view topic, const char* field) {
+  if (topic.empty()) return InvalidArgumentError(std::string(field) + " is empty");
+  if (topic.size() > 65535) {
+    return InvalidArgumentError(std::string(field) + " is longer than 65535 bytes");
   }
-  return true;
+  if (topic.find('\0') != std::string_view::npos) {
+    return InvalidArgumentError(std::string(field) + " contains a NUL character");
+  }
+  if (!IsValidUtf8(topic)) {
+    return InvalidArgumentError(std::string(field) + " is not valid UTF-8");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
+
+Status ValidateTopicName(std::string_view topic) {
+  if (Status s = CheckTopicString(topic, "topic"); !s.ok()) return s;
+  if (topic.find_first_of("+#") != std::string_view::npos) {
+    return InvalidArgumentError("topic " + Quoted(topic) + " contains a wildcard (+ or #)");
+  }
+  return Status::Ok();
+}
+
+Status ValidateTopicFilter(std::string_view filter) {
+  if (Status s = CheckTopicString(filter, "filter"); !s.ok()) return s;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t end = filter.find('/', start);
+    const bool last = end == std::string_view::npos;
+    if (last) end = filter.size();
+    const std::string_view level = filter.substr(start, end - start);
+    if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) {
+      return InvalidArgumentError("filter " + Quoted(filter) +
+                                  ": a wildcard must be a whole level");
+    }
+    if (level == "#" && !last) {
+      return InvalidArgumentError("filter " + Quoted(filter) + ": '#' must be the last level");
+    }
+    if (last) return Status::Ok();
+    start = end + 1;
+  }
+}
 
 const char* OperationName(Operation op) {
   switch (op) {
@@ -413,17 +437,17 @@ Result<ShadowTopic> ParseTopic(std::string_view topic) {
 // including an empty one; a final '#' matches the remaining levels, and also
 // none at all ("a/#" matches "a"). T10 / section 4.7.2: a filter starting with
 // a wildcard does not match a topic starting with '$'.
-bool IsValidTopicFilter(std::string_view filter) { return IsValidFilter(filter); }
+bool IsValidTopicFilter(std::string_view filter) { return ValidateTopicFilter(filter).ok(); }
 
 bool TopicMatchesFilter(std::string_view filter, std::string_view topic) {
-  if (!IsValidFilter(filter) || !IsValidTopicName(topic)) return false;
+  if (!IsValidTopicFilter(filter) || !ValidateTopicName(topic).ok()) return false;
   if ((filter[0] == '+' || filter[0] == '#') && topic[0] == '$') return false;
 
   LevelReader f(filter);
   LevelReader t(topic);
   while (f.has_next()) {
     const std::string_view fl = f.Next();
-    if (fl == "#") return true;  // IsValidFilter made sure it is the last level.
+    if (fl == "#") return true;  // the filter check made sure it is the last level.
     if (!t.has_next()) return false;
     const std::string_view tl = t.Next();
     if (fl != "+" && fl != tl) return false;

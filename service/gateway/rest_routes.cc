@@ -132,8 +132,10 @@ RouteResult MatchRoute(std::string_view method, std::string_view path, std::stri
     }
     std::optional<std::string> topic = PercentDecode(path.substr(kTopics.size()));
     if (!topic) return Error(400, "Invalid topic: bad percent-encoding");
-    if (topic->find_first_of("+#") != std::string::npos) {
-      return Error(400, "Invalid topic: wildcards (+, #) are not allowed in a publish topic");
+    // What the broker would refuse (a NUL, bad UTF-8, a wildcard) is a 400
+    // here: passed on, it would cost the gateway its MQTT connection.
+    if (Status valid = ValidateTopicName(*topic); !valid.ok()) {
+      return Error(400, "Invalid topic: " + valid.message());
     }
     route.operation = RestOperation::kPublish;
     route.topic = std::move(*topic);

@@ -54,6 +54,23 @@ TEST(RestRoutesTest, Table) {
   }
 }
 
+// Found by rest_route_fuzzer: a topic the broker would refuse used to be
+// routed, and publishing it would have cost the gateway its MQTT connection.
+TEST(RestRoutesTest, PublishTopicsTheBrokerWouldRefuseAre400WithTheRule) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"/topics/se%00nsor", "Invalid topic: topic contains a NUL character"},
+      {"/topics/s%C6%C6", "Invalid topic: topic is not valid UTF-8"},
+      {"/topics/a%2F%23", "Invalid topic: topic \\\"a/#\\\" contains a wildcard (+ or #)"},
+  };
+  for (const auto& [path, message] : cases) {
+    SCOPED_TRACE(path);
+    RouteResult result = MatchRoute("POST", path, "");
+    ASSERT_FALSE(result.route.has_value());
+    EXPECT_EQ(result.error.status, 400);
+    EXPECT_NE(result.error.body.find(message), std::string::npos) << result.error.body;
+  }
+}
+
 TEST(RestRoutesTest, PercentDecode) {
   EXPECT_EQ(PercentDecode("a%2Fb%2f"), "a/b/");
   EXPECT_EQ(PercentDecode("%"), std::nullopt);

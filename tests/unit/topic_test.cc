@@ -731,5 +731,33 @@ TEST(TopicTest, T8ShadowWildcardMatchesAllElevenTopics) {
       TopicMatchesFilter(*prefix + "/+/accepted", "$aws/things/T/shadow/name/S/update/accepted"));
 }
 
+// One check for every publisher and subscriber (PahoTransport, the loopback
+// broker, the gateway): MQTT 3.1.1 4.7 and 1.5.3.
+TEST(TopicTest, ValidateTopicNameNamesTheRuleThatFailed) {
+  EXPECT_TRUE(ValidateTopicName("sensors/lamp/\xc3\xa9t\xc3\xa9").ok());
+  EXPECT_TRUE(ValidateTopicName("$aws/things/lamp/shadow/update").ok());
+  EXPECT_EQ(ValidateTopicName("").message(), "topic is empty");
+  EXPECT_EQ(ValidateTopicName(std::string("a\0b", 3)).message(), "topic contains a NUL character");
+  EXPECT_EQ(ValidateTopicName("a/\xc6\xc6").message(), "topic is not valid UTF-8");
+  EXPECT_EQ(ValidateTopicName(std::string(65536, 'a')).message(),
+            "topic is longer than 65535 bytes");
+  EXPECT_TRUE(ValidateTopicName(std::string(65535, 'a')).ok());
+  EXPECT_EQ(ValidateTopicName("a/+").message(), "topic \"a/+\" contains a wildcard (+ or #)");
+  EXPECT_EQ(ValidateTopicName("a/#").code(), StatusCode::kInvalidArgument);
+}
+
+TEST(TopicTest, ValidateTopicFilterAllowsWholeLevelWildcardsOnly) {
+  EXPECT_TRUE(ValidateTopicFilter("a/+/c").ok());
+  EXPECT_TRUE(ValidateTopicFilter("#").ok());
+  EXPECT_TRUE(ValidateTopicFilter("a/#").ok());
+  EXPECT_EQ(ValidateTopicFilter("a+/b").message(),
+            "filter \"a+/b\": a wildcard must be a whole level");
+  EXPECT_EQ(ValidateTopicFilter("a/#/b").message(), "filter \"a/#/b\": '#' must be the last level");
+  EXPECT_EQ(ValidateTopicFilter("a/\xff").message(), "filter is not valid UTF-8");
+  EXPECT_EQ(ValidateTopicFilter("").message(), "filter is empty");
+  EXPECT_FALSE(IsValidTopicFilter(std::string("a\0", 2)));
+  EXPECT_FALSE(TopicMatchesFilter("a/+", "a/\xff"));
+}
+
 }  // namespace
 }  // namespace shadowsync

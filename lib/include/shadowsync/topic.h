@@ -99,8 +99,18 @@ Result<ShadowTopic> ParseTopic(std::string_view topic);
 /// nothing.
 bool TopicMatchesFilter(std::string_view filter, std::string_view topic);
 
-/// True when `filter` is a valid MQTT 3.1.1 topic filter (4.7): non-empty,
-/// no NUL, `+` only as a whole level and `#` only as the whole last level.
+/// Checks a topic name a client publishes to (MQTT 3.1.1 4.7 and 1.5.3):
+/// non-empty, at most 65535 bytes, UTF-8 without U+0000, and no wildcard.
+/// kInvalidArgument says which rule failed, quoting the topic (its first
+/// 200 bytes) when it is printable. The one check every publisher uses:
+/// PahoTransport, LoopbackBroker and the gateway's POST /topics.
+Status ValidateTopicName(std::string_view topic);
+
+/// Checks a topic filter a client subscribes with: the rules of a topic
+/// name, except that `+` may be a whole level and `#` the whole last level.
+Status ValidateTopicFilter(std::string_view filter);
+
+/// ValidateTopicFilter(filter).ok().
 bool IsValidTopicFilter(std::string_view filter);
 
 }  // namespace shadowsync

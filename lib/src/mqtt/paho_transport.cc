@@ -31,6 +31,7 @@
 #include "mqtt/tcp_nodelay.h"
 #include "mqtt/tls_files.h"
 #include "mqtt/websocket_connect.h"
+#include "shadowsync/topic.h"
 
 namespace shadowsync {
 namespace mqtt_internal {
@@ -49,42 +50,6 @@ constexpr std::chrono::milliseconds kDisconnectWait{1000};
 // Our own deadline on a connect, beyond Paho's connect_timeout (which
 // normally fires first).
 constexpr std::chrono::seconds kConnectBackstop{5};
-
-// MQTT 3.1.1 section 4.7: names carry no wildcard; in filters '#' is last
-// and alone in its level, '+' is alone in its level. U+0000 is not allowed.
-Status CheckTopic(std::string_view topic, bool filter) {
-  const char* field = filter ? "filter" : "topic";
-  if (topic.empty()) return InvalidArgumentError(std::string(field) + " is empty");
-  if (topic.size() > 65535) {
-    return InvalidArgumentError(std::string(field) + " is longer than 65535 bytes");
-  }
-  if (topic.find('\0') != std::string_view::npos) {
-    return InvalidArgumentError(std::string(field) + " contains a NUL character");
-  }
-  if (!filter) {
-    if (topic.find_first_of("+#") != std::string_view::npos) {
-      return InvalidArgumentError("topic \"" + std::string(topic.substr(0, 200)) +
-                                  "\" contains a wildcard (+ or #)");
-    }
-    return Status::Ok();
-  }
-  std::size_t start = 0;
-  while (start <= topic.size()) {
-    std::size_t end = topic.find('/', start);
-    if (end == std::string_view::npos) end = topic.size();
-    const std::string_view level = topic.substr(start, end - start);
-    if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) {
-      return InvalidArgumentError("filter \"" + std::string(topic.substr(0, 200)) +
-                                  "\": a wildcard must be a whole level");
-    }
-    if (level == "#" && end != topic.size()) {
-      return InvalidArgumentError("filter \"" + std::string(topic.substr(0, 200)) +
-                                  "\": '#' must be the last level");
-    }
-    start = end + 1;
-  }
-  return Status::Ok();
-}
 
 Status CheckQos(int qos) {
   if (qos == 0 || qos == 1) return Status::Ok();
@@ -421,7 +386,7 @@ Status PahoTransport::Subscribe(std::string_view filter, int qos) {
         "Subscribe() called from a handler on Paho's thread; it would wait for a SUBACK that "
         "only this thread can receive");
   }
-  if (Status s = CheckTopic(filter, /*filter=*/true); !s.ok()) return s;
+  if (Status s = ValidateTopicFilter(filter); !s.ok()) return s;
   if (Status s = CheckQos(qos); !s.ok()) return s;
   MutexLock sub_lock(sub_mu_);
   const std::uint64_t life = disconnect_requests_.load();
@@ -475,7 +440,7 @@ Status PahoTransport::Subscribe(std::string_view filter, int qos) {
 }
 
 Status PahoTransport::Publish(std::string_view topic, std::string_view payload, int qos) {
-  if (Status s = CheckTopic(topic, /*filter=*/false); !s.ok()) return s;
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
   if (Status s = CheckQos(qos); !s.ok()) return s;
   mqtt::const_message_ptr message =
       mqtt::make_message(std::string(topic), payload.data(), payload.size(), qos, false);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "rejection_status.h"
 #include "shadowsync/json.h"
 #include "shadowsync/topic.h"
 
@@ -35,49 +36,13 @@ Status Unavailable(std::string message) {
   return Status(StatusCode::kUnavailable, std::move(message));
 }
 
-// The same checks as PahoTransport, so that a test fails here where the
-// real transport would refuse.
+// The same QoS check as PahoTransport (topics: topic.h's ValidateTopicName
+// and ValidateTopicFilter, which both use), so that a test fails here where
+// the real transport would refuse.
 Status CheckQos(int qos) {
   if (qos == 0 || qos == 1) return Status::Ok();
   return InvalidArgumentError("qos " + std::to_string(qos) +
                               " is not supported; use 0 or 1 (AWS IoT has no QoS 2)");
-}
-
-Status CheckTopicName(std::string_view topic) {
-  if (topic.empty()) return InvalidArgumentError("topic is empty");
-  if (topic.find('\0') != std::string_view::npos) {
-    return InvalidArgumentError("topic contains a NUL character");
-  }
-  if (topic.find_first_of("+#") != std::string_view::npos) {
-    return InvalidArgumentError("topic \"" + std::string(topic) +
-                                "\" contains a wildcard (+ or #)");
-  }
-  return Status::Ok();
-}
-
-Status CheckFilter(std::string_view filter) {
-  if (filter.empty()) return InvalidArgumentError("filter is empty");
-  if (filter.find('\0') != std::string_view::npos) {
-    return InvalidArgumentError("filter contains a NUL character");
-  }
-  std::size_t start = 0;
-  while (true) {
-    std::size_t end = filter.find('/', start);
-    const bool last = end == std::string_view::npos;
-    if (last) end = filter.size();
-    const std::string_view level = filter.substr(start, end - start);
-    if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) {
-      return InvalidArgumentError("filter \"" + std::string(filter) +
-                                  "\": a wildcard must be a whole level");
-    }
-    if (level == "#" && !last) {
-      return InvalidArgumentError("filter \"" + std::string(filter) +
-                                  "\": '#' must be the last level");
-    }
-    if (last) break;
-    start = end + 1;
-  }
-  return Status::Ok();
 }
 
 // Maps a rejected response (E1 error document) to a Status.
@@ -91,15 +56,7 @@ Status RejectionStatus(const std::string& payload) {
   if (doc->HasMember("message") && (*doc)["message"].IsString()) {
     message = (*doc)["message"].GetString();
   }
-  std::string text = std::to_string(code) + ": " + message;
-  switch (code) {
-    case 404:
-      return NotFoundError(std::move(text));
-    case 409:
-      return Status(StatusCode::kConflict, std::move(text));
-    default:
-      return Status(StatusCode::kRejected, std::move(text));
-  }
+  return shadowsync::internal::StatusForErrorCode(code, std::to_string(code) + ": " + message);
 }
 
 }  // namespace
@@ -136,7 +93,7 @@ void BrokerCore::SetHandlers(ClientRecord& record, MessageHandler on_message,
 
 Status BrokerCore::Publish(const ClientRecord& record, std::string_view topic,
                            std::string_view payload, int qos) {
-  if (Status s = CheckTopicName(topic); !s.ok()) return s;
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
   if (Status s = CheckQos(qos); !s.ok()) return s;
   {
     MutexLock lock(mu_);
@@ -250,7 +207,7 @@ Status BrokerCore::Subscribe(ClientRecord& record, std::string_view filter, int 
         "Subscribe() called from a message handler (PahoTransport would deadlock waiting for "
         "the SUBACK)");
   }
-  if (Status s = CheckFilter(filter); !s.ok()) return s;
+  if (Status s = ValidateTopicFilter(filter); !s.ok()) return s;
   if (Status s = CheckQos(qos); !s.ok()) return s;
   MutexLock lock(mu_);
   if (shut_down_ || record.state != ClientRecord::State::kConnected) {
