@@ -5,6 +5,6 @@
 # the integration binary, but they are conformance tests too.
 foreach(wire_test IN LISTS shadowsync_integration_tests_TESTS)
   if(wire_test MATCHES "^Conformance(Wire|Https)")
-    set_tests_properties("${wire_test}" PROPERTIES LABELS "integration;conformance")
+    set_tests_properties("${wire_test}" PROPERTIES LABELS "integration;conformance;single-build")
   endif()
 endforeach()
