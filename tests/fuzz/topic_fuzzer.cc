@@ -25,10 +25,6 @@ void Check(bool condition) {
   if (!condition) std::abort();
 }
 
-bool HasWildcardOrNul(std::string_view s) {
-  return s.find_first_of(std::string_view("+#\0", 3)) != std::string_view::npos;
-}
-
 void FuzzParse(std::string_view input) {
   using shadowsync::ShadowTopic;
   shadowsync::Result<ShadowTopic> parsed = shadowsync::ParseTopic(input);
@@ -57,16 +53,21 @@ void FuzzMatch(std::string_view input) {
   const std::size_t nul = input.find('\0');
   if (nul == std::string_view::npos) {
     const bool self = shadowsync::TopicMatchesFilter(input, input);
-    if (!input.empty() && !HasWildcardOrNul(input)) Check(self);
+    // A valid topic name (ValidateTopicName: non-empty, UTF-8, no NUL, no
+    // wildcard) matches itself, and "#" unless it starts with '$'; an
+    // invalid one matches nothing.
+    const bool valid = shadowsync::ValidateTopicName(input).ok();
+    Check(self == valid);
     const bool all = shadowsync::TopicMatchesFilter("#", input);
-    if (!input.empty() && !HasWildcardOrNul(input)) Check(all == (input[0] != '$'));
+    Check(all == (valid && input[0] != '$'));
     return;
   }
   const std::string_view filter = input.substr(0, nul);
   const std::string_view topic = input.substr(nul + 1);
   const bool matched = shadowsync::TopicMatchesFilter(filter, topic);
   // A filter without wildcards matches only the identical topic.
-  if (!filter.empty() && !HasWildcardOrNul(filter)) Check(matched == (filter == topic));
+  if (shadowsync::ValidateTopicName(filter).ok()) Check(matched == (filter == topic));
+  if (!shadowsync::ValidateTopicName(topic).ok()) Check(!matched);
   // T10: a wildcard-first filter never matches a '$' topic.
   if (matched && !topic.empty() && topic[0] == '$') Check(filter[0] != '+' && filter[0] != '#');
 }
