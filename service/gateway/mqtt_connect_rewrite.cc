@@ -130,4 +130,17 @@ Result<std::optional<RewrittenConnect>> RewriteMqttConnect(std::string_view data
   return std::optional<RewrittenConnect>(std::move(out));
 }
 
+std::size_t MqttPacketLength(std::string_view data) {
+  std::size_t remaining = 0;
+  std::size_t header = 1;
+  for (int shift = 0;; shift += 7) {
+    if (header >= data.size()) return 0;
+    if (header > 4) return std::string_view::npos;
+    const unsigned char byte = static_cast<unsigned char>(data[header++]);
+    remaining |= static_cast<std::size_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) break;
+  }
+  return data.size() < header + remaining ? 0 : header + remaining;
+}
+
 }  // namespace shadowsync::gateway

@@ -35,6 +35,14 @@ Result<std::optional<RewrittenConnect>> RewriteMqttConnect(std::string_view data
                                                            std::string_view password,
                                                            std::size_t max_packet_bytes);
 
+/// Where the first MQTT packet of `data` (bytes from the broker) ends: its
+/// length with the fixed header, 0 when it has not all arrived yet, or
+/// std::string_view::npos when the remaining length is malformed (more than
+/// four bytes). The relay sends each packet in a WebSocket frame of its own,
+/// as AWS does: a client that meets several packets in one frame may leave
+/// the last ones unread until more data arrives.
+std::size_t MqttPacketLength(std::string_view data);
+
 }  // namespace shadowsync::gateway
 
 #endif  // SHADOWSYNC_SERVICE_GATEWAY_MQTT_CONNECT_REWRITE_H_

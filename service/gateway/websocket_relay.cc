@@ -289,8 +289,21 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
 
   void OnBrokerRead(beast::error_code ec, std::size_t bytes) {
     if (ec) return Shutdown(ec == net::error::eof ? "broker closed" : "broker: " + ec.message());
+    from_broker_pending_.append(from_broker_.data(), bytes);
+    WriteNextPacket();
+  }
+
+  // One WebSocket frame per MQTT packet (MqttPacketLength says why); what
+  // is not a whole packet yet waits for the next read. A malformed length
+  // is passed on as it is: the client's MQTT layer will say what is wrong.
+  void WriteNextPacket() {
+    std::size_t length = MqttPacketLength(from_broker_pending_);
+    if (length == 0) return ReadBroker();
+    if (length == std::string_view::npos) length = from_broker_pending_.size();
+    to_client_.assign(from_broker_pending_, 0, length);
+    from_broker_pending_.erase(0, length);
     writing_ = true;
-    ws_.async_write(net::buffer(from_broker_.data(), bytes),
+    ws_.async_write(net::buffer(to_client_),
                     beast::bind_front_handler(&RelaySession::OnClientWritten, shared_from_this()));
   }
 
@@ -298,7 +311,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
     writing_ = false;
     if (ec) return Shutdown("client: " + ec.message());
     if (closing_) return CloseClient(websocket::close_code::normal);
-    ReadBroker();
+    WriteNextPacket();
   }
 
   // Either side ended: end the other one too (once).
@@ -347,6 +360,8 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   std::string pending_;    // the CONNECT while it arrives
   std::string to_broker_;  // the message being written to the broker
   std::array<char, kBrokerReadBytes> from_broker_{};
+  std::string from_broker_pending_;  // read from the broker, not yet sent
+  std::string to_client_;            // the packet being written to the client
   std::string remote_;
   std::string method_;
   std::string access_key_id_;

@@ -85,5 +85,21 @@ TEST(MqttConnectRewriteTest, RefusesWhatIsNotAnMqtt311Connect) {
       HasSubstr("bytes after the payload"));
 }
 
+// The relay frames the broker's bytes packet by packet.
+TEST(MqttPacketLengthTest, FindsWhereEachPacketEndsAndWaitsForTheRest) {
+  const std::string puback("\x40\x02\x00\x01", 4);
+  EXPECT_EQ(MqttPacketLength(puback), 4u);
+  EXPECT_EQ(MqttPacketLength(puback + puback), 4u);  // the first of two
+  EXPECT_EQ(MqttPacketLength(puback.substr(0, 3)), 0u);
+  EXPECT_EQ(MqttPacketLength(std::string_view()), 0u);
+  EXPECT_EQ(MqttPacketLength(std::string("\xd0\x00", 2)), 2u);  // PINGRESP
+  // A remaining length of 200 takes two bytes (0xc8 0x01).
+  std::string publish("\x30\xc8\x01", 3);
+  EXPECT_EQ(MqttPacketLength(publish), 0u);
+  publish += std::string(200, 'x');
+  EXPECT_EQ(MqttPacketLength(publish), 203u);
+  EXPECT_EQ(MqttPacketLength(std::string("\x30\x80\x80\x80\x80\x01", 6)), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace shadowsync::gateway
