@@ -14,6 +14,23 @@ constexpr unsigned char kPasswordFlag = 0x40;
 constexpr unsigned char kWillFlag = 0x04;
 constexpr unsigned char kReservedFlag = 0x01;
 
+enum class FixedHeader { kIncomplete, kMalformed, kRead };
+
+// An MQTT fixed header (3.1.1 section 2.2): the type byte, then the
+// remaining length in one to four bytes of seven bits each. On kRead,
+// *header is the fixed header's size and *remaining the length after it.
+FixedHeader ReadFixedHeader(std::string_view data, std::size_t* header, std::size_t* remaining) {
+  *remaining = 0;
+  *header = 1;
+  for (int shift = 0;; shift += 7) {
+    if (*header >= data.size()) return FixedHeader::kIncomplete;
+    if (*header > 4) return FixedHeader::kMalformed;
+    const unsigned char byte = static_cast<unsigned char>(data[(*header)++]);
+    *remaining |= static_cast<std::size_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return FixedHeader::kRead;
+  }
+}
+
 Status Malformed(const std::string& what) {
   return InvalidArgumentError("malformed MQTT CONNECT: " + what);
 }
@@ -55,14 +72,15 @@ Result<std::optional<RewrittenConnect>> RewriteMqttConnect(std::string_view data
     return InvalidArgumentError("the first MQTT packet is not a CONNECT (type " +
                                 std::to_string(static_cast<unsigned char>(data[0]) >> 4) + ")");
   }
+  std::size_t header = 0;
   std::size_t remaining = 0;
-  std::size_t header = 1;
-  for (int shift = 0;; shift += 7) {
-    if (header >= data.size()) return std::optional<RewrittenConnect>();
-    if (header > 4) return Malformed("remaining length longer than 4 bytes");
-    const unsigned char byte = static_cast<unsigned char>(data[header++]);
-    remaining |= static_cast<std::size_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) break;
+  switch (ReadFixedHeader(data, &header, &remaining)) {
+    case FixedHeader::kIncomplete:
+      return std::optional<RewrittenConnect>();
+    case FixedHeader::kMalformed:
+      return Malformed("remaining length longer than 4 bytes");
+    case FixedHeader::kRead:
+      break;
   }
   if (header + remaining > max_packet_bytes) {
     return InvalidArgumentError("MQTT CONNECT of " + std::to_string(header + remaining) +
@@ -131,14 +149,15 @@ Result<std::optional<RewrittenConnect>> RewriteMqttConnect(std::string_view data
 }
 
 std::size_t MqttPacketLength(std::string_view data) {
+  std::size_t header = 0;
   std::size_t remaining = 0;
-  std::size_t header = 1;
-  for (int shift = 0;; shift += 7) {
-    if (header >= data.size()) return 0;
-    if (header > 4) return std::string_view::npos;
-    const unsigned char byte = static_cast<unsigned char>(data[header++]);
-    remaining |= static_cast<std::size_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) break;
+  switch (ReadFixedHeader(data, &header, &remaining)) {
+    case FixedHeader::kIncomplete:
+      return 0;
+    case FixedHeader::kMalformed:
+      return std::string_view::npos;
+    case FixedHeader::kRead:
+      break;
   }
   return data.size() < header + remaining ? 0 : header + remaining;
 }
