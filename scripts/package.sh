@@ -9,10 +9,13 @@
 # Debian's hardening flags in its own directory, builds it and runs cpack.
 # Prints the path of each .deb on the last lines of its output.
 #
-# Usage: scripts/package.sh [--with-tests] [BUILD_DIR]   (default build-package/)
+# Usage: scripts/package.sh [--with-tests] [BUILD_DIR [CMAKE_ARG...]]
 #   --with-tests  also build the tests, examples and benchmarks, with -Werror,
 #                 in the same tree: scripts/test.sh runs its GCC tests on the
 #                 very binaries it packages, so that CI compiles once.
+#   BUILD_DIR     default build-package/
+#   CMAKE_ARG     more -D options for the configuration, after the script's
+#                 own (scripts/test.sh gives SHADOWSYNC_TEST_COMPILE_OPTIONS)
 # Environment: SHADOWSYNC_JOBS (build parallelism, default 2).
 # Then, as root: apt install ./build-package/packages/shadowsync-agent_*.deb
 set -euo pipefail
@@ -26,6 +29,8 @@ if [[ ${1:-} == --with-tests ]]; then
   shift
 fi
 build_dir=${1:-build-package}
+shift || true
+extra_cmake_args=("$@")
 jobs=${SHADOWSYNC_JOBS:-2}
 out_dir="$build_dir/packages"
 
@@ -59,7 +64,8 @@ cmake -S . -B "$build_dir" \
   -DSHADOWSYNC_BUILD_EXAMPLES="$with_tests" \
   -DSHADOWSYNC_BUILD_BENCHMARKS="$with_tests" \
   -DSHADOWSYNC_BUILD_FUZZERS=OFF \
-  -DSHADOWSYNC_INSTALL=ON
+  -DSHADOWSYNC_INSTALL=ON \
+  "${extra_cmake_args[@]}"
 cmake --build "$build_dir" -j"$jobs"
 
 rm -rf "$out_dir"

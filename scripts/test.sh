@@ -17,7 +17,8 @@
 #      (default 30), every other fuzzer (one per parser: policy, registry,
 #      agent configuration, store file, SigV4, AWS config file) for
 #      SHADOWSYNC_PARSER_FUZZ_SECONDS (default 10, at most
-#      SHADOWSYNC_FUZZ_SECONDS). docs/fuzzing.md: longer runs.
+#      SHADOWSYNC_FUZZ_SECONDS), SHADOWSYNC_JOBS of them at a time.
+#      docs/fuzzing.md: longer runs.
 # Steps 2 and 3 are skipped, loudly, when Clang is not installed.
 # Exits non-zero if any step fails; ends with a timing summary.
 #
@@ -56,8 +57,15 @@ step() {
   echo "+ $*"
   local start=$EPOCHREALTIME rc=0
   "$@" || rc=$?
-  local took
-  took=$(elapsed "$start")
+  record "$name" "$start" "$rc"
+  return "$rc"
+}
+
+# record NAME START RC: the summary line of a step that began at START (an
+# EPOCHREALTIME) and ended now with exit code RC.
+record() {
+  local name=$1 took rc=$3
+  took=$(elapsed "$2")
   if [[ $rc -eq 0 ]]; then
     summary+=("$(printf '  %-6s %-34s %7ss' PASS "$name" "$took")")
   else
@@ -65,7 +73,6 @@ step() {
     failures=$((failures + 1))
     echo "==> $name FAILED (exit $rc)" >&2
   fi
-  return "$rc"
 }
 
 skip() {  # skip NAME REASON
@@ -158,8 +165,14 @@ fi
 # One build serves both (compiling the packages apart cost ~6 minutes on a
 # cold cache). ctest runs $jobs tests at a time: every test that starts a
 # broker or a program takes free loopback ports and its own directories.
+# The tests' own code is compiled without optimisation, in both builds: at
+# -O3 (GCC) or -O2 with the sanitizers it was most of the compile time, and
+# what it runs is the libraries and programs, optimised as packaged.
+# -U_FORTIFY_SOURCE: Debian's flags define it, and glibc warns that it needs
+# optimisation.
+test_compile_options="-DSHADOWSYNC_TEST_COMPILE_OPTIONS=-O0;-U_FORTIFY_SOURCE"
 if step "gcc: build and packages" env CXX=g++ SHADOWSYNC_JOBS="$jobs" \
-     scripts/package.sh --with-tests "$gcc_dir"; then
+     scripts/package.sh --with-tests "$gcc_dir" "$test_compile_options"; then
   step "gcc: ctest" ctest --test-dir "$gcc_dir" --parallel "$jobs" \
     --output-on-failure --no-tests=error
   step "packages: check" tests/package/check_debs.sh "$gcc_dir/packages" \
@@ -200,12 +213,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Leaks inside Paho C's own library are not ours to fix (see the file).
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/scripts/lsan-suppressions.txt:print_suppressions=0}
 
+# Besides the tests' code, the gateway's and the console's Boost.Beast
+# servers are compiled without optimisation here: instrumenting Beast at -O2
+# took the longest of any file (websocket_relay.cc: 160 s, 60 s at -O0). Their
+# parsers, which the fuzzers run, stay optimised (service/gateway/CMakeLists.txt).
 clang_built=0
 if step "clang: configure" cmake -S . -B "$clang_dir" \
      -DCMAKE_CXX_COMPILER="$clangxx" \
      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
      -DCMAKE_CXX_FLAGS="$sanitize_flags" \
      -DSHADOWSYNC_WERROR=ON \
+     "$test_compile_options" \
+     -DSHADOWSYNC_ASIO_COMPILE_OPTIONS=-O0 \
      -DSHADOWSYNC_BUILD_FUZZERS=ON \
      -DSHADOWSYNC_BUILD_BENCHMARKS=OFF; then
   if step "clang: build" cmake --build "$clang_dir" -j"$jobs"; then
@@ -231,6 +250,20 @@ else
   if [[ ${#fuzzers[@]} -eq 0 ]]; then
     skip "fuzzers" "no tests/fuzz/*_fuzzer.cc"
   fi
+  # Each fuzzer is one process on one core: $jobs of them run at once, each
+  # printing to its own file, shown (and summarised) as it ends.
+  declare -A fuzz_label=() fuzz_start=() fuzz_out=()
+  mkdir -p "$clang_dir/fuzz"
+  # end_one_fuzzer: waits for any running fuzzer and reports it.
+  end_one_fuzzer() {
+    local pid rc=0
+    wait -n -p pid || rc=$?
+    echo
+    echo "==> ${fuzz_label[$pid]}"
+    cat "${fuzz_out[$pid]}"
+    record "${fuzz_label[$pid]}" "${fuzz_start[$pid]}" "$rc"
+    unset "fuzz_label[$pid]"
+  }
   for name in "${fuzzers[@]}"; do
     seconds=$(fuzz_seconds_for "$name")
     # -max_total_time=0 would mean "forever".
@@ -238,8 +271,14 @@ else
       skip "fuzz: $name" "0 seconds"
       continue
     fi
-    step "fuzz: $name (${seconds}s)" run_fuzzer "$name"
+    while [[ ${#fuzz_label[@]} -ge $jobs ]]; do end_one_fuzzer; done
+    start=$EPOCHREALTIME
+    run_fuzzer "$name" >"$clang_dir/fuzz/$name.out" 2>&1 &
+    fuzz_out[$!]="$clang_dir/fuzz/$name.out"
+    fuzz_label[$!]="fuzz: $name (${seconds}s)"
+    fuzz_start[$!]=$start
   done
+  while [[ ${#fuzz_label[@]} -gt 0 ]]; do end_one_fuzzer; done
 fi
 
 finish
