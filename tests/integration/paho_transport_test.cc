@@ -661,6 +661,38 @@ class FakeMqttServer {
   std::thread thread_;
 };
 
+// Sends an MQTT 3.1.1 CONNECT for `client_id` to 127.0.0.1:`port`, and waits
+// (up to kWait) until the server closes the connection, as FakeMqttServer does
+// after a refusing CONNACK. False if that does not happen.
+bool ConnectAndBeRefused(int port, const std::string& client_id) {
+  // CONNECT, remaining length (set below), protocol "MQTT" level 4, flags
+  // (clean session), keepalive 60 s, then the client id.
+  std::string packet("\x10\x00\x00\x04MQTT\x04\x02\x00\x3c", 12);
+  packet += static_cast<char>(client_id.size() >> 8);
+  packet += static_cast<char>(client_id.size() & 0xFF);
+  packet += client_id;
+  if (packet.size() - 2 > 127) return false;  // a one-byte remaining length only
+  packet[1] = static_cast<char>(packet.size() - 2);
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool closed = false;
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      send(fd, packet.data(), packet.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(packet.size())) {
+    const auto deadline = Clock::now() + kWait;
+    while (!closed && Clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      unsigned char buffer[16];
+      closed = recv(fd, buffer, sizeof(buffer), 0) <= 0;
+    }
+  }
+  if (fd >= 0) close(fd);
+  return closed;
+}
+
 TEST(PahoTransportTest, SubscriptionRefusedByTheBrokerIsRejected) {
   FakeMqttServer server;
   MqttOptions options;
@@ -1050,6 +1082,11 @@ TEST(PahoTransportReconnectTest, DisconnectStopsReconnectingAndLeavesNoThread) {
   EXPECT_LT(Clock::now() - start, kQuickTeardown)
       << "Disconnect() must not wait out a backoff or a connect";
   EXPECT_FALSE(transport->IsConnected());
+  // The stand-in serves one connection at a time, in the order they were
+  // made, so a CONNECT the transport sent before Disconnect() returned may
+  // still wait in its queue: a CONNECT of our own, made now, is served after
+  // all of them.
+  EXPECT_TRUE(ConnectAndBeRefused(broker.plain_port(), UniqueId("stop-marker")));
 
   // Nobody tries again, while the control makes three more attempts: two
   // whole cycles of the control (an attempt, ~1 s here with Paho's receive
