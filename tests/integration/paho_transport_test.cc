@@ -11,8 +11,10 @@
 // connect while another is connected (see paho_transport.h), so a test that
 // needs two transports connects them at the same time; most tests use one
 // transport as both publisher and subscriber. Waits poll with deadlines;
-// per-operation deadlines are >= 3 s (Paho's occasional 1.1 s stall). The
-// only fixed waits are the windows in which something must NOT happen.
+// per-operation deadlines are >= 3 s (Paho's occasional 1.1 s stall). There
+// is no fixed wait: where something must NOT happen, the test waits for an
+// event after which it would have happened (a control transport's
+// attempts, a barrier packet, a thread asleep in the call).
 
 #include "shadowsync/paho_transport.h"
 
@@ -31,7 +33,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -47,8 +51,10 @@
 #include "support/eventually.h"
 #include "support/mosquitto_clients.h"
 #include "support/mosquitto_fixture.h"
+#include "support/process_output.h"
 #include "support/run_together.h"
 #include "support/temp_dir.h"
+#include "support/thread_asleep.h"
 #include "support/tls_certificates.h"
 
 namespace shadowsync {
@@ -255,22 +261,51 @@ int UnusedPort() {
 // ===========================================================================
 // Connecting, publishing, subscribing
 
-// Counts this process's TCP sockets to `port`, and how many have TCP_NODELAY.
-std::pair<int, int> SocketsToPort(int port) {
-  int sockets = 0;
-  int nodelay = 0;
+// This process's IPv4 TCP sockets (file descriptors) to `port`.
+std::vector<int> SocketsToPort(int port) {
+  std::vector<int> fds;
   for (int fd = 0; fd < 1024; ++fd) {
     sockaddr_storage peer{};
     socklen_t length = sizeof(peer);
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
     if (peer.ss_family != AF_INET) continue;
     if (ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port) != port) continue;
-    ++sockets;
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+// Counts this process's TCP sockets to `port`, and how many have TCP_NODELAY.
+std::pair<int, int> NodelaySocketsToPort(int port) {
+  const std::vector<int> fds = SocketsToPort(port);
+  int nodelay = 0;
+  for (const int fd : fds) {
     int on = 0;
     socklen_t on_length = sizeof(on);
     if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &on_length) == 0 && on) ++nodelay;
   }
-  return {sockets, nodelay};
+  return {static_cast<int>(fds.size()), nodelay};
+}
+
+// The socket of the MQTT client `client_id` to `broker`: the one whose local
+// port the broker logged when the client connected ("New client connected
+// from 127.0.0.1:PORT as ID (..."); -1 if there is none.
+int ClientSocket(const MosquittoBroker& broker, const std::string& client_id) {
+  const std::string log = broker.ReadLog();
+  const std::string::size_type as = log.rfind(" as " + client_id + " (");
+  const std::string from = "New client connected from 127.0.0.1:";
+  const std::string::size_type line = as == std::string::npos ? as : log.rfind(from, as);
+  if (line == std::string::npos) return -1;
+  const int local_port = std::atoi(log.c_str() + line + from.size());
+  for (const int fd : SocketsToPort(broker.plain_port())) {
+    sockaddr_in self{};
+    socklen_t length = sizeof(self);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&self), &length) == 0 &&
+        ntohs(self.sin_port) == local_port) {
+      return fd;
+    }
+  }
+  return -1;
 }
 
 TEST(PahoTransportTest, SocketToTheBrokerHasNagleOff) {
@@ -289,7 +324,7 @@ TEST(PahoTransportTest, SocketToTheBrokerHasNagleOff) {
   std::unique_ptr<Transport> transport = MakeOrDie(PlainOptions(*broker, "nodelay"));
   ASSERT_NE(transport, nullptr);
   ASSERT_TRUE(transport->Connect().ok());
-  const auto [sockets, nodelay] = SocketsToPort(broker->plain_port());
+  const auto [sockets, nodelay] = NodelaySocketsToPort(broker->plain_port());
   EXPECT_GE(sockets, 2);
   EXPECT_EQ(nodelay, sockets - 1);
   int on = 0;
@@ -469,15 +504,21 @@ TEST(PahoTransportTest, WorksUnderAnAwsLikeThingPolicy) {
   // the messages, so a refused SUBACK is tested with FakeMqttServer below.)
 }
 
-// A listening TCP socket on 127.0.0.1 with a port the kernel chose, for the
-// fake brokers below; -1 (port untouched) when that fails.
+// A listening TCP socket on 127.0.0.1 for the fake brokers below, on port
+// *port, or on one the kernel chose (stored in *port) when *port is 0; -1
+// (port untouched) when that fails. SO_REUSEADDR, as mosquitto sets it, so a
+// stopped broker's port can be taken over while its connections linger in
+// TIME_WAIT.
 int ListenOnLoopback(int* port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(*port));
   socklen_t size = sizeof(address);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 || listen(fd, 4) != 0 ||
+  const int on = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 || listen(fd, 16) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
     if (fd >= 0) close(fd);
     return -1;
@@ -487,15 +528,19 @@ int ListenOnLoopback(int* port) {
 }
 
 // A minimal MQTT 3.1.1 server for what mosquitto 2.0.11 never does: refuse
-// a subscription. It serves one client at a time: CONNACK 0 for CONNECT,
-// SUBACK granting QoS 1 except 0x80 for filters starting with "refused/",
-// PUBACK for QoS 1 PUBLISH, PINGRESP for PINGREQ.
+// a subscription, or count the connection attempts of each client. It
+// serves one client at a time: CONNACK 0 for CONNECT, SUBACK granting QoS 1
+// except 0x80 for filters starting with "refused/", PUBACK for QoS 1
+// PUBLISH, PINGRESP for PINGREQ. Built with a port and a non-zero CONNACK
+// code, it stands in for a broker that is down on that port: it answers
+// every CONNECT with that code and closes the connection.
 class FakeMqttServer {
  public:
-  FakeMqttServer() {
+  FakeMqttServer() : FakeMqttServer(0, 0) {}
+  FakeMqttServer(int port, unsigned char connack_code) : port_(port), connack_code_(connack_code) {
     listener_ = ListenOnLoopback(&port_);
     if (listener_ < 0) {
-      ADD_FAILURE() << "FakeMqttServer: cannot listen";
+      ADD_FAILURE() << "FakeMqttServer: cannot listen on port " << port;
       return;
     }
     thread_ = std::thread([this] { Run(); });
@@ -509,6 +554,12 @@ class FakeMqttServer {
   FakeMqttServer& operator=(const FakeMqttServer&) = delete;
 
   int port() const { return port_; }
+
+  // How many CONNECTs came from `client_id` so far.
+  size_t Connects(const std::string& client_id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<size_t>(std::count(connects_.begin(), connects_.end(), client_id));
+  }
 
  private:
   // Waits for `fd` to be readable, giving up when the server stops.
@@ -556,9 +607,20 @@ class FakeMqttServer {
       std::vector<unsigned char> body(length);
       if (length > 0 && !ReadFull(fd, body.data(), length)) return;
       switch (header >> 4) {
-        case 1:  // CONNECT
-          Send(fd, {0x20, 0x02, 0x00, 0x00});
+        case 1: {  // CONNECT: protocol name, level, flags, keepalive, client id
+          const size_t name_length =
+              body.size() >= 2 ? static_cast<size_t>(body[0] << 8 | body[1]) : body.size();
+          const size_t id_at = 2 + name_length + 4;
+          if (id_at + 2 <= body.size()) {
+            const size_t id_length = static_cast<size_t>(body[id_at] << 8 | body[id_at + 1]);
+            std::lock_guard<std::mutex> lock(mu_);
+            connects_.emplace_back(reinterpret_cast<const char*>(body.data()) + id_at + 2,
+                                   std::min(id_length, body.size() - id_at - 2));
+          }
+          Send(fd, {0x20, 0x02, 0x00, connack_code_});
+          if (connack_code_ != 0) return;
           break;
+        }
         case 3: {  // PUBLISH
           const int qos = (header >> 1) & 3;
           const size_t topic_length = static_cast<size_t>(body[0] << 8 | body[1]);
@@ -592,9 +654,44 @@ class FakeMqttServer {
 
   int listener_ = -1;
   int port_ = 0;
+  const unsigned char connack_code_ = 0;
+  mutable std::mutex mu_;
+  std::vector<std::string> connects_;  // client ids, in order; guarded by mu_
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// Sends an MQTT 3.1.1 CONNECT for `client_id` to 127.0.0.1:`port`, and waits
+// (up to kWait) until the server closes the connection, as FakeMqttServer does
+// after a refusing CONNACK. False if that does not happen.
+bool ConnectAndBeRefused(int port, const std::string& client_id) {
+  // CONNECT, remaining length (set below), protocol "MQTT" level 4, flags
+  // (clean session), keepalive 60 s, then the client id.
+  std::string packet("\x10\x00\x00\x04MQTT\x04\x02\x00\x3c", 12);
+  packet += static_cast<char>(client_id.size() >> 8);
+  packet += static_cast<char>(client_id.size() & 0xFF);
+  packet += client_id;
+  if (packet.size() - 2 > 127) return false;  // a one-byte remaining length only
+  packet[1] = static_cast<char>(packet.size() - 2);
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool closed = false;
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      send(fd, packet.data(), packet.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(packet.size())) {
+    const auto deadline = Clock::now() + kWait;
+    while (!closed && Clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      unsigned char buffer[16];
+      closed = recv(fd, buffer, sizeof(buffer), 0) <= 0;
+    }
+  }
+  if (fd >= 0) close(fd);
+  return closed;
+}
 
 TEST(PahoTransportTest, SubscriptionRefusedByTheBrokerIsRejected) {
   FakeMqttServer server;
@@ -953,35 +1050,64 @@ TEST(PahoTransportReconnectTest, DisconnectStopsReconnectingAndLeavesNoThread) {
   MqttOptions options = PlainOptions(broker, "stop");
   options.reconnect_min = 200ms;
   options.reconnect_max = 400ms;
+  // The control is never disconnected: its reconnect attempts are the clock
+  // of the absence check below, instead of a fixed sleep. Its backoff starts
+  // at the transport's cap, so each of its waits is 200-400 ms.
+  MqttOptions control_options = options;
+  control_options.client_id = UniqueId("stop-control");
+  control_options.reconnect_min = options.reconnect_max;
   std::unique_ptr<Transport> transport = MakeOrDie(options);
+  std::unique_ptr<Transport> control = MakeOrDie(control_options);
   ASSERT_NE(transport, nullptr);
+  ASSERT_NE(control, nullptr);
   Recorder recorder;
   recorder.Attach(*transport);
-  ASSERT_TRUE(transport->Connect().ok());
+  Recorder control_recorder;
+  control_recorder.Attach(*control);
+  ASSERT_TRUE(testing_support::AllOk(ConnectTogether({transport.get(), control.get()})));
   ASSERT_TRUE(broker.Stop().ok());
   ASSERT_TRUE(recorder.WaitForEvent(ConnectionEvent::kConnectionLost));
-  // Let it fail a few attempts (connection refused) ...
-  const std::string log_before = broker.ReadLog();
-  std::this_thread::sleep_for(600ms);
+  ASSERT_TRUE(control_recorder.WaitForEvent(ConnectionEvent::kConnectionLost));
 
-  // ... then stop it in the middle of its backoff.
-  auto start = Clock::now();
+  // The broker comes back as a stand-in on its port that refuses every
+  // CONNECT (CONNACK 3, server unavailable) and counts them per client.
+  auto standin = std::make_unique<FakeMqttServer>(broker.plain_port(), 3);
+  // Let it fail an attempt ...
+  EXPECT_TRUE(Eventually([&] { return standin->Connects(options.client_id) >= 1; }, kWait))
+      << "the transport did not retry";
+
+  // ... then stop it in the middle of its backoff (or of its next attempt).
+  const auto start = Clock::now();
   EXPECT_TRUE(transport->Disconnect().ok());
   EXPECT_LT(Clock::now() - start, kQuickTeardown)
       << "Disconnect() must not wait out a backoff or a connect";
   EXPECT_FALSE(transport->IsConnected());
+  // The stand-in serves one connection at a time, in the order they were
+  // made, so a CONNECT the transport sent before Disconnect() returned may
+  // still wait in its queue: a CONNECT of our own, made now, is served after
+  // all of them.
+  EXPECT_TRUE(ConnectAndBeRefused(broker.plain_port(), UniqueId("stop-marker")));
 
-  // The broker comes back; nobody reconnects to it.
-  ASSERT_TRUE(broker.Restart().ok());
-  std::this_thread::sleep_for(1s);  // > 2 x reconnect_max: a live supervisor would be back
+  // Nobody tries again, while the control makes three more attempts: two
+  // whole cycles of the control (an attempt, ~1 s here with Paho's receive
+  // thread, and a wait of >= 200 ms, twice) outlast one cycle of a live
+  // supervisor (an attempt and a wait of <= 400 ms), which would have sent a
+  // CONNECT in that time.
+  const size_t attempts = standin->Connects(options.client_id);
+  const size_t control_attempts = standin->Connects(control_options.client_id);
+  EXPECT_TRUE(Eventually(
+      [&] { return standin->Connects(control_options.client_id) >= control_attempts + 3; }, kWait))
+      << "the control stopped retrying";
+  EXPECT_EQ(standin->Connects(options.client_id), attempts)
+      << "the supervisor kept reconnecting after Disconnect()";
   EXPECT_THAT(recorder.events(), ::testing::ElementsAre(ConnectionEvent::kConnected,
                                                         ConnectionEvent::kConnectionLost));
-  EXPECT_THAT(broker.ReadLog().substr(log_before.size()),
-              ::testing::Not(HasSubstr(options.client_id)));
 
-  start = Clock::now();
+  const auto reset_start = Clock::now();
   transport.reset();
-  EXPECT_LT(Clock::now() - start, 500ms) << "nothing is left to end after Disconnect()";
+  EXPECT_LT(Clock::now() - reset_start, 500ms) << "nothing is left to end after Disconnect()";
+  control.reset();
+  standin.reset();
   EXPECT_TRUE(Eventually([&] { return ThreadCount() <= threads_before; }, 5s))
       << "threads before: " << threads_before << ", now: " << ThreadCount();
 }
@@ -1043,13 +1169,22 @@ TEST(PahoTransportFlushTest, FlushWaitsForTheAcknowledgements) {
   EXPECT_EQ(waiting.code(), StatusCode::kTimeout) << waiting.ToString();
   EXPECT_THAT(waiting.message(), HasSubstr("5 message(s) not yet acknowledged after 500 ms"));
 
+  // The flusher says who it is, then blocks in Flush(). With the broker
+  // frozen nothing takes the transport's mutex for long (no PUBACK comes in),
+  // so once the flusher is asleep it is in Flush()'s wait for the
+  // acknowledgements (a Flush() that returned at once would end the thread
+  // instead).
+  std::atomic<pid_t> flusher_tid{0};
   std::atomic<bool> flushed{false};
   std::thread flusher([&] {
+    flusher_tid = testing_support::ThisThreadId();
     const Status s = transport->Flush(10s);
     EXPECT_TRUE(s.ok()) << s.ToString();
     flushed = true;
   });
-  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(Eventually([&] { return flusher_tid != 0; }, 5s));
+  EXPECT_TRUE(testing_support::WaitUntilThreadAsleep(flusher_tid, 5s))
+      << "Flush() did not wait for the acknowledgements";
   EXPECT_FALSE(flushed) << "Flush() returned while the broker could not acknowledge";
   paused.Resume();
   flusher.join();
@@ -1062,8 +1197,15 @@ TEST(PahoTransportFlushTest, FlushWaitsForTheAcknowledgements) {
   PausedBroker paused_again(broker);
   ASSERT_TRUE(transport->Publish("flush/test", "dropped", 1).ok());
   Status interrupted;
-  std::thread waiter([&] { interrupted = transport->Flush(10s); });
-  std::this_thread::sleep_for(200ms);
+  std::atomic<pid_t> waiter_tid{0};
+  std::thread waiter([&] {
+    waiter_tid = testing_support::ThisThreadId();
+    interrupted = transport->Flush(10s);
+  });
+  // Disconnect() only once the waiter waits inside Flush() (see above).
+  EXPECT_TRUE(Eventually([&] { return waiter_tid != 0; }, 5s));
+  EXPECT_TRUE(testing_support::WaitUntilThreadAsleep(waiter_tid, 5s))
+      << "Flush() did not wait for the acknowledgement";
   const auto start = Clock::now();
   EXPECT_TRUE(transport->Disconnect().ok());
   waiter.join();
@@ -1180,6 +1322,19 @@ TEST(PahoTransportHandlerTest, PubackIsSentOnlyAfterTheHandlerReturns) {
     std::unique_lock<std::mutex> lock(gate_mu);
     gate_cv.wait_for(lock, 20s, [&] { return open; });
   });
+  const auto open_gate = [&] {
+    {
+      std::lock_guard<std::mutex> lock(gate_mu);
+      open = true;
+    }
+    gate_cv.notify_all();
+  };
+  // However the test ends: a failed assertion must not leave Paho's thread
+  // blocked in the handler.
+  struct OnExit {
+    std::function<void()> run;
+    ~OnExit() { run(); }
+  } open_on_exit{open_gate};
   ASSERT_TRUE(transport->Connect().ok());
   ASSERT_TRUE(transport->Subscribe("handler/puback", 1).ok());
   const size_t log_start = broker->ReadLog().size();
@@ -1192,14 +1347,33 @@ TEST(PahoTransportHandlerTest, PubackIsSentOnlyAfterTheHandlerReturns) {
                                                         options.client_id) != std::string::npos;
       },
       5s));
-  std::this_thread::sleep_for(500ms);  // room for a premature PUBACK to show up
+  // A barrier instead of a pause: while the handler is blocked, a PINGREQ
+  // written straight onto the transport's socket. Paho writes a QoS 1
+  // message's PUBACK on its receive thread, the thread that runs the
+  // handler (MQTTProtocol_handlePublishes(): the handler, then the PUBACK;
+  // older releases wrote the PUBACK first, see paho_transport_impl.h). So a
+  // premature PUBACK was written before the handler began, and so before this
+  // PINGREQ; one TCP stream keeps that order and mosquitto handles a
+  // connection's packets in order, so by the time it logs "Received PINGREQ"
+  // it would have logged the PUBACK. (A marker published through the
+  // transport would not do: Paho's send thread needs the mutex that its
+  // receive thread holds while the handler runs, so nothing the transport
+  // publishes leaves before the handler returns.) The broker's PINGRESP
+  // reaches Paho after the handler, which takes it as a keepalive answer.
+  // (Counted, in case Paho's own keepalive PINGREQ went out just before.)
+  const int fd = ClientSocket(*broker, options.client_id);
+  ASSERT_GE(fd, 0) << "no socket of " << options.client_id << "\n" << broker->LogTail();
+  const auto pingreqs = [&] {
+    return testing_support::CountOccurrences(broker->ReadLog().substr(log_start),
+                                             "Received PINGREQ from " + options.client_id);
+  };
+  const size_t pingreqs_before = pingreqs();
+  const unsigned char pingreq[] = {0xC0, 0x00};
+  ASSERT_EQ(send(fd, pingreq, sizeof(pingreq), MSG_NOSIGNAL), 2);
+  ASSERT_TRUE(Eventually([&] { return pingreqs() > pingreqs_before; }, 5s)) << broker->LogTail();
   EXPECT_THAT(broker->ReadLog().substr(log_start), ::testing::Not(HasSubstr(received_puback)))
       << "PUBACK sent while the handler was still running";
-  {
-    std::lock_guard<std::mutex> lock(gate_mu);
-    open = true;
-  }
-  gate_cv.notify_all();
+  open_gate();
   EXPECT_TRUE(Eventually(
       [&] {
         return broker->ReadLog().substr(log_start).find(received_puback) != std::string::npos;

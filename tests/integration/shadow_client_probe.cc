@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   shadowsync::Status started = shadow.Start();
   while (!started.ok() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(200ms);
+    std::this_thread::sleep_for(200ms);  // retry pacing, not an ordering
     started = shadow.Start();
   }
   if (!started.ok()) {
