@@ -24,7 +24,8 @@
 #
 # Environment: SHADOWSYNC_FUZZ_SECONDS (0 skips fuzzing),
 # SHADOWSYNC_PARSER_FUZZ_SECONDS, SHADOWSYNC_JOBS
-# (build parallelism, default 2), SHADOWSYNC_GCC_BUILD_DIR and
+# (build and fuzzing parallelism, default 2), SHADOWSYNC_TEST_JOBS (tests
+# ctest runs at a time, default SHADOWSYNC_JOBS + 1), SHADOWSYNC_GCC_BUILD_DIR and
 # SHADOWSYNC_CLANG_BUILD_DIR (default build/ and build-clang-asan/),
 # SHADOWSYNC_NO_CCACHE=1 (build without ccache even when it is installed).
 set -uo pipefail
@@ -35,6 +36,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
 
 jobs=${SHADOWSYNC_JOBS:-2}
+# The tests wait on process starts and round trips more than they compute: on
+# 2 cores, 3 at a time took GCC's ctest 329 s, 2 at a time 473 s, 4 at a time
+# 319 s (the cores were then busy); docs/performance.md, "CI time".
+test_jobs=${SHADOWSYNC_TEST_JOBS:-$((jobs + 1))}
 fuzz_seconds=${SHADOWSYNC_FUZZ_SECONDS:-30}
 parser_fuzz_seconds=${SHADOWSYNC_PARSER_FUZZ_SECONDS:-10}
 gcc_dir=${SHADOWSYNC_GCC_BUILD_DIR:-build}
@@ -163,8 +168,8 @@ fi
 
 # 1. GCC and the Debian packages ---------------------------------------------------
 # One build serves both (compiling the packages apart cost ~6 minutes on a
-# cold cache). ctest runs $jobs tests at a time: every test that starts a
-# broker or a program takes free loopback ports and its own directories.
+# cold cache). ctest runs $test_jobs tests at a time: every test that starts
+# a broker or a program takes free loopback ports and its own directories.
 # The tests' own code is compiled without optimisation, in both builds: at
 # -O3 (GCC) or -O2 with the sanitizers it was most of the compile time, and
 # what it runs is the libraries and programs, optimised as packaged.
@@ -173,7 +178,7 @@ fi
 test_compile_options="-DSHADOWSYNC_TEST_COMPILE_OPTIONS=-O0;-U_FORTIFY_SOURCE"
 if step "gcc: build and packages" env CXX=g++ SHADOWSYNC_JOBS="$jobs" \
      scripts/package.sh --with-tests "$gcc_dir" "$test_compile_options"; then
-  step "gcc: ctest" ctest --test-dir "$gcc_dir" --parallel "$jobs" \
+  step "gcc: ctest" ctest --test-dir "$gcc_dir" --parallel "$test_jobs" \
     --output-on-failure --no-tests=error
   step "packages: check" tests/package/check_debs.sh "$gcc_dir/packages" \
     "$gcc_dir/package-check"
@@ -230,7 +235,7 @@ if step "clang: configure" cmake -S . -B "$clang_dir" \
   if step "clang: build" cmake --build "$clang_dir" -j"$jobs"; then
     clang_built=1
     # Without the `single-build` tests (tests/CMakeLists.txt says why).
-    step "clang: ctest (asan+ubsan)" ctest --test-dir "$clang_dir" --parallel "$jobs" \
+    step "clang: ctest (asan+ubsan)" ctest --test-dir "$clang_dir" --parallel "$test_jobs" \
       --output-on-failure --no-tests=error --label-exclude single-build
   fi
 fi
