@@ -38,7 +38,7 @@ constexpr char kLampSha256[] = "0c1ac5c1201b8103635edd8d7e3c1bec4070bb317b82298b
 constexpr char kStrangerSha256[] =
     "9a5c4760e54ef8c5438bd9768f261d2af8babbecf62e52ffe24ba4b1f474c0d9";
 
-fs::path SourceDir() { return fs::absolute(__FILE__).parent_path().parent_path().parent_path(); }
+fs::path SourceDir() { return fs::path(SHADOWSYNC_SOURCE_DIR); }
 std::string Example() { return (SourceDir() / "examples/registry/registry.json").string(); }
 std::string CertFile(const char* name) {
   return (SourceDir() / "tests/data/policy" / name).string();
