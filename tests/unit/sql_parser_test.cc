@@ -48,10 +48,10 @@ TEST(SqlParserTest, StatementTreeHoldsItemsKeysFilterAndWhere) {
   EXPECT_EQ(statement.text, "SELECT *, state.reported.t, a + 1 AS b FROM 'x/+' WHERE c > 1");
   ASSERT_EQ(statement.select.size(), 3u);
   EXPECT_TRUE(statement.select[0].star);
-  EXPECT_EQ(statement.select[0].expr, nullptr);
+  EXPECT_EQ(statement.select[0].expr.get(), nullptr);
   // A plain path is named by its last segment, anything else by AS.
   EXPECT_EQ(statement.select[1].key, "t");
-  ASSERT_NE(statement.select[1].expr, nullptr);
+  ASSERT_NE(statement.select[1].expr.get(), nullptr);
   EXPECT_EQ(statement.select[1].expr->kind, Expr::Kind::kPath);
   EXPECT_THAT(statement.select[1].expr->path, ElementsAre("state", "reported", "t"));
   EXPECT_EQ(statement.select[1].expr->position, 11u);
@@ -59,13 +59,13 @@ TEST(SqlParserTest, StatementTreeHoldsItemsKeysFilterAndWhere) {
   EXPECT_EQ(statement.select[2].expr->kind, Expr::Kind::kBinary);
   EXPECT_EQ(statement.select[2].expr->op, BinaryOp::kAdd);
   EXPECT_EQ(statement.topic_filter, "x/+");
-  ASSERT_NE(statement.where, nullptr);
+  ASSERT_NE(statement.where.get(), nullptr);
   EXPECT_EQ(statement.where->kind, Expr::Kind::kBinary);
   EXPECT_EQ(statement.where->op, BinaryOp::kGreater);
 
   Result<std::unique_ptr<Statement>> no_where = ParseStatement("SELECT a FROM '#'");
   ASSERT_TRUE(no_where.ok());
-  EXPECT_EQ((*no_where)->where, nullptr);
+  EXPECT_EQ((*no_where)->where.get(), nullptr);
 }
 
 TEST(SqlParserTest, PrecedenceShapesTheTree) {

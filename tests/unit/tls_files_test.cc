@@ -17,9 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 
+#include "support/shared_certificates.h"
 #include "support/temp_dir.h"
 #include "support/tls_certificates.h"
 
@@ -33,40 +35,40 @@ using testing_support::WriteStringToFile;
 
 class TlsFilesTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    Result<TestCertificates> made = testing_support::GenerateTestCertificates();
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-    certs_ = new TestCertificates(std::move(made).value());
+  void SetUp() override {
+    // Whatever earlier tests on this thread left in OpenSSL's queue is theirs.
+    ERR_clear_error();
+    certs_ = testing_support::SharedCertificates({"test-client"});
+    ASSERT_NE(certs_, nullptr);
+    Result<std::unique_ptr<testing_support::TempDir>> dir =
+        testing_support::TempDir::Create("tls-files");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    dir_ = std::move(dir).value();
   }
-  static void TearDownTestSuite() {
-    delete certs_;
-    certs_ = nullptr;
-  }
-  // Whatever earlier tests on this thread left in OpenSSL's queue is theirs.
-  void SetUp() override { ERR_clear_error(); }
   void TearDown() override { EXPECT_EQ(ERR_peek_error(), 0u) << "OpenSSL errors left queued"; }
 
-  static const TestCertificates& certs() { return *certs_; }
-  // A file of the test's own in the certificates' directory.
-  static std::string Write(const std::string& name, const std::string& text, int mode = 0600) {
-    const std::string path = certs_->dir + "/" + name;
+  const TestCertificates& certs() const { return *certs_; }
+  // A file of the test's own, with exactly `mode`.
+  std::string Write(const std::string& name, const std::string& text, int mode = 0600) {
+    const std::string path = dir_->File(name);
     EXPECT_TRUE(WriteStringToFile(path, text, mode).ok()) << path;
     EXPECT_EQ(::chmod(path.c_str(), static_cast<mode_t>(mode)), 0);  // whatever the umask
     return path;
   }
+  const std::string& dir() const { return dir_->path(); }
 
-  static TestCertificates* certs_;
+  std::shared_ptr<const TestCertificates> certs_;
+  std::unique_ptr<testing_support::TempDir> dir_;
 };
-TestCertificates* TlsFilesTest::certs_ = nullptr;
 
 TEST_F(TlsFilesTest, AnUnreadableFileNamesTheFieldPathAndReason) {
   EXPECT_TRUE(CheckReadableFile("any_field", certs().ca_cert).ok());
-  const std::string missing = certs().dir + "/missing.pem";
+  const std::string missing = dir() + "/missing.pem";
   const Status status = CheckReadableFile("proxy_ca", missing);
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "proxy_ca: " + missing + ": No such file or directory");
-  EXPECT_EQ(CheckReadableFile("ca_file", certs().dir).message(),
-            "ca_file: " + certs().dir + ": Is a directory");
+  EXPECT_EQ(CheckReadableFile("ca_file", dir()).message(),
+            "ca_file: " + dir() + ": Is a directory");
   EXPECT_EQ(CheckReadableFile("ca_file", "").message(), "ca_file: : No such file or directory");
 }
 
@@ -83,8 +85,8 @@ TEST_F(TlsFilesTest, ACaFileNeedsACertificate) {
   EXPECT_EQ(key.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(key.message(), HasSubstr("no PEM certificate in the file"));
   EXPECT_THAT(key.message(), Not(HasSubstr("BEGIN")));  // never key material
-  EXPECT_THAT(CheckCaFile(certs().dir + "/none.pem").message(),
-              HasSubstr("ca_file: " + certs().dir + "/none.pem: No such file or directory"));
+  EXPECT_THAT(CheckCaFile(dir() + "/none.pem").message(),
+              HasSubstr("ca_file: " + dir() + "/none.pem: No such file or directory"));
 }
 
 TEST_F(TlsFilesTest, PrivateKeyModeIsTheAgentsRuleWithTheFix) {
@@ -100,11 +102,10 @@ TEST_F(TlsFilesTest, PrivateKeyModeIsTheAgentsRuleWithTheFix) {
                                   group_readable);
   EXPECT_TRUE(CheckPrivateKeyMode(Write("owner.key", *key, 0400)).ok());
   // Not a file at all.
-  const Status directory = CheckPrivateKeyMode(certs().dir);
+  const Status directory = CheckPrivateKeyMode(dir());
   EXPECT_EQ(directory.code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(directory.message(),
-            "key_file " + certs().dir + ": the private key is not a regular file");
-  const std::string missing = certs().dir + "/missing.key";
+  EXPECT_EQ(directory.message(), "key_file " + dir() + ": the private key is not a regular file");
+  const std::string missing = dir() + "/missing.key";
   EXPECT_EQ(CheckPrivateKeyMode(missing).message(),
             "key_file: " + missing + ": No such file or directory");
 }
@@ -129,11 +130,10 @@ TEST_F(TlsFilesTest, ClientCertificateAndKeyBelongTogether) {
   EXPECT_THAT(not_pem.message(),
               ::testing::StartsWith("cert_file: " + garbage + ": not a PEM certificate"));
   // The cert file is checked for readability before the key file.
-  EXPECT_THAT(CheckClientCertificate(certs().dir + "/a", certs().dir + "/b").message(),
-              ::testing::StartsWith("cert_file: " + certs().dir + "/a: "));
-  EXPECT_THAT(
-      CheckClientCertificate(certs().default_client().ec.cert, certs().dir + "/b").message(),
-      ::testing::StartsWith("key_file: " + certs().dir + "/b: "));
+  EXPECT_THAT(CheckClientCertificate(dir() + "/a", dir() + "/b").message(),
+              ::testing::StartsWith("cert_file: " + dir() + "/a: "));
+  EXPECT_THAT(CheckClientCertificate(certs().default_client().ec.cert, dir() + "/b").message(),
+              ::testing::StartsWith("key_file: " + dir() + "/b: "));
 }
 
 TEST_F(TlsFilesTest, DrainOpenSslErrorsEmptiesTheQueueOnceEach) {
