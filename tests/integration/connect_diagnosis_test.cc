@@ -5,8 +5,11 @@
 // itself, and each kind of failure against real brokers is named: an
 // unknown CA, a certificate for another host or expired, a client
 // certificate refused or missing, a refused connection, an unknown host,
-// the wrong scheme for the port, a CONNACK refusal, a silent server. (The
-// message's assembly without a broker: tests/unit/connect_failure_test.cc.)
+// the wrong scheme for the port, a CONNACK refusal, a silent server; and
+// the probe on its own. (The message's assembly without a broker:
+// tests/unit/connect_failure_test.cc.)
+
+#include "mqtt/connect_diagnosis.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "mqtt/broker_uri.h"
 #include "paho_transport_fixture.h"
 #include "shadowsync/paho_transport.h"
 #include "shadowsync/transport.h"
@@ -260,6 +264,44 @@ TEST(PahoTransportConnectErrorTest, SilentServerTimesOut) {
   EXPECT_THAT(failure.status.message(), HasSubstr("no answer to the MQTT CONNECT"));
   EXPECT_GE(took, 2s);
   EXPECT_LT(took, 10s);
+}
+
+// The probe on its own, without Paho.
+
+mqtt_internal::BrokerUri Uri(const std::string& text) {
+  Result<mqtt_internal::BrokerUri> uri = mqtt_internal::ParseBrokerUri(text);
+  EXPECT_TRUE(uri.ok()) << uri.status().ToString();
+  return uri.ok() ? *uri : mqtt_internal::BrokerUri{};
+}
+
+TEST(ConnectDiagnosisTest, ARefusedPortIsNamed) {
+  const int port = UnusedPort();
+  EXPECT_EQ(mqtt_internal::DiagnoseConnectFailure(Uri("tcp://127.0.0.1:" + std::to_string(port)),
+                                                  mqtt_internal::TlsSettings{}, 5s),
+            "connection refused by 127.0.0.1:" + std::to_string(port) +
+                " (is the broker running there?)");
+}
+
+TEST(ConnectDiagnosisTest, TlsFilesAreCheckedAgainBeforeConnecting) {
+  // The CA file is gone since the transport was made: said before any
+  // connection is tried (nothing listens on the port).
+  mqtt_internal::TlsSettings tls;
+  tls.ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(mqtt_internal::DiagnoseConnectFailure(
+                Uri("ssl://127.0.0.1:" + std::to_string(UnusedPort())), tls, 5s),
+            "ca_file: /nonexistent/ca.pem: No such file or directory");
+}
+
+TEST(ConnectDiagnosisTest, APlainPortThatAcceptsIsBeyondWhatTheProbeSees) {
+  // A listening socket never accept()ed: TCP connects, no TLS answers, so
+  // the failure lies further on (the CONNECT): no diagnosis.
+  int port = 0;
+  const int listener = paho_test::ListenOnLoopback(&port);
+  ASSERT_GE(listener, 0);
+  EXPECT_EQ(mqtt_internal::DiagnoseConnectFailure(Uri("tcp://127.0.0.1:" + std::to_string(port)),
+                                                  mqtt_internal::TlsSettings{}, 5s),
+            "");
+  close(listener);
 }
 
 }  // namespace
