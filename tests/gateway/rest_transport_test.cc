@@ -3,7 +3,7 @@
 // The REST transport (lib/src/rest/rest_transport.cc): a ShadowClient
 // unchanged over HTTPS against the gateway in front of mosquitto with the
 // plugin, reports sent as POSTs and deltas read by the transport's GET
-// poll.
+// poll; and the options it refuses.
 
 #include "shadowsync/rest_transport.h"
 
@@ -61,6 +61,30 @@ TEST_F(RestClientTest, ShadowClientReportsAndGetsDeltasOverTheRestTransport) {
   device.RunFor(std::chrono::milliseconds(600));  // three more polls
   EXPECT_EQ(deltas.size(), 1u);
   ASSERT_TRUE(device.Stop(std::chrono::seconds(5)).ok());
+}
+
+TEST(RestTransportTest, RefusesBadOptionsBeforeAnyRequest) {
+  RestTransportOptions options;
+  options.rest.endpoint = "https://127.0.0.1:1";
+  options.rest.authentication = RestAuthentication::kSigV4;
+  options.rest.credentials.access_key_id = kAccessKeyId;
+  options.rest.credentials.secret_access_key = kSecretKey;
+  options.rest.region = kRegion;
+  // Nothing listens on port 1: creating the transport sends nothing.
+  EXPECT_TRUE(MakeRestTransport(options).ok());
+  RestTransportOptions negative_poll = options;
+  negative_poll.poll_interval = std::chrono::milliseconds(-1);
+  Result<std::unique_ptr<Transport>> refused = MakeRestTransport(negative_poll);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(), "poll_interval, retry_interval: must not be negative");
+  RestTransportOptions no_retry = options;
+  no_retry.retry_interval = std::chrono::milliseconds(0);
+  EXPECT_EQ(MakeRestTransport(no_retry).status().code(), StatusCode::kInvalidArgument);
+  // The REST client's own checks come first, with their words.
+  RestTransportOptions no_region = options;
+  no_region.rest.region.clear();
+  EXPECT_EQ(MakeRestTransport(no_region).status().message(), "region: SigV4 needs the region");
 }
 
 }  // namespace
