@@ -6,6 +6,7 @@
 # (tests/integration, tests/gateway); the others in tests/unit.
 #   cmake -DSOURCES=<lib/src> -DTESTS=<tests> -DTESTING=<lib/testing>
 #         -P source_test_coverage.cmake
+cmake_minimum_required(VERSION 3.25)  # if(IN_LIST) in script mode
 foreach(dir SOURCES TESTS TESTING)
   if(NOT IS_DIRECTORY "${${dir}}")
     message(FATAL_ERROR "${dir}=${${dir}} is not a directory")
