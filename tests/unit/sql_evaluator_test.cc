@@ -149,7 +149,8 @@ TEST_F(SqlEvaluatorTest, AnEvaluationErrorMakesTheRestUndefined) {
 }
 
 TEST_F(SqlEvaluatorTest, IntArithmeticThatOverflowsBecomesDecimal) {
-  EXPECT_EQ(Evaluate("9223372036854775807 * 2"), "18446744073709552000.0");
+  // 2^64 - 2 as a Decimal (a double: 2^64), not a wrapped Int.
+  EXPECT_EQ(Evaluate("9223372036854775807 * 2 = 18446744073709551616.0"), "true");
   EXPECT_EQ(Evaluate("9223372036854775807 * 2 > 9223372036854775807"), "true");
   EXPECT_EQ(Evaluate("7 / 2"), "3");
   EXPECT_EQ(Evaluate("-7 % 3"), "-1");
