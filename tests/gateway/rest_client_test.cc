@@ -3,7 +3,8 @@
 // ShadowRestClient (shadowsync/rest_client.h) and shadowctl over HTTPS
 // against the gateway in front of mosquitto with the plugin: a client
 // certificate on the mutual-TLS listener, SigV4 on the other, the same
-// results and exit codes as over MQTT.
+// results and exit codes as over MQTT. ShadowClient over the REST
+// transport: rest_transport_test.cc.
 
 #include "shadowsync/rest_client.h"
 
@@ -20,73 +21,11 @@
 #include <vector>
 
 #include "gateway_fixture.h"
-#include "shadowsync/client.h"
-#include "shadowsync/rest_transport.h"
+#include "rest_client_fixture.h"
 #include "support/child_process.h"
 
 namespace shadowsync::testing_support {
 namespace {
-
-class RestClientTest : public GatewayTest {
- protected:
-  RestClientOptions CertificateOptions(const std::string& client = "test-client") const {
-    RestClientOptions options;
-    options.endpoint = "https://127.0.0.1:" + std::to_string(gateway_->mtls_port());
-    options.ca_file = certs_->ca_cert;
-    options.cert_file = certs_->client(client).ec.cert;
-    options.key_file = certs_->client(client).ec.key;
-    return options;
-  }
-  RestClientOptions SigV4Options() const {
-    RestClientOptions options;
-    options.endpoint = "https://127.0.0.1:" + std::to_string(gateway_->sigv4_port());
-    options.authentication = RestAuthentication::kSigV4;
-    options.ca_file = certs_->ca_cert;
-    options.credentials.access_key_id = kAccessKeyId;
-    options.credentials.secret_access_key = kSecretKey;
-    options.region = kRegion;
-    return options;
-  }
-  std::unique_ptr<ShadowRestClient> Client(RestClientOptions options) {
-    Result<std::unique_ptr<ShadowRestClient>> client = ShadowRestClient::Create(std::move(options));
-    EXPECT_TRUE(client.ok()) << client.status().ToString();
-    return client.ok() ? std::move(client).value() : nullptr;
-  }
-
-  // shadowctl with `args`, then the shared flags of the listener.
-  ProcessOutput Shadowctl(std::vector<std::string> args,
-                          std::vector<std::pair<std::string, std::string>> env = {}) {
-    ChildProcessOptions run;
-    run.argv = {SHADOWSYNC_SHADOWCTL_BINARY};
-    run.argv.insert(run.argv.end(), args.begin(), args.end());
-    // The user's own AWS set-up must not leak into the test.
-    run.env = {{"AWS_SHARED_CREDENTIALS_FILE", dir_->File("no-credentials")},
-               {"AWS_CONFIG_FILE", dir_->File("no-config")},
-               {"HOME", dir_->path()},
-               {"https_proxy", ""},
-               {"HTTPS_PROXY", ""}};
-    for (auto& pair : env) {  // the caller's value replaces the default
-      for (auto& given : run.env) {
-        if (given.first == pair.first) given.second = pair.second;
-      }
-      run.env.push_back(std::move(pair));
-    }
-    Result<ProcessOutput> output = RunProcess(run);
-    EXPECT_TRUE(output.ok()) << output.status().ToString();
-    return output.ok() ? *output : ProcessOutput{ExitStatus(255 << 8), ""};
-  }
-  std::vector<std::string> CertificateFlags() const {
-    return {"--broker", "https://127.0.0.1:" + std::to_string(gateway_->mtls_port()),
-            "--ca",     certs_->ca_cert,
-            "--cert",   certs_->client("test-client").ec.cert,
-            "--key",    certs_->client("test-client").ec.key};
-  }
-  std::vector<std::pair<std::string, std::string>> SigV4Environment() const {
-    return {{"AWS_ACCESS_KEY_ID", kAccessKeyId},
-            {"AWS_SECRET_ACCESS_KEY", kSecretKey},
-            {"AWS_REGION", kRegion}};
-  }
-};
 
 std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -336,48 +275,6 @@ TEST_F(RestClientTest, IamUserAllowedOnlyGetThingShadowCannotUpdate) {
   EXPECT_EQ(updated.status().message(), "403: Forbidden (ForbiddenException)");
   EXPECT_TRUE(WaitForLog("iot:UpdateThingShadow on thing/rc-iam", std::chrono::seconds(5)))
       << Log();
-}
-
-// The agent's connection.protocol "https": ShadowClient unchanged over the
-// REST transport. A report is one POST; a desired change made elsewhere
-// arrives as a delta read by the transport's GET poll.
-TEST_F(RestClientTest, ShadowClientReportsAndGetsDeltasOverTheRestTransport) {
-  ASSERT_TRUE(StartGateway());
-  RestTransportOptions transport_options;
-  transport_options.rest = CertificateOptions("lamp");
-  transport_options.poll_interval = std::chrono::milliseconds(200);
-  Result<std::unique_ptr<Transport>> transport = MakeRestTransport(transport_options);
-  ASSERT_TRUE(transport.ok()) << transport.status().ToString();
-  ClientOptions client_options;
-  client_options.shadow = {"rc-agent", std::nullopt};
-  Result<std::unique_ptr<ShadowClient>> made =
-      ShadowClient::Create(client_options, std::move(transport).value());
-  ASSERT_TRUE(made.ok()) << made.status().ToString();
-  ShadowClient& device = **made;
-  std::vector<std::string> deltas;
-  device.OnDelta([&deltas](const Delta& delta) { deltas.push_back(ToCompactJson(delta.state)); });
-  ASSERT_TRUE(device.Start().ok());
-
-  JsonDocument reported = Json(R"({"temperature":21.5,"rate":10})");
-  ASSERT_TRUE(device.Report(reported).ok());
-  ASSERT_TRUE(
-      device.RunUntil([&device] { return !device.HasPendingReport(); }, std::chrono::seconds(10)));
-  std::unique_ptr<ShadowRestClient> app = Client(CertificateOptions());
-  RequestResult got = app->Get({"rc-agent", std::nullopt});
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_EQ(At(ToCompactJson(got->payload), "/state/reported/temperature"), "21.5");
-
-  ASSERT_TRUE(app->Update({"rc-agent", std::nullopt}, R"({"state":{"desired":{"rate":5}}})").ok());
-  ASSERT_TRUE(device.RunUntil([&deltas] { return !deltas.empty(); }, std::chrono::seconds(10)));
-  EXPECT_EQ(deltas.front(), R"({"rate":5})");
-  // Once reported matches desired the delta is gone and nothing repeats.
-  JsonDocument applied = Json(R"({"temperature":21.5,"rate":5})");
-  ASSERT_TRUE(device.Report(applied).ok());
-  ASSERT_TRUE(
-      device.RunUntil([&device] { return !device.HasPendingReport(); }, std::chrono::seconds(10)));
-  device.RunFor(std::chrono::milliseconds(600));  // three more polls
-  EXPECT_EQ(deltas.size(), 1u);
-  ASSERT_TRUE(device.Stop(std::chrono::seconds(5)).ok());
 }
 
 // A client certificate on AWS's port 443 needs ALPN x-amzn-http-ca, which

@@ -3,7 +3,7 @@
 // connect_failure.h (lib/src/mqtt/): a failed connect names its cause, not
 // Paho's "TCP/TLS connect failure": the CONNACK code in words, or what the
 // diagnosis probe found, with Paho's own words and code in brackets. (The
-// probe against real failures: tests/integration/paho_transport_test.cc,
+// probe against real failures: tests/integration/connect_diagnosis_test.cc,
 // PahoTransportConnectErrorTest.)
 
 #include "mqtt/connect_failure.h"

@@ -96,25 +96,16 @@ TEST_F(ValidateMqttOptionsTest, AcceptsGoodOptions) {
   EXPECT_TRUE(ValidateMqttOptions(mqtts).ok());
 }
 
+// Each refusal of ParseBrokerUri, word for word: broker_uri_test.cc. Here:
+// that ValidateMqttOptions and the factory pass them on.
 TEST_F(ValidateMqttOptionsTest, RejectsBadServerUri) {
   const std::pair<const char*, const char*> cases[] = {
       {"", "empty"},
       {"localhost:1883", "no scheme"},
       {"wss://localhost/mqtt?x=1", "a query or fragment is not allowed"},
-      {"wss://localhost/mq tt", "invalid character in the path"},
       {"http://localhost", "unsupported scheme"},
-      {"tcp://", "no host"},
       {"tcp://:1883", "no host"},
-      {"tcp://localhost:", "empty port"},
-      {"tcp://localhost:0", "port out of range"},
       {"tcp://localhost:65536", "port out of range"},
-      {"tcp://localhost:99999999999", "port out of range"},
-      {"tcp://localhost:http", "is not a number"},
-      {"tcp://localhost:1883/path", "is not a number"},
-      {"tcp://localhost/path", "unexpected \"/path\""},
-      {"tcp://user@localhost:1883", "unexpected \"@localhost:1883\""},
-      {"tcp://bad host:1883", "invalid character"},
-      {"tcp://[::1:1883", "missing ']'"},
       {"tcp://[not-ip]:1883", "not an IPv6 address"},
   };
   for (const auto& [uri, message] : cases) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Tests for lib/src/policy/policy.cc and glob.cc: the AWS IoT policy
-// language (shared/notes/platform.md section 5) with the AWS documentation's
-// examples (pub-sub-policy.md, thing-policy-variables.md,
+// Tests for lib/src/policy/policy.cc (its wildcard matcher: glob_test.cc):
+// the AWS IoT policy language (shared/notes/platform.md section 5) with the
+// AWS documentation's examples (pub-sub-policy.md, thing-policy-variables.md,
 // connect-policy.md) as tables of cases, the parse errors, and the three
 // seed policies verbatim (seed_policies.h).
 //
@@ -18,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-#include "policy/glob.h"
 #include "unit/seed_policies.h"
 
 namespace shadowsync {
@@ -90,62 +89,6 @@ void ExpectCases(const std::vector<const Policy*>& policies, const Who& who,
 
 void ExpectCases(const Policy& policy, const Who& who, const std::vector<Case>& cases) {
   ExpectCases(std::vector<const Policy*>{&policy}, who, cases);
-}
-
-// ---------------------------------------------------------------------------
-// The glob matcher.
-
-struct GlobCase {
-  std::string pattern;
-  std::string subject;
-  bool match;
-};
-
-TEST(GlobTest, StarQuestionAndLiterals) {
-  using policy_internal::GlobMatch;
-  using policy_internal::GlobPiece;
-  const std::vector<GlobCase> cases = {
-      {"a/*", "a/b/c", true},  // '*' crosses '/'
-      {"a/*", "a/", true},
-      {"a/*", "a", false},
-      {"*", "", true},
-      {"", "", true},
-      {"", "x", false},
-      {"a?c", "abc", true},
-      {"a?c", "ac", false},
-      {"a?c",
-       "a\xC3\xA9"
-       "c",
-       true},                     // '?' is one character, not one byte
-      {"a/+/b", "a/x/b", false},  // '+' is literal
-      {"a/+/b", "a/+/b", true},
-      {"a/#", "a/b", false},  // '#' is literal
-      {"a/#", "a/#", true},
-      {"*b*b*", "abxbx", true},
-      {"*b*b*c", "abxbx", false},
-      {"a*b*c", "aXbYbZc", true},  // backtracking past a first 'b'
-      {"a*c", "acxc", true},
-      {"**", "anything", true},
-      {"ab", "AB", false},  // case-sensitive by default
-  };
-  for (const GlobCase& c : cases) {
-    std::vector<GlobPiece> pieces;
-    for (std::size_t i = 0; i < c.pattern.size(); ++i) {
-      const char ch = c.pattern[i];
-      if (ch == '*') {
-        pieces.push_back({GlobPiece::kStar, {}});
-      } else if (ch == '?') {
-        pieces.push_back({GlobPiece::kQuestion, {}});
-      } else {
-        pieces.push_back({GlobPiece::kLiteral, std::string_view(c.pattern).substr(i, 1)});
-      }
-    }
-    EXPECT_EQ(GlobMatch(pieces.data(), pieces.size(), c.subject, false), c.match)
-        << c.pattern << " vs " << c.subject;
-  }
-  const GlobPiece upper[] = {{GlobPiece::kLiteral, "IOT:PUBLISH"}};
-  EXPECT_TRUE(GlobMatch(upper, 1, "iot:Publish", true));
-  EXPECT_FALSE(GlobMatch(upper, 1, "iot:Publishx", true));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The AWS credential chain with an injected environment and real temporary
-// files (and real processes for credential_process).
-
-#include "shadowsync/aws_credentials.h"
+// The AWS credential chain (lib/src/aws/credentials.cc) with an injected
+// environment and real temporary files (and real processes for
+// credential_process). Its parts: config_file_test.cc (the INI files),
+// credential_process_test.cc (splitting, running, the JSON it prints).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,8 +12,7 @@
 #include <map>
 #include <sstream>
 
-#include "aws/config_file.h"
-#include "aws/credential_process.h"
+#include "shadowsync/aws_credentials.h"
 #include "support/temp_dir.h"
 
 namespace shadowsync {
@@ -231,23 +230,6 @@ TEST(AwsCredentialsPrintTest, SecretsAreRedacted) {
   }
   c.session_token.clear();
   EXPECT_THAT(c.ToString(), HasSubstr("session_token=<none>"));
-}
-
-TEST(AwsCredentialProcessTest, SplitsLikeAPosixShell) {
-  auto words = aws::SplitCommandLine(R"(/bin/helper --a 'b c' "d \"e\" \$f" g\ h)");
-  ASSERT_TRUE(words.ok());
-  EXPECT_THAT(*words, ::testing::ElementsAre("/bin/helper", "--a", "b c", "d \"e\" $f", "g h"));
-  EXPECT_FALSE(aws::SplitCommandLine("helper 'open").ok());
-  EXPECT_FALSE(aws::SplitCommandLine("   ").ok());
-}
-
-TEST(AwsCredentialProcessTest, ParsesIso8601) {
-  auto t = aws::ParseIso8601("2019-05-29T00:21:43Z");
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ(*t, std::chrono::system_clock::from_time_t(1559089303));
-  EXPECT_EQ(*aws::ParseIso8601("2019-05-29T02:21:43.123+02:00"), *t);
-  EXPECT_FALSE(aws::ParseIso8601("2019-05-29").ok());
-  EXPECT_FALSE(aws::ParseIso8601("2019-05-29T00:21:43").ok());
 }
 
 }  // namespace
