@@ -237,6 +237,31 @@ inline int ListenOnLoopback(int* port) {
   return fd;
 }
 
+// The socket side of this file's hand-made MQTT servers. Each waits in 20 ms
+// polls while `go_on()` holds, so that a server's thread ends soon after it
+// is told to stop.
+inline bool WaitReadable(int fd, const std::function<bool()>& go_on) {
+  while (go_on()) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) > 0) return true;
+  }
+  return false;
+}
+// Reads exactly `size` bytes; false when the peer closes or `go_on()` ends.
+inline bool ReadFull(int fd, unsigned char* data, size_t size, const std::function<bool()>& go_on) {
+  while (size > 0) {
+    if (!WaitReadable(fd, go_on)) return false;
+    const ssize_t n = recv(fd, data, size, 0);
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+inline void SendPacket(int fd, const std::vector<unsigned char>& packet) {
+  (void)send(fd, packet.data(), packet.size(), MSG_NOSIGNAL);
+}
+
 // A minimal MQTT 3.1.1 server for what mosquitto 2.0.11 never does: refuse
 // a subscription, or count the connection attempts of each client. It
 // serves one client at a time: CONNACK 0 for CONNECT, SUBACK granting QoS 1
@@ -272,27 +297,14 @@ class FakeMqttServer {
   }
 
  private:
-  // Waits for `fd` to be readable, giving up when the server stops.
+  // Until the server stops.
   bool Readable(int fd) {
-    while (!stop_) {
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 20) > 0) return true;
-    }
-    return false;
+    return WaitReadable(fd, [this] { return !stop_; });
   }
   bool ReadFull(int fd, unsigned char* data, size_t size) {
-    while (size > 0) {
-      if (!Readable(fd)) return false;
-      const ssize_t n = recv(fd, data, size, 0);
-      if (n <= 0) return false;
-      data += n;
-      size -= static_cast<size_t>(n);
-    }
-    return true;
+    return paho_test::ReadFull(fd, data, size, [this] { return !stop_; });
   }
-  static void Send(int fd, const std::vector<unsigned char>& packet) {
-    (void)send(fd, packet.data(), packet.size(), MSG_NOSIGNAL);
-  }
+  static void Send(int fd, const std::vector<unsigned char>& packet) { SendPacket(fd, packet); }
   void Run() {
     while (!stop_) {
       if (!Readable(listener_)) return;

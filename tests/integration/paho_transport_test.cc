@@ -73,9 +73,11 @@ using paho_test::MakeOrDie;
 using paho_test::PausedBroker;
 using paho_test::PlainOptions;
 using paho_test::Recorder;
+using paho_test::SendPacket;
 using paho_test::Shared;
 using paho_test::TlsOptions;
 using paho_test::UniqueId;
+using paho_test::WaitReadable;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using testing_support::BrokerOptions;
@@ -677,26 +679,14 @@ class SessionBroker {
   }
 
  private:
+  // Until the server stops or drops its client.
   bool Readable(int fd) {
-    while (!stop_ && !drop_) {
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 20) > 0) return true;
-    }
-    return false;
+    return WaitReadable(fd, [this] { return !stop_ && !drop_; });
   }
   bool ReadFull(int fd, unsigned char* data, size_t size) {
-    while (size > 0) {
-      if (!Readable(fd)) return false;
-      const ssize_t n = recv(fd, data, size, 0);
-      if (n <= 0) return false;
-      data += n;
-      size -= static_cast<size_t>(n);
-    }
-    return true;
+    return paho_test::ReadFull(fd, data, size, [this] { return !stop_ && !drop_; });
   }
-  static void Send(int fd, const std::vector<unsigned char>& packet) {
-    (void)send(fd, packet.data(), packet.size(), MSG_NOSIGNAL);
-  }
+  static void Send(int fd, const std::vector<unsigned char>& packet) { SendPacket(fd, packet); }
   static std::vector<unsigned char> PublishPacket(const Publication& m, unsigned id) {
     std::vector<unsigned char> body = {static_cast<unsigned char>(m.topic.size() >> 8),
                                        static_cast<unsigned char>(m.topic.size() & 0xff)};
