@@ -65,15 +65,9 @@ template <typename T>
   return IsOk(result.status());
 }
 
-// CMake defines SHADOWSYNC_SOURCE_DIR; a hand-run compile may not, and then
-// the repository root is found from this file's own path.
-fs::path SourceDir() {
-#ifdef SHADOWSYNC_SOURCE_DIR
-  return fs::path(SHADOWSYNC_SOURCE_DIR);
-#else
-  return fs::absolute(__FILE__).parent_path().parent_path().parent_path();
-#endif
-}
+// The repository root, from CMake: __FILE__ would be relative under
+// Debian's -ffile-prefix-map (tests/shadowctl/authz_test.cc had that bug).
+fs::path SourceDir() { return fs::path(SHADOWSYNC_SOURCE_DIR); }
 fs::path DataDir() { return SourceDir() / "tests" / "data" / "emulator"; }
 fs::path SchemaPath() { return SourceDir() / "schemas" / "emulator-store.schema.json"; }
 
