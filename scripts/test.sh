@@ -272,7 +272,7 @@ else
     echo "==> ${fuzz_label[$pid]}"
     cat "${fuzz_out[$pid]}"
     record "${fuzz_label[$pid]}" "${fuzz_start[$pid]}" "$rc"
-    unset "fuzz_label[$pid]"
+    unset "fuzz_label[$pid]" "fuzz_start[$pid]" "fuzz_out[$pid]"
   }
   for name in "${fuzzers[@]}"; do
     seconds=$(fuzz_seconds_for "$name")
